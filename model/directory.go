@@ -1,0 +1,96 @@
+package model
+
+import (
+	"slices"
+	"time"
+)
+
+// State is a directory's lifecycle state.
+type State string
+
+const (
+	Unmanaged State = "unmanaged"
+	Managed   State = "managed"
+	// Retired: merged into another directory by an external takeover; kept
+	// read-only for RetentionAfterMerge, then purged.
+	Retired State = "retired"
+)
+
+// RetentionAfterMerge is how long a retired directory stays readable.
+const RetentionAfterMerge = 10 * 24 * time.Hour
+
+// Directory is a tenant.
+type Directory struct {
+	ID           string    `json:"id"`
+	Name         string    `json:"name"`
+	State        State     `json:"state"`
+	Domains      []string  `json:"domains"`
+	GlobalAdmins []string  `json:"globalAdmins,omitempty"` // address keys
+	Switches     Switches  `json:"switches"`
+	CreatedAt    time.Time `json:"createdAt"`
+	// Job is set while a takeover moves users out of (or into) this
+	// directory; sign-ups for it get ErrTryAgain until it is done.
+	Job       string    `json:"job,omitempty"`
+	RetiredAt time.Time `json:"retiredAt,omitzero"`
+	MergedInto string   `json:"mergedInto,omitempty"`
+}
+
+// IsAdmin reports whether key is a global admin of d.
+func (d Directory) IsAdmin(key string) bool { return slices.Contains(d.GlobalAdmins, key) }
+
+// DomainRecord says which directory holds a domain and how it was proven.
+type DomainRecord struct {
+	Domain     string    `json:"domain"`
+	Directory  string    `json:"directory"`
+	Verified   bool      `json:"verified"`
+	VerifiedAt time.Time `json:"verifiedAt,omitzero"`
+	// Proof is how ownership was shown: "dns-txt", "dns-mx", or
+	// "parent:example.com" for a subdomain of a verified domain.
+	Proof     string    `json:"proof,omitempty"`
+	CheckedAt time.Time `json:"checkedAt,omitzero"`
+}
+
+// CreationMethod records how a user came to be.
+type CreationMethod string
+
+const (
+	EmailVerified CreationMethod = "EmailVerified"
+	Invited       CreationMethod = "Invitation"
+	Moved         CreationMethod = "ExternalTakeover"
+)
+
+// UserKind is member or guest (B2B).
+type UserKind string
+
+const (
+	Member UserKind = "member"
+	Guest  UserKind = "guest"
+)
+
+// User is a user object in one directory.
+type User struct {
+	ID             string         `json:"id"`
+	Email          string         `json:"email"` // display form; the key is its lower-cased form
+	Directory      string         `json:"directory"`
+	Kind           UserKind       `json:"kind"`
+	CreationMethod CreationMethod `json:"creationMethod"`
+	Grants         []string       `json:"grants"` // services, sorted
+	CreatedAt      time.Time      `json:"createdAt"`
+	// HomeUser links a guest to the member it stands for, when one exists.
+	HomeUser string `json:"homeUser,omitempty"`
+	// FormerID is the user's id in the directory it was merged from.
+	FormerID string `json:"formerId,omitempty"`
+}
+
+// HasGrant reports whether u may use service.
+func (u User) HasGrant(service string) bool { return slices.Contains(u.Grants, service) }
+
+// WithGrant returns u's grants with service added, sorted.
+func (u User) WithGrant(service string) []string {
+	if u.HasGrant(service) {
+		return u.Grants
+	}
+	g := append(slices.Clone(u.Grants), service)
+	slices.Sort(g)
+	return g
+}
