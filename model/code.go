@@ -26,6 +26,33 @@ type CodeRecord struct {
 	IssuedAt  time.Time `json:"issuedAt"`
 	ExpiresAt time.Time `json:"expiresAt"`
 	Attempts  int       `json:"attempts"`
+	// Requests counts codes sent to this address since WindowStart, so
+	// asking for fresh codes cannot be used to guess without limit.
+	Requests    int       `json:"requests"`
+	WindowStart time.Time `json:"windowStart"`
+}
+
+// Code request limits per address.
+const (
+	MaxCodeRequests   = 5
+	CodeRequestWindow = time.Hour
+)
+
+// CheckNewCode says whether another code may be sent given the previous
+// record (nil: none), and returns the request count to carry over.
+func CheckNewCode(prev *CodeRecord, now time.Time) (requests int, windowStart time.Time, err error) {
+	if prev == nil || !now.Before(prev.WindowStart.Add(CodeRequestWindow)) {
+		return 1, now, nil
+	}
+	if prev.Locked() && !prev.Expired(now) {
+		return 0, time.Time{}, fmt.Errorf("%w: too many wrong codes for %s; ask again after %s",
+			ErrCodeRejected, prev.Email, prev.ExpiresAt.UTC().Format(time.RFC3339))
+	}
+	if prev.Requests >= MaxCodeRequests {
+		return 0, time.Time{}, fmt.Errorf("%w: %d codes were sent to %s within the hour; ask again after %s",
+			ErrRefused, prev.Requests, prev.Email, prev.WindowStart.Add(CodeRequestWindow).UTC().Format(time.RFC3339))
+	}
+	return prev.Requests + 1, prev.WindowStart, nil
 }
 
 // NewCode draws a code from rnd and returns it with its record.
@@ -65,8 +92,8 @@ func (r CodeRecord) Expired(now time.Time) bool { return !now.Before(r.ExpiresAt
 func CheckCode(r CodeRecord, code string, now time.Time) (CodeRecord, error) {
 	switch {
 	case r.Locked():
-		return r, fmt.Errorf("%w: too many wrong codes for %s; wait until %s and ask for a new one with signup start",
-			ErrCodeRejected, r.Email, r.ExpiresAt.UTC().Format(time.Kitchen+" MST"))
+		return r, fmt.Errorf("%w: too many wrong codes for %s; ask for a new one with signup start after %s",
+			ErrCodeRejected, r.Email, r.ExpiresAt.UTC().Format(time.RFC3339))
 	case r.Expired(now):
 		return r, fmt.Errorf("%w: the code for %s expired at %s; ask for a new one with signup start",
 			ErrCodeRejected, r.Email, r.ExpiresAt.UTC().Format(time.RFC3339))

@@ -30,9 +30,9 @@ type Directory struct {
 	CreatedAt    time.Time `json:"createdAt"`
 	// Job is set while a takeover moves users out of (or into) this
 	// directory; sign-ups for it get ErrTryAgain until it is done.
-	Job       string    `json:"job,omitempty"`
-	RetiredAt time.Time `json:"retiredAt,omitzero"`
-	MergedInto string   `json:"mergedInto,omitempty"`
+	Job        string    `json:"job,omitempty"`
+	RetiredAt  time.Time `json:"retiredAt,omitzero"`
+	MergedInto string    `json:"mergedInto,omitempty"`
 }
 
 // IsAdmin reports whether key is a global admin of d.
@@ -93,4 +93,81 @@ func (u User) WithGrant(service string) []string {
 	g := append(slices.Clone(u.Grants), service)
 	slices.Sort(g)
 	return g
+}
+
+// JobState is the life of a takeover job.
+type JobState string
+
+const (
+	JobRunning JobState = "running"
+	JobDone    JobState = "done"
+)
+
+// Job is a journaled external takeover: users move in batches after
+// Cursor, and opening the database finishes any job still running.
+type Job struct {
+	ID         string    `json:"id"`
+	Source     string    `json:"source"`
+	Target     string    `json:"target"`
+	Domain     string    `json:"domain"`
+	Admin      string    `json:"admin"`
+	Proof      string    `json:"proof"`
+	Force      bool      `json:"force"`
+	Cursor     string    `json:"cursor"` // last moved address key
+	Total      int       `json:"total"`
+	Moved      int       `json:"moved"`
+	Dropped    int       `json:"dropped"` // grants dropped by force
+	State      JobState  `json:"state"`
+	StartedAt  time.Time `json:"startedAt"`
+	FinishedAt time.Time `json:"finishedAt,omitzero"`
+}
+
+// MappingStatus is what an external takeover did with one grant.
+type MappingStatus string
+
+const (
+	Mapped         MappingStatus = "mapped"          // remap: keeps working
+	NeedsMigration MappingStatus = "needs-migration" // migrate: admin action needed
+	Dropped        MappingStatus = "dropped"         // block, forced: access lost
+)
+
+// Mapping is one users-to-resources mapping written by an external takeover.
+type Mapping struct {
+	Email   string        `json:"email"`
+	Service string        `json:"service"`
+	OldUser string        `json:"oldUser"`
+	NewUser string        `json:"newUser"`
+	OldDir  string        `json:"oldDirectory"`
+	NewDir  string        `json:"newDirectory"`
+	Status  MappingStatus `json:"status"`
+	Job     string        `json:"job"`
+}
+
+// MappingFor classifies a grant by the service's policy.
+func MappingFor(s Service, known bool) MappingStatus {
+	switch {
+	case !known || s.Takeover == Block:
+		return Dropped
+	case s.Takeover == Migrate:
+		return NeedsMigration
+	}
+	return Mapped
+}
+
+// AuditEntry is one line of the append-only audit log.
+type AuditEntry struct {
+	Time   time.Time `json:"time"`
+	Actor  string    `json:"actor"`
+	Action string    `json:"action"`
+	Target string    `json:"target"`
+	Before any       `json:"before,omitempty"`
+	After  any       `json:"after,omitempty"`
+}
+
+// Message is a mail the mailer sent or kept in the outbox.
+type Message struct {
+	Time    time.Time `json:"time"`
+	To      string    `json:"to"`
+	Subject string    `json:"subject"`
+	Body    string    `json:"body"`
 }

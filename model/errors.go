@@ -15,3 +15,17 @@ var (
 	ErrNotVerified   = errors.New("domain not verified")
 	ErrBlockedByPlan = errors.New("takeover blocked")
 )
+
+var refusals = []error{ErrInvalid, ErrNotFound, ErrRefused, ErrForbidden, ErrConflict,
+	ErrTryAgain, ErrCodeRejected, ErrNotVerified, ErrBlockedByPlan}
+
+// IsRefusal reports whether err is a rule saying no (as opposed to a
+// failure of the machine: disk, network).
+func IsRefusal(err error) bool {
+	for _, r := range refusals {
+		if errors.Is(err, r) {
+			return true
+		}
+	}
+	return false
+}

@@ -79,9 +79,10 @@ func PlanImpact(users int, grants map[string]int, catalogue map[string]Service) 
 		if n == 0 {
 			continue
 		}
-		p := Block
-		if s, ok := catalogue[name]; ok {
-			p = s.Takeover
+		s, ok := catalogue[name]
+		p := s.Takeover
+		if !ok {
+			p = Block
 		}
 		im.Services = append(im.Services, ServiceImpact{Service: name, Policy: p, Users: n})
 		if p == Block {
@@ -115,10 +116,10 @@ func (im Impact) CheckForce(force bool) error {
 func MoveGrants(grants []string, catalogue map[string]Service) (kept, dropped []string) {
 	for _, g := range grants {
 		s, ok := catalogue[g]
-		if ok && s.Takeover != Block {
-			kept = append(kept, g)
-		} else {
+		if MappingFor(s, ok) == Dropped {
 			dropped = append(dropped, g)
+		} else {
+			kept = append(kept, g)
 		}
 	}
 	return kept, dropped

@@ -1,0 +1,68 @@
+package dnscheck
+
+import "testing"
+
+func TestOverall(t *testing.T) {
+	tests := []struct {
+		name    string
+		servers []Outcome
+		want    Outcome
+	}{
+		{"one found", []Outcome{Found}, Found},
+		{"all found", []Outcome{Found, Found}, Found},
+		{"silent server does not veto", []Outcome{Found, Timeout}, Found},
+		{"none answered", []Outcome{Timeout, Timeout}, Timeout},
+		{"no servers", nil, Timeout},
+		{"one missing", []Outcome{Found, Missing}, Missing},
+		{"wrong value beats missing", []Outcome{Missing, WrongValue, Found}, WrongValue},
+		{"missing beats error", []Outcome{DNSError, Missing}, Missing},
+		{"error blocks found", []Outcome{Found, DNSError}, DNSError},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var servers []ServerResult
+			for _, o := range tt.servers {
+				servers = append(servers, ServerResult{Outcome: o})
+			}
+			if got := overall(servers); got != tt.want {
+				t.Errorf("overall(%v) = %s, want %s", tt.servers, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestMessage(t *testing.T) {
+	const ns1, ns2 = "ns1.bellows.test:53", "192.0.2.2:53"
+	result := func(kind Kind, value string, servers ...ServerResult) Result {
+		return Result{Domain: "bellows.test", Expect: Expect{Kind: kind, Value: value}, Outcome: overall(servers), Servers: servers}
+	}
+	tests := []struct {
+		name   string
+		result Result
+		want   string
+	}{
+		{"found", result(TXT, token, ServerResult{Server: ns1, Outcome: Found}),
+			"TXT record for bellows.test found at ns1.bellows.test:53."},
+		{"missing", result(TXT, token, ServerResult{Server: ns1, Outcome: Missing, Detail: "NXDOMAIN"}),
+			"ns1.bellows.test:53 has no TXT record for bellows.test (NXDOMAIN): not published yet, DNS changes can take up to an hour."},
+		{"wrong value", result(TXT, token, ServerResult{Server: ns1, Outcome: WrongValue, Values: []string{"MS=32DD", "F00D"}}),
+			`ns1.bellows.test:53 has TXT "MS=32DD", "F00D" for bellows.test, want "MS=32DDF00D": correct the record at your DNS provider.`},
+		{"wrong mx", result(MX, "ms1.msv1.invalid.", ServerResult{Server: ns1, Outcome: WrongValue, Values: []string{"ms2.msv1.invalid."}}),
+			`ns1.bellows.test:53 has MX "ms2.msv1.invalid." for bellows.test, want "ms1.msv1.invalid.": correct the record at your DNS provider.`},
+		{"timeout", result(TXT, token, ServerResult{Server: ns1, Outcome: Timeout, Detail: "UDP: i/o timeout"}),
+			"ns1.bellows.test:53 did not answer the TXT query for bellows.test in time, try later."},
+		{"dns error", result(TXT, token, ServerResult{Server: ns1, Outcome: DNSError, Detail: "SERVFAIL"}),
+			"DNS error (SERVFAIL) from ns1.bellows.test:53 asking for the TXT record of bellows.test, try later."},
+		{"servers disagree", result(TXT, token, ServerResult{Server: ns1, Outcome: Found}, ServerResult{Server: ns2, Outcome: Missing, Detail: "NODATA"}),
+			"192.0.2.2:53 has no TXT record for bellows.test (NODATA): not published yet, DNS changes can take up to an hour."},
+		{"nobody asked", Result{Domain: "bellows.test", Expect: Expect{Kind: TXT, Value: token}},
+			"No DNS server was asked for the TXT record of bellows.test."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.result.Message(); got != tt.want {
+				t.Errorf("Message() =\n%s\nwant\n%s", got, tt.want)
+			}
+		})
+	}
+}
