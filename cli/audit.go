@@ -1,0 +1,90 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"selfserve/model"
+	"selfserve/ops"
+)
+
+func (a *app) auditCommand() *cobra.Command {
+	var since string
+	var limit int
+	cmd := &cobra.Command{
+		Use:   "audit [--since T]",
+		Short: "The append-only audit log: every change, its actor, before and after",
+		Long:  "T is a time (2026-11-23 or RFC 3339) or a duration back from now (90m, 24h).",
+		Example: "  selfserve audit --since 1h\n  selfserve audit --since 2026-11-23 --json",
+		Args:    noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			from, err := parseSince(since, time.Now())
+			if err != nil {
+				return usageError{err}
+			}
+			return a.console(cmd, func(_ context.Context, c *ops.Console) error {
+				entries, err := c.Store.Audit(from, limit)
+				if err != nil {
+					return err
+				}
+				return a.emit(entries, func(w io.Writer) {
+					fmt.Fprintln(w, "TIME\tACTOR\tACTION\tTARGET\tCHANGE")
+					for _, e := range entries {
+						fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", e.Time.Format("2006-01-02 15:04:05"), e.Actor, e.Action, e.Target, change(e))
+					}
+				})
+			})
+		},
+	}
+	cmd.Flags().StringVar(&since, "since", "", "only entries at or after T")
+	cmd.Flags().IntVar(&limit, "limit", 0, "at most this many entries (0: all)")
+	return cmd
+}
+
+func parseSince(s string, now time.Time) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if d, err := time.ParseDuration(s); err == nil {
+		return now.Add(-d), nil
+	}
+	for _, layout := range []string{time.RFC3339, "2006-01-02T15:04", "2006-01-02"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("--since %q: give a time like 2026-11-23 or 2026-11-23T10:00:00Z, or a duration like 24h", s)
+}
+
+// change shortens before/after to one line for the text listing.
+func change(e model.AuditEntry) string {
+	short := func(v any) string {
+		b, _ := json.Marshal(v)
+		if len(b) > 80 {
+			return string(b[:77]) + "..."
+		}
+		return string(b)
+	}
+	switch {
+	case e.Before == nil && e.After == nil:
+		return ""
+	case e.Before == nil:
+		return short(e.After)
+	}
+	return short(e.Before) + " -> " + short(e.After)
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

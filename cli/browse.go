@@ -1,0 +1,144 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"selfserve/model"
+	"selfserve/ops"
+	"selfserve/store"
+)
+
+func (a *app) directoryCommand() *cobra.Command {
+	cmd := &cobra.Command{Use: "directory", Short: "Browse directories", Args: noArgs}
+	var state string
+	ls := &cobra.Command{
+		Use:     "list [--state unmanaged|managed|retired]",
+		Short:   "Every directory with its domains, state, users and switches",
+		Example: "  selfserve directory list --state unmanaged",
+		Args:    noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			st := model.State(state)
+			switch st {
+			case "", model.Unmanaged, model.Managed, model.Retired:
+			default:
+				return usageError{fmt.Errorf("--state %q: use unmanaged, managed or retired", state)}
+			}
+			return a.console(cmd, func(_ context.Context, c *ops.Console) error {
+				dirs, err := c.Store.Directories(st)
+				if err != nil {
+					return err
+				}
+				return a.emit(dirs, func(w io.Writer) {
+					fmt.Fprintln(w, "ID\tNAME\tSTATE\tDOMAINS\tUSERS\tSERVICES\tEMAIL-VERIFIED\tAD-HOC")
+					for _, d := range dirs {
+						fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", d.ID, d.Name, d.State, list(d.Domains), d.Users,
+							list(servicesInUse(d)), onOff(d.Switches.AllowEmailVerifiedUsers), onOff(d.Switches.AllowAdHocSubscriptions))
+					}
+					fmt.Fprintf(w, "%d directories\n", len(dirs))
+				})
+			})
+		},
+	}
+	ls.Flags().StringVar(&state, "state", "", "only directories in this state")
+	show := &cobra.Command{
+		Use:     "show DIR",
+		Short:   "One directory: state, domains, admins, switches, users per service",
+		Long:    "DIR is a directory id or any of its domains.",
+		Example: "  selfserve directory show bellowscollege.com",
+		Args:    exactArgs("DIR"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.console(cmd, func(_ context.Context, c *ops.Console) error {
+				d, err := c.Store.Summary(args[0])
+				if err != nil {
+					return err
+				}
+				return a.emit(d, func(w io.Writer) {
+					fmt.Fprintf(w, "id\t%s\nname\t%s\nstate\t%s\n", d.ID, d.Name, d.State)
+					if d.MergedInto != "" {
+						fmt.Fprintf(w, "merged into\t%s (read-only until %s)\n", d.MergedInto, d.RetiredAt.Add(model.RetentionAfterMerge).Format("2006-01-02"))
+					}
+					fmt.Fprintf(w, "domains\t%s\nglobal admins\t%s\nusers\t%d\n", list(d.Domains), list(d.GlobalAdmins), d.Users)
+					printSwitches(w, d.Switches)
+					for _, s := range servicesInUse(d) {
+						fmt.Fprintf(w, "service %s\t%d users\n", s, d.Grants[s])
+					}
+					if d.Job != "" {
+						fmt.Fprintf(w, "takeover job\t%s running\n", d.Job)
+					}
+				})
+			})
+		},
+	}
+	cmd.AddCommand(ls, show)
+	return cmd
+}
+
+func servicesInUse(d store.DirectorySummary) []string {
+	var out []string
+	for s, n := range d.Grants {
+		if n > 0 {
+			out = append(out, s)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (a *app) userCommand() *cobra.Command {
+	cmd := &cobra.Command{Use: "user", Short: "Browse users", Args: noArgs}
+	var afterEmail string
+	var limit int
+	ls := &cobra.Command{
+		Use:   "list DIR [--after EMAIL] [--limit N]",
+		Short: "A page of a directory's users, in address order",
+		Long: `Lists users of DIR (id or domain) in address order, a page at a time: pass
+the last address of one page as --after to get the next.`,
+		Example: "  selfserve user list bellowscollege.com --limit 20\n  selfserve user list bellowscollege.com --after dan@bellowscollege.com",
+		Args:    exactArgs("DIR"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if limit < 1 {
+				return usageError{fmt.Errorf("--limit must be at least 1")}
+			}
+			afterKey := ""
+			if afterEmail != "" {
+				addr, err := model.ParseAddress(afterEmail)
+				if err != nil {
+					return usageError{err}
+				}
+				afterKey = addr.Key()
+			}
+			return a.console(cmd, func(_ context.Context, c *ops.Console) error {
+				users, err := c.Store.Users(args[0], afterKey, limit)
+				if err != nil {
+					return err
+				}
+				return a.emit(users, func(w io.Writer) {
+					fmt.Fprintln(w, "EMAIL\tKIND\tCREATION METHOD\tSERVICES\tSIGNED UP")
+					for _, u := range users {
+						fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", u.Email, u.Kind, u.CreationMethod, list(u.Grants), u.CreatedAt.Format("2006-01-02 15:04"))
+					}
+					if len(users) == limit {
+						fmt.Fprintf(w, "next page: --after %s\n", users[len(users)-1].Email)
+					}
+				})
+			})
+		},
+	}
+	ls.Flags().StringVar(&afterEmail, "after", "", "start after this address")
+	ls.Flags().IntVar(&limit, "limit", 50, "users per page")
+	cmd.AddCommand(ls)
+	return cmd
+}
+
+func verifiedText(r model.DomainRecord) string {
+	if !r.Verified {
+		return "no"
+	}
+	return "yes (" + strings.TrimPrefix(r.Proof, "dns-") + ", " + r.VerifiedAt.Format("2006-01-02") + ")"
+}

@@ -1,0 +1,102 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"selfserve/demo"
+	"selfserve/model"
+	"selfserve/store"
+)
+
+// demoMarker marks a directory as a demo database, so a fresh demo never
+// deletes a real one.
+const demoMarker = ".selfserve-demo"
+
+func (a *app) demoCommand() *cobra.Command {
+	size := demo.DefaultSize
+	cmd := &cobra.Command{
+		Use:   "demo",
+		Short: "Build fresh demo data (Bellows College, Contoso and thousands more)",
+		Long: `Builds the demo of the seed's stories into a fresh database (by default in
+the system's temporary directory; --db picks another, which must be empty
+or an earlier demo) and prints how to explore it with the other commands.
+Every run starts from fresh data.`,
+		Example: "  selfserve demo\n  selfserve demo --db /tmp/mydemo --directories 100 --big-users 1000",
+		Args:    noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			dir := a.db
+			if !cmd.Flags().Changed("db") {
+				dir = filepath.Join(os.TempDir(), "selfserve-demo")
+			}
+			if err := resetDemoDir(dir); err != nil {
+				return err
+			}
+			started := time.Now()
+			st, err := store.Open(dir, store.Options{})
+			if err != nil {
+				return err
+			}
+			sum, err := demo.Build(st, size)
+			if cerr := st.Close(); err == nil {
+				err = cerr
+			}
+			if err != nil {
+				return fmt.Errorf("building demo data in %s: %w", dir, err)
+			}
+			out := map[string]any{"db": dir, "summary": sum, "seconds": time.Since(started).Seconds()}
+			return a.emit(out, func(w io.Writer) {
+				fmt.Fprintf(w, "Demo data: %d directories, %d users, built in %s in %s\n\n", sum.Directories, sum.Users, time.Since(started).Round(time.Millisecond), dir)
+				fmt.Fprintf(w, "Try (the interactive console comes in a later release):\n")
+				for _, c := range []string{
+					"directory list --state managed",
+					"directory show " + demo.Bellows,
+					"user list " + demo.Bellows + " --limit 10",
+					"settings " + demo.Bellows,
+					"domain challenge " + demo.Bellows + " --as " + demo.Dan,
+					"domain challenge " + demo.ContosoUK + " --as " + demo.ContosoAdmin + " --into " + demo.Contoso,
+					"domain verify " + demo.ContosoUK + " --as " + demo.ContosoAdmin + " --dry-run --dns-server HOST:PORT",
+				} {
+					fmt.Fprintf(w, "  selfserve --db %s %s\n", dir, c)
+				}
+			})
+		},
+	}
+	cmd.Flags().IntVar(&size.Directories, "directories", size.Directories, "number of small filler directories")
+	cmd.Flags().IntVar(&size.BigUsers, "big-users", size.BigUsers, "users of the large directory "+demo.BigDomain)
+	return cmd
+}
+
+// resetDemoDir empties dir if it is an earlier demo, or refuses.
+func resetDemoDir(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return writeMarker(dir)
+	}
+	if err != nil {
+		return err
+	}
+	if len(entries) > 0 {
+		if _, err := os.Stat(filepath.Join(dir, demoMarker)); err != nil {
+			return fmt.Errorf("%w: %s holds data that is not a selfserve demo; give --db an empty directory", model.ErrRefused, dir)
+		}
+		if err := os.RemoveAll(dir); err != nil {
+			return err
+		}
+	}
+	return writeMarker(dir)
+}
+
+func writeMarker(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, demoMarker), []byte("selfserve demo data; deleted by the next selfserve demo\n"), 0o600)
+}

@@ -1,0 +1,49 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"selfserve/model"
+)
+
+// emit prints v as JSON with --json, else runs text.
+func (a *app) emit(v any, text func(w io.Writer)) error {
+	if a.json {
+		enc := json.NewEncoder(a.out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(v)
+	}
+	tw := tabwriter.NewWriter(a.out, 0, 4, 2, ' ', 0)
+	text(tw)
+	return tw.Flush()
+}
+
+func onOff(b bool) string {
+	if b {
+		return "on"
+	}
+	return "off"
+}
+
+func printSwitches(w io.Writer, sw model.Switches) {
+	fmt.Fprintf(w, "AllowEmailVerifiedUsers\t%s\n", onOff(sw.AllowEmailVerifiedUsers))
+	fmt.Fprintf(w, "AllowAdHocSubscriptions\t%s\n", onOff(sw.AllowAdHocSubscriptions))
+}
+
+func printTable(w io.Writer, sw model.Switches) {
+	fmt.Fprintln(w, "\nSCENARIO\tOUTCOME")
+	for _, r := range model.DecisionTable(sw) {
+		fmt.Fprintf(w, "%s\t%s\n", r.Scenario, r.Outcome)
+	}
+}
+
+func list(items []string) string {
+	if len(items) == 0 {
+		return "-"
+	}
+	return strings.Join(items, ",")
+}

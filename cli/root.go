@@ -1,0 +1,146 @@
+// Package cli is selfserve's command line: one cobra command per operation
+// of PRODUCT.md §4, each a thin layer over package ops.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"selfserve/dnscheck"
+	"selfserve/ops"
+	"selfserve/store"
+)
+
+// usageError marks a mistake in the command line itself (exit status 2).
+type usageError struct{ err error }
+
+func (u usageError) Error() string { return u.err.Error() }
+func (u usageError) Unwrap() error { return u.err }
+
+// app holds the global flags every command shares.
+type app struct {
+	db      string
+	json    bool
+	smtp    string
+	from    string
+	timeout time.Duration
+	out     io.Writer
+}
+
+// Run executes the command line and returns the process exit status:
+// 0 done, 1 refused or failed (message on stderr), 2 usage error.
+func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	a := &app{out: stdout}
+	root := a.rootCommand()
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return 0
+	}
+	fmt.Fprintln(stderr, "selfserve:", err)
+	if isUsage(err) {
+		fmt.Fprintln(stderr, "Run 'selfserve --help' or 'selfserve COMMAND --help' for usage.")
+		return 2
+	}
+	return 1
+}
+
+func isUsage(err error) bool {
+	var u usageError
+	if errors.As(err, &u) {
+		return true
+	}
+	// cobra reports these itself, before any flag or argument hook runs.
+	msg := err.Error()
+	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand", "required flag", "invalid argument"} {
+		if strings.HasPrefix(msg, p) {
+			return true
+		}
+	}
+	return false
+}
+
+func (a *app) rootCommand() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "selfserve",
+		Short: "Admin console for self-service sign-up directories",
+		Long: `selfserve keeps the directories that self-service sign-up creates: the first
+person from a domain creates an unmanaged directory, later ones join it, and
+an admin who proves the domain in DNS takes it over (internal) or merges it
+into their managed directory (external).`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Args:          noArgs,
+	}
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	pf := root.PersistentFlags()
+	pf.StringVar(&a.db, "db", defaultDB(), "database directory (env SELFSERVE_DB)")
+	pf.BoolVar(&a.json, "json", false, "print machine-readable JSON on stdout")
+	pf.StringVar(&a.smtp, "smtp", os.Getenv("SELFSERVE_SMTP"), "SMTP relay HOST:PORT for codes and invitations (env SELFSERVE_SMTP); unset keeps mail in the outbox")
+	pf.StringVar(&a.from, "mail-from", "selfserve@localhost", "sender address for mail sent through --smtp")
+	pf.DurationVar(&a.timeout, "timeout", 30*time.Second, "give up on DNS and mail after this long")
+	root.AddCommand(a.signupCommand(), a.outboxCommand(), a.directoryCommand(), a.userCommand(),
+		a.domainCommand(), a.settingsCommand(), a.inviteCommand(), a.serviceCommand(), a.auditCommand(),
+		a.consumerCommand(), a.demoCommand())
+	return root
+}
+
+func defaultDB() string {
+	if db := os.Getenv("SELFSERVE_DB"); db != "" {
+		return db
+	}
+	if dir := os.Getenv("XDG_DATA_HOME"); dir != "" {
+		return filepath.Join(dir, "selfserve")
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "selfserve-data"
+	}
+	return filepath.Join(home, ".local", "share", "selfserve")
+}
+
+// console opens the database for one command and closes it after.
+func (a *app) console(cmd *cobra.Command, fn func(ctx context.Context, c *ops.Console) error) error {
+	st, err := store.Open(a.db, store.Options{})
+	if err != nil {
+		return err
+	}
+	c := &ops.Console{Store: st, DNS: dnscheck.Checker{}}
+	if a.smtp != "" {
+		c.Mail = ops.SMTP{Addr: a.smtp, From: a.from}
+	}
+	ctx, cancel := context.WithTimeout(cmd.Context(), a.timeout)
+	defer cancel()
+	err = fn(ctx, c)
+	if cerr := st.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("closing database: %w", cerr)
+	}
+	return err
+}
+
+// Argument checks that report as usage errors.
+func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return usageError{fmt.Errorf("unknown command %q for %q", args[0], cmd.CommandPath())}
+	}
+	return nil
+}
+
+func exactArgs(names ...string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) != len(names) {
+			return usageError{fmt.Errorf("%s takes %s (got %d arguments)", cmd.CommandPath(), strings.Join(names, " "), len(args))}
+		}
+		return nil
+	}
+}

@@ -1,0 +1,103 @@
+package ops
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"selfserve/dnscheck"
+	"selfserve/model"
+	"selfserve/store"
+)
+
+// Console runs operations against one open store.
+type Console struct {
+	Store *store.Store
+	// Mail delivers codes and invitations; nil keeps them in the outbox.
+	Mail Mailer
+	// DNS is the checker used by Verify; its Server may be overridden per
+	// call.
+	DNS dnscheck.Checker
+}
+
+// SignupStart checks that email may sign up for service and sends it a
+// one-time code.
+func (c *Console) SignupStart(ctx context.Context, email, service string) (model.Message, error) {
+	addr, err := model.ParseAddress(email)
+	if err != nil {
+		return model.Message{}, err
+	}
+	compose := func(code string) model.Message {
+		return model.Message{
+			Time: c.Store.Now().UTC(), To: addr.String(),
+			Subject: fmt.Sprintf("Your %s sign-up code: %s", service, code),
+			Body: fmt.Sprintf("Your code is %s. It works once, for %d minutes.\n\nConfirm with:\n  selfserve signup verify %s --code %s\n",
+				code, int(model.CodeTTL/time.Minute), addr, code),
+		}
+	}
+	msg, err := c.Store.StartSignup(addr, service, c.Mail == nil, compose)
+	if err != nil || c.Mail == nil {
+		return msg, err
+	}
+	if err := c.Mail.Send(ctx, msg); err != nil {
+		return msg, fmt.Errorf("the code was made but could not be mailed to %s (%w); run signup start again", addr, err)
+	}
+	return msg, nil
+}
+
+// SignupVerify confirms a code and applies the sign-up.
+func (c *Console) SignupVerify(email, code string) (store.SignupResult, error) {
+	addr, err := model.ParseAddress(email)
+	if err != nil {
+		return store.SignupResult{}, err
+	}
+	return c.Store.VerifySignup(addr, code)
+}
+
+// Challenge issues (or repeats) the DNS challenge for an admin.
+func (c *Console) Challenge(domain, admin string, mode model.ChallengeMode, into string) (store.ChallengeResult, error) {
+	claim, err := parseClaim(domain, admin, into)
+	if err != nil {
+		return store.ChallengeResult{}, err
+	}
+	return c.Store.IssueChallenge(claim, mode)
+}
+
+func parseClaim(domain, admin, into string) (store.Claim, error) {
+	d, err := model.ParseDomain(domain)
+	if err != nil {
+		return store.Claim{}, err
+	}
+	a, err := model.ParseAddress(admin)
+	if err != nil {
+		return store.Claim{}, err
+	}
+	return store.Claim{Domain: d, Admin: a, Into: into}, nil
+}
+
+// Invite sends a B2B invitation from a managed directory.
+func (c *Console) Invite(ctx context.Context, email, from, admin string) (store.InviteResult, error) {
+	invitee, err := model.ParseAddress(email)
+	if err != nil {
+		return store.InviteResult{}, err
+	}
+	a, err := model.ParseAddress(admin)
+	if err != nil {
+		return store.InviteResult{}, err
+	}
+	res, err := c.Store.Invite(from, a, invitee)
+	if err != nil {
+		return res, err
+	}
+	msg := model.Message{Time: c.Store.Now().UTC(), To: invitee.String(),
+		Subject: fmt.Sprintf("%s invited you as a guest", a),
+		Body:    fmt.Sprintf("%s invited you to their directory as a guest (%s).\n", a, res.Outcome)}
+	return res, c.deliver(ctx, msg)
+}
+
+func (c *Console) deliver(ctx context.Context, msg model.Message) error {
+	if c.Mail == nil {
+		return c.Store.KeepMessage(msg)
+	}
+	return c.Mail.Send(ctx, msg)
+}

@@ -1,0 +1,72 @@
+package store
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+
+	"selfserve/model"
+)
+
+// audit appends an entry in the same transaction as the change it
+// describes, so the log never misses a change nor records one that did
+// not happen.
+func (s *Store) audit(txn *badger.Txn, actor, action, target string, before, after any) error {
+	tail := make([]byte, 8)
+	if _, err := s.rand.Read(tail); err != nil {
+		return err
+	}
+	e := model.AuditEntry{Time: s.Now().UTC(), Actor: actor, Action: action, Target: target, Before: before, After: after}
+	return put(txn, timeKey(pAudit, e.Time.UnixNano(), tail), e)
+}
+
+// Audit returns entries at or after since, oldest first, at most limit
+// (0: all).
+func (s *Store) Audit(since time.Time, limit int) ([]model.AuditEntry, error) {
+	var out []model.AuditEntry
+	err := s.view(func(txn *badger.Txn) error {
+		return scan(txn, []byte(pAudit), timeKey(pAudit, since.UnixNano(), nil), func(k, v []byte) (bool, error) {
+			var e model.AuditEntry
+			if err := decode(k, v, &e); err != nil {
+				return false, err
+			}
+			out = append(out, e)
+			return limit == 0 || len(out) < limit, nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read audit log: %w", err)
+	}
+	return out, nil
+}
+
+// keepMessage stores a mail in the outbox.
+func (s *Store) keepMessage(txn *badger.Txn, m model.Message) error {
+	tail := make([]byte, 8)
+	if _, err := s.rand.Read(tail); err != nil {
+		return err
+	}
+	return put(txn, timeKey(pOutbox, m.Time.UnixNano(), tail), m)
+}
+
+// KeepMessage stores a mail in the outbox in its own transaction.
+func (s *Store) KeepMessage(m model.Message) error {
+	return s.update(func(txn *badger.Txn) error { return s.keepMessage(txn, m) })
+}
+
+// Outbox lists kept mails, oldest first.
+func (s *Store) Outbox() ([]model.Message, error) {
+	var out []model.Message
+	err := s.view(func(txn *badger.Txn) error {
+		return scan(txn, []byte(pOutbox), nil, func(k, v []byte) (bool, error) {
+			var m model.Message
+			if err := decode(k, v, &m); err != nil {
+				return false, err
+			}
+			out = append(out, m)
+			return true, nil
+		})
+	})
+	return out, err
+}

@@ -1,0 +1,218 @@
+package store
+
+import (
+	"fmt"
+
+	"github.com/dgraph-io/badger/v4"
+
+	"selfserve/model"
+)
+
+// Claim is who asks to prove which domain, and into which directory.
+type Claim struct {
+	Domain string
+	Admin  model.Address
+	Into   string // directory ref; empty for an internal takeover
+}
+
+// claimScope is what a claim touches, checked inside the transaction that
+// acts on it.
+type claimScope struct {
+	Kind   model.TakeoverKind
+	Source *model.Directory // the directory holding the domain now, if any
+	Target *model.Directory // external only
+	// Parent is a domain verified in Target that the claimed domain sits
+	// under; it proves ownership without a new challenge.
+	Parent string
+}
+
+// authorize applies the takeover rules of PRODUCT.md §3 to c.
+func authorize(txn *badger.Txn, c Claim) (claimScope, error) {
+	var sc claimScope
+	rec, err := domainRecord(txn, c.Domain)
+	if err != nil {
+		return sc, err
+	}
+	if rec != nil {
+		d, err := directory(txn, rec.Directory)
+		if err != nil {
+			return sc, err
+		}
+		sc.Source = &d
+	}
+	if c.Into == "" {
+		sc.Kind = model.Internal
+		if err := model.CheckClaimable(c.Domain, rec, sc.Source, ""); err != nil {
+			return sc, err
+		}
+		if sc.Source == nil {
+			return sc, fmt.Errorf("%w: no directory holds %s, so there is nothing to take over; to add it to your managed directory use --into DIR",
+				model.ErrNotFound, c.Domain)
+		}
+		var u model.User
+		member, err := get(txn, userKey(sc.Source.ID, c.Admin.Key()), &u)
+		if err != nil {
+			return sc, err
+		}
+		return sc, model.CheckInternal(*sc.Source, c.Domain, c.Admin, member && u.Kind == model.Member)
+	}
+	sc.Kind = model.External
+	m, err := resolve(txn, c.Into)
+	if err != nil {
+		return sc, err
+	}
+	sc.Target = &m
+	if err := model.CheckExternal(m, c.Admin); err != nil {
+		return sc, err
+	}
+	if err := model.CheckClaimable(c.Domain, rec, sc.Source, m.ID); err != nil {
+		return sc, err
+	}
+	for _, p := range model.ParentDomains(c.Domain) {
+		prec, err := domainRecord(txn, p)
+		if err != nil {
+			return sc, err
+		}
+		if prec != nil && prec.Verified && prec.Directory == m.ID {
+			sc.Parent = p
+			break
+		}
+	}
+	return sc, nil
+}
+
+// ChallengeResult is the answer to `domain challenge`.
+type ChallengeResult struct {
+	Challenge *model.Challenge `json:"challenge,omitempty"`
+	// ParentProof is set instead when a verified parent domain in the
+	// target directory already proves ownership.
+	ParentProof string `json:"parentProof,omitempty"`
+	Reused      bool   `json:"reused"`
+}
+
+// IssueChallenge returns the admin's valid challenge for the same request,
+// or issues a new one.
+func (s *Store) IssueChallenge(c Claim, mode model.ChallengeMode) (ChallengeResult, error) {
+	var res ChallengeResult
+	err := s.update(func(txn *badger.Txn) error {
+		res = ChallengeResult{}
+		sc, err := authorize(txn, c)
+		if err != nil {
+			return err
+		}
+		if sc.Parent != "" {
+			res.ParentProof = sc.Parent
+			return nil
+		}
+		into := ""
+		if sc.Target != nil {
+			into = sc.Target.ID
+		}
+		now := s.Now()
+		var old model.Challenge
+		found, err := get(txn, challengeKey(c.Domain, c.Admin.Key()), &old)
+		if err != nil {
+			return err
+		}
+		if found && old.Valid(now) && old.Answers(c.Domain, c.Admin.Key(), mode, sc.Kind, into) {
+			res.Challenge, res.Reused = &old, true
+			return nil
+		}
+		ch, err := model.NewChallenge(s.rand, c.Domain, c.Admin.Key(), mode, sc.Kind, into, now.UTC(), s.opts.ChallengeTTL)
+		if err != nil {
+			return err
+		}
+		res.Challenge = &ch
+		if err := put(txn, challengeKey(c.Domain, c.Admin.Key()), ch); err != nil {
+			return err
+		}
+		return s.audit(txn, c.Admin.Key(), "challenge.issue", c.Domain, nil, ch)
+	})
+	return res, err
+}
+
+// PendingProof is what `domain verify` must check before acting.
+type PendingProof struct {
+	Challenge   *model.Challenge
+	ParentProof string
+	Kind        model.TakeoverKind
+	Target      *model.Directory
+	Source      *model.Directory
+}
+
+// Pending finds the admin's challenge for domain (or a parent proof) and
+// re-checks that the admin may still act on it.
+func (s *Store) Pending(domain string, admin model.Address) (PendingProof, error) {
+	var p PendingProof
+	err := s.view(func(txn *badger.Txn) error {
+		var ch model.Challenge
+		found, err := get(txn, challengeKey(domain, admin.Key()), &ch)
+		if err != nil {
+			return err
+		}
+		c := Claim{Domain: domain, Admin: admin}
+		if found {
+			c.Into = ch.Into
+		}
+		// Without a challenge, only a parent proof into a directory the
+		// admin runs can stand in; look for one.
+		if !found {
+			m, ok, err := adminDirectoryWithParent(txn, domain, admin)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return fmt.Errorf("%w: no challenge for %s was issued to %s; run selfserve domain challenge %s --as %s first",
+					model.ErrNotFound, domain, admin, domain, admin)
+			}
+			c.Into = m
+		}
+		sc, err := authorize(txn, c)
+		if err != nil {
+			return err
+		}
+		p = PendingProof{Kind: sc.Kind, Target: sc.Target, Source: sc.Source, ParentProof: sc.Parent}
+		if sc.Parent != "" {
+			return nil
+		}
+		if !found {
+			return fmt.Errorf("%w: no challenge for %s was issued to %s", model.ErrNotFound, domain, admin)
+		}
+		if !ch.Valid(s.Now()) {
+			return fmt.Errorf("%w: the challenge for %s expired at %s; run selfserve domain challenge again and publish the new record",
+				model.ErrRefused, domain, ch.ExpiresAt.Format("2006-01-02 15:04 MST"))
+		}
+		p.Challenge = &ch
+		return nil
+	})
+	return p, err
+}
+
+// adminDirectoryWithParent finds a managed directory where admin is a global
+// admin and a parent of domain is verified.
+func adminDirectoryWithParent(txn *badger.Txn, domain string, admin model.Address) (string, bool, error) {
+	for _, p := range model.ParentDomains(domain) {
+		rec, err := domainRecord(txn, p)
+		if err != nil {
+			return "", false, err
+		}
+		if rec == nil || !rec.Verified {
+			continue
+		}
+		d, err := directory(txn, rec.Directory)
+		if err != nil {
+			return "", false, err
+		}
+		if d.State == model.Managed && d.IsAdmin(admin.Key()) {
+			return d.ID, true, nil
+		}
+	}
+	return "", false, nil
+}
+
+// RecordCheck writes a DNS check result to the audit log.
+func (s *Store) RecordCheck(actor, domain string, result any) error {
+	return s.update(func(txn *badger.Txn) error {
+		return s.audit(txn, actor, "domain.check", domain, nil, result)
+	})
+}

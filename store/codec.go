@@ -1,0 +1,97 @@
+package store
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/dgraph-io/badger/v4"
+)
+
+// get decodes the record at k into v; found is false when there is none.
+func get(txn *badger.Txn, k []byte, v any) (found bool, err error) {
+	item, err := txn.Get(k)
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return true, item.Value(func(b []byte) error { return decode(k, b, v) })
+}
+
+func decode(k, b []byte, v any) error {
+	if err := json.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("record %q is damaged: %w", k, err)
+	}
+	return nil
+}
+
+func put(txn *badger.Txn, k []byte, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return txn.Set(k, b)
+}
+
+// addCount adjusts the counter at k. Counters live beside the records so
+// listings show totals without walking a directory of a million users.
+func addCount(txn *badger.Txn, k []byte, delta int64) error {
+	n, err := readCount(txn, k)
+	if err != nil {
+		return err
+	}
+	n += delta
+	if n == 0 {
+		return txn.Delete(k)
+	}
+	return txn.Set(k, binary.BigEndian.AppendUint64(nil, uint64(n)))
+}
+
+func readCount(txn *badger.Txn, k []byte) (int64, error) {
+	item, err := txn.Get(k)
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	err = item.Value(func(b []byte) error {
+		if len(b) != 8 {
+			return fmt.Errorf("counter %q is damaged", k)
+		}
+		n = int64(binary.BigEndian.Uint64(b))
+		return nil
+	})
+	return n, err
+}
+
+// scan calls fn for each record under prefix in key order, starting at
+// the key from (nil: the prefix), until fn returns false.
+func scan(txn *badger.Txn, prefix, from []byte, fn func(k []byte, val []byte) (bool, error)) error {
+	it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchValues: true, PrefetchSize: 64})
+	defer it.Close()
+	start := prefix
+	if from != nil {
+		start = from
+	}
+	for it.Seek(start); it.ValidForPrefix(prefix); it.Next() {
+		item := it.Item()
+		var more bool
+		err := item.Value(func(v []byte) error {
+			var err error
+			more, err = fn(item.KeyCopy(nil), v)
+			return err
+		})
+		if err != nil || !more {
+			return err
+		}
+	}
+	return nil
+}
+
+// after is the first key that sorts after k.
+func after(k []byte) []byte { return append(append([]byte{}, k...), 0) }

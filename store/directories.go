@@ -1,0 +1,185 @@
+package store
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/dgraph-io/badger/v4"
+
+	"selfserve/model"
+)
+
+func directory(txn *badger.Txn, id string) (model.Directory, error) {
+	var d model.Directory
+	found, err := get(txn, dirKey(id), &d)
+	if err == nil && !found {
+		err = fmt.Errorf("%w: no directory %s; see selfserve directory list", model.ErrNotFound, id)
+	}
+	return d, err
+}
+
+func domainRecord(txn *badger.Txn, domain string) (*model.DomainRecord, error) {
+	var r model.DomainRecord
+	found, err := get(txn, domainKey(domain), &r)
+	if err != nil || !found {
+		return nil, err
+	}
+	return &r, nil
+}
+
+// resolve finds a directory by id or by any of its domains.
+func resolve(txn *badger.Txn, ref string) (model.Directory, error) {
+	ref = strings.TrimSpace(ref)
+	if d, err := directory(txn, ref); err == nil {
+		return d, nil
+	}
+	if domain, err := model.NormalizeDomain(ref); err == nil {
+		rec, err := domainRecord(txn, domain)
+		if err != nil {
+			return model.Directory{}, err
+		}
+		if rec != nil {
+			return directory(txn, rec.Directory)
+		}
+	}
+	return model.Directory{}, fmt.Errorf("%w: no directory with id or domain %q; see selfserve directory list", model.ErrNotFound, ref)
+}
+
+// Directory finds a directory by id or domain.
+func (s *Store) Directory(ref string) (model.Directory, error) {
+	var d model.Directory
+	err := s.view(func(txn *badger.Txn) (err error) { d, err = resolve(txn, ref); return })
+	return d, err
+}
+
+// DirectorySummary is a directory with the counts a listing shows.
+type DirectorySummary struct {
+	model.Directory
+	Users  int64            `json:"users"`
+	Grants map[string]int64 `json:"grants"` // users per service in use
+}
+
+func summary(txn *badger.Txn, d model.Directory) (DirectorySummary, error) {
+	sum := DirectorySummary{Directory: d, Grants: map[string]int64{}}
+	var err error
+	if sum.Users, err = readCount(txn, userCountKey(d.ID)); err != nil {
+		return sum, err
+	}
+	prefix := grantCountPrefix(d.ID)
+	it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
+	defer it.Close()
+	for it.Rewind(); it.Valid(); it.Next() {
+		k := it.Item().Key()
+		n, err := readCount(txn, k)
+		if err != nil {
+			return sum, err
+		}
+		sum.Grants[string(k[len(prefix):])] = n
+	}
+	return sum, nil
+}
+
+// Summary returns one directory with its counts.
+func (s *Store) Summary(ref string) (DirectorySummary, error) {
+	var sum DirectorySummary
+	err := s.view(func(txn *badger.Txn) error {
+		d, err := resolve(txn, ref)
+		if err != nil {
+			return err
+		}
+		sum, err = summary(txn, d)
+		return err
+	})
+	return sum, err
+}
+
+// Directories lists directories in id order, only those in state when it
+// is not empty.
+func (s *Store) Directories(state model.State) ([]DirectorySummary, error) {
+	var out []DirectorySummary
+	err := s.view(func(txn *badger.Txn) error {
+		return scan(txn, []byte(pDirectory), nil, func(k, v []byte) (bool, error) {
+			var d model.Directory
+			if err := decode(k, v, &d); err != nil {
+				return false, err
+			}
+			if state != "" && d.State != state {
+				return true, nil
+			}
+			sum, err := summary(txn, d)
+			out = append(out, sum)
+			return true, err
+		})
+	})
+	return out, err
+}
+
+// Domains lists every domain record in name order.
+func (s *Store) Domains() ([]model.DomainRecord, error) {
+	var out []model.DomainRecord
+	err := s.view(func(txn *badger.Txn) error {
+		return scan(txn, []byte(pDomain), nil, func(k, v []byte) (bool, error) {
+			var r model.DomainRecord
+			err := decode(k, v, &r)
+			out = append(out, r)
+			return true, err
+		})
+	})
+	return out, err
+}
+
+// Users returns up to limit users of a directory whose address key sorts
+// after `afterKey`, read by seeking, never by loading the directory.
+func (s *Store) Users(ref, afterKey string, limit int) ([]model.User, error) {
+	var out []model.User
+	err := s.view(func(txn *badger.Txn) error {
+		d, err := resolve(txn, ref)
+		if err != nil {
+			return err
+		}
+		var from []byte
+		if afterKey != "" {
+			from = after(userKey(d.ID, afterKey))
+		}
+		return scan(txn, userPrefix(d.ID), from, func(k, v []byte) (bool, error) {
+			var u model.User
+			if err := decode(k, v, &u); err != nil {
+				return false, err
+			}
+			out = append(out, u)
+			return limit <= 0 || len(out) < limit, nil
+		})
+	})
+	return out, err
+}
+
+// SetSwitches changes a directory's switches. actor is "operator" or an
+// admin address key; an admin must be a global admin of a managed
+// directory (an unmanaged one has nobody to decide for it but the
+// operator).
+func (s *Store) SetSwitches(ref, actor string, isOperator bool, change func(model.Switches) model.Switches) (model.Directory, error) {
+	var d model.Directory
+	err := s.update(func(txn *badger.Txn) error {
+		var err error
+		if d, err = resolve(txn, ref); err != nil {
+			return err
+		}
+		if d.State == model.Retired {
+			return fmt.Errorf("%w: directory %s was merged into %s and is read-only", model.ErrRefused, d.Name, d.MergedInto)
+		}
+		if !isOperator && (d.State != model.Managed || !d.IsAdmin(actor)) {
+			return fmt.Errorf("%w: %s is not a global admin of %s; only its global admins or the operator may change its settings",
+				model.ErrForbidden, actor, d.Name)
+		}
+		before := d.Switches
+		d.Switches = change(before)
+		if d.Switches == before {
+			return nil
+		}
+		if err := put(txn, dirKey(d.ID), d); err != nil {
+			return err
+		}
+		return s.audit(txn, actor, "settings.change", d.ID, before, d.Switches)
+	})
+	return d, err
+}

@@ -1,0 +1,244 @@
+package store
+
+import (
+	"fmt"
+
+	"github.com/dgraph-io/badger/v4"
+
+	"selfserve/model"
+)
+
+// SignupDecision is what a sign-up would do right now.
+type SignupDecision struct {
+	Directory *model.Directory // nil: a new unmanaged directory is created
+	User      *model.User      // the existing member, if any
+	Scenario  model.Scenario
+	Outcome   model.Outcome
+}
+
+// decideSignup applies PRODUCT.md §3 rules 2, 4, 5 and 6 to addr signing up
+// for svc. It is run when the code is asked for and again when it is
+// confirmed, since an admin may flip a switch in between.
+func (s *Store) decideSignup(txn *badger.Txn, addr model.Address, svc model.Service) (SignupDecision, error) {
+	consumer, err := consumerDomains(txn)
+	if err != nil {
+		return SignupDecision{}, err
+	}
+	if consumer.Contains(addr.Domain) {
+		return SignupDecision{}, fmt.Errorf("%w: %s is a consumer mail domain; sign up with your work address", model.ErrRefused, addr.Domain)
+	}
+	if model.IsPublicSuffix(addr.Domain) {
+		return SignupDecision{}, fmt.Errorf("%w: %s is a public suffix and cannot have a directory", model.ErrRefused, addr.Domain)
+	}
+	rec, err := domainRecord(txn, addr.Domain)
+	if err != nil {
+		return SignupDecision{}, err
+	}
+	if rec == nil {
+		sw, err := defaultSwitches(txn)
+		if err != nil {
+			return SignupDecision{}, err
+		}
+		sc := model.SignupScenario(false, svc.ExemptAdHoc)
+		return SignupDecision{Scenario: sc, Outcome: model.Decide(sc, sw)}, nil
+	}
+	d, err := directory(txn, rec.Directory)
+	if err != nil {
+		return SignupDecision{}, err
+	}
+	if d.Job != "" {
+		return SignupDecision{}, fmt.Errorf("%w: directory %s is being taken over right now; try again in a minute", model.ErrTryAgain, d.Name)
+	}
+	var u model.User
+	found, err := get(txn, userKey(d.ID, addr.Key()), &u)
+	if err != nil {
+		return SignupDecision{}, err
+	}
+	dec := SignupDecision{Directory: &d}
+	if found && u.Kind == model.Member {
+		dec.User = &u
+	}
+	dec.Scenario = model.SignupScenario(dec.User != nil, svc.ExemptAdHoc)
+	dec.Outcome = model.Decide(dec.Scenario, d.Switches)
+	if dec.Outcome.Blocked() {
+		return dec, model.BlockedError(d.Name, dec.Outcome)
+	}
+	return dec, nil
+}
+
+// StartSignup checks that addr may sign up for service, then issues a
+// one-time code. With keep, the mail is written to the outbox in the same
+// transaction; otherwise the caller delivers msg.
+func (s *Store) StartSignup(addr model.Address, serviceName string, keep bool, compose func(code string) model.Message) (model.Message, error) {
+	var msg model.Message
+	err := s.update(func(txn *badger.Txn) error {
+		svc, err := service(txn, serviceName)
+		if err != nil {
+			return err
+		}
+		if _, err := s.decideSignup(txn, addr, svc); err != nil {
+			return err
+		}
+		var prev model.CodeRecord
+		found, err := get(txn, codeKey(addr.Key()), &prev)
+		if err != nil {
+			return err
+		}
+		var prevp *model.CodeRecord
+		if found {
+			prevp = &prev
+		}
+		now := s.Now()
+		requests, window, err := model.CheckNewCode(prevp, now)
+		if err != nil {
+			return err
+		}
+		code, rec, err := model.NewCode(s.rand, addr.String(), svc.Name, now)
+		if err != nil {
+			return err
+		}
+		rec.Requests, rec.WindowStart = requests, window
+		if err := put(txn, codeKey(addr.Key()), rec); err != nil {
+			return err
+		}
+		msg = compose(code)
+		if keep {
+			return s.keepMessage(txn, msg)
+		}
+		return nil
+	})
+	return msg, err
+}
+
+// SignupResult says what a confirmed sign-up did.
+type SignupResult struct {
+	Directory        model.Directory `json:"directory"`
+	User             model.User      `json:"user"`
+	Outcome          model.Outcome   `json:"outcome"`
+	CreatedDirectory bool            `json:"createdDirectory"`
+}
+
+// VerifySignup confirms the code and applies the sign-up. A wrong code is
+// counted even though the call fails.
+func (s *Store) VerifySignup(addr model.Address, code string) (SignupResult, error) {
+	var res SignupResult
+	var refusal error
+	err := s.update(func(txn *badger.Txn) error {
+		refusal = nil
+		var rec model.CodeRecord
+		found, err := get(txn, codeKey(addr.Key()), &rec)
+		if err != nil {
+			return err
+		}
+		if !found || rec.Hash == "" {
+			return fmt.Errorf("%w: no code is pending for %s (codes work once); ask for one with signup start", model.ErrCodeRejected, addr)
+		}
+		now := s.Now()
+		checked, err := model.CheckCode(rec, code, now)
+		if err != nil {
+			refusal = err
+			return put(txn, codeKey(addr.Key()), checked)
+		}
+		// Spent: keep the record only for its request count.
+		checked.Hash = ""
+		if err := put(txn, codeKey(addr.Key()), checked); err != nil {
+			return err
+		}
+		svc, err := service(txn, rec.Service)
+		if err != nil {
+			return err
+		}
+		dec, err := s.decideSignup(txn, addr, svc)
+		if model.IsRefusal(err) {
+			refusal = err
+			return nil
+		} else if err != nil {
+			return err
+		}
+		res, err = s.applySignup(txn, addr, svc, dec)
+		return err
+	})
+	if err == nil {
+		err = refusal
+	}
+	return res, err
+}
+
+func (s *Store) applySignup(txn *badger.Txn, addr model.Address, svc model.Service, dec SignupDecision) (SignupResult, error) {
+	res := SignupResult{Outcome: dec.Outcome}
+	if dec.Directory == nil {
+		d, err := s.createDirectory(txn, addr.Domain, addr.Key())
+		if err != nil {
+			return res, err
+		}
+		dec.Directory, res.CreatedDirectory = &d, true
+	}
+	res.Directory = *dec.Directory
+	if dec.User != nil {
+		u, err := s.grant(txn, *dec.User, svc.Name, addr.Key())
+		res.User = u
+		return res, err
+	}
+	u, err := s.createUser(txn, dec.Directory.ID, addr, model.Member, model.EmailVerified, svc.Name, addr.Key())
+	res.User = u
+	return res, err
+}
+
+// createDirectory makes the unmanaged directory for a domain nobody has
+// claimed. Two sign-ups racing for the same new domain both read "absent";
+// Badger rejects the second commit and its retry joins the first's.
+func (s *Store) createDirectory(txn *badger.Txn, domain, actor string) (model.Directory, error) {
+	id, err := s.newID(6)
+	if err != nil {
+		return model.Directory{}, err
+	}
+	sw, err := defaultSwitches(txn)
+	if err != nil {
+		return model.Directory{}, err
+	}
+	d := model.Directory{ID: id, Name: domain, State: model.Unmanaged, Domains: []string{domain}, Switches: sw, CreatedAt: s.Now().UTC()}
+	if err := put(txn, dirKey(id), d); err != nil {
+		return d, err
+	}
+	if err := put(txn, domainKey(domain), model.DomainRecord{Domain: domain, Directory: id}); err != nil {
+		return d, err
+	}
+	return d, s.audit(txn, actor, "directory.create", id, nil, d)
+}
+
+func (s *Store) createUser(txn *badger.Txn, dir string, addr model.Address, kind model.UserKind, how model.CreationMethod, svc, actor string) (model.User, error) {
+	id, err := s.newID(8)
+	if err != nil {
+		return model.User{}, err
+	}
+	u := model.User{ID: id, Email: addr.String(), Directory: dir, Kind: kind, CreationMethod: how, CreatedAt: s.Now().UTC()}
+	if svc != "" {
+		u.Grants = []string{svc}
+		if err := addCount(txn, grantCountKey(dir, svc), 1); err != nil {
+			return u, err
+		}
+	}
+	if err := put(txn, userKey(dir, addr.Key()), u); err != nil {
+		return u, err
+	}
+	if err := addCount(txn, userCountKey(dir), 1); err != nil {
+		return u, err
+	}
+	return u, s.audit(txn, actor, "user.create", dir+"/"+addr.Key(), nil, u)
+}
+
+func (s *Store) grant(txn *badger.Txn, u model.User, svc, actor string) (model.User, error) {
+	if u.HasGrant(svc) {
+		return u, nil
+	}
+	before := u.Grants
+	u.Grants = u.WithGrant(svc)
+	addr, _ := model.ParseAddress(u.Email)
+	if err := put(txn, userKey(u.Directory, addr.Key()), u); err != nil {
+		return u, err
+	}
+	if err := addCount(txn, grantCountKey(u.Directory, svc), 1); err != nil {
+		return u, err
+	}
+	return u, s.audit(txn, actor, "user.grant", u.Directory+"/"+addr.Key(), before, u.Grants)
+}

@@ -1,0 +1,137 @@
+package store
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+
+	"selfserve/model"
+)
+
+// Options tune a Store; the zero value is right for production.
+type Options struct {
+	// Now is the clock; tests move it to expire codes and challenges.
+	Now func() time.Time
+	// BatchSize is how many users one takeover transaction moves.
+	BatchSize int
+	// AfterBatch, when set, is called after each committed takeover batch
+	// (progress bars, and the crash tests that kill the process there).
+	AfterBatch func(model.Job)
+	// ChallengeTTL overrides how long a challenge stays valid.
+	ChallengeTTL time.Duration
+	// InMemory keeps nothing on disk (for throw-away demo copies).
+	InMemory bool
+}
+
+// Store is an open selfserve database.
+type Store struct {
+	db   *badger.DB
+	opts Options
+	rand io.Reader
+}
+
+const defaultBatchSize = 1000
+
+// Open opens (creating if needed) the database in dir, then finishes any
+// takeover job a crash left running, so callers only ever see a takeover
+// done or not started.
+func Open(dir string, opts Options) (*Store, error) {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.BatchSize <= 0 {
+		opts.BatchSize = defaultBatchSize
+	}
+	if opts.ChallengeTTL <= 0 {
+		opts.ChallengeTTL = model.DefaultChallengeTTL
+	}
+	bo := badger.DefaultOptions(dir).
+		WithLogger(quietLogger{}).
+		// Acknowledged means on disk: a sign-up the user was told about
+		// must survive a power cut.
+		WithSyncWrites(true).
+		WithMemTableSize(16 << 20).
+		WithNumMemtables(3).
+		WithBlockCacheSize(32 << 20).
+		WithIndexCacheSize(16 << 20).
+		WithNumCompactors(2).
+		WithInMemory(opts.InMemory)
+	if opts.InMemory {
+		bo = bo.WithDir("").WithValueDir("")
+	}
+	db, err := badger.Open(bo)
+	if err != nil {
+		if strings.Contains(err.Error(), "directory lock") {
+			return nil, fmt.Errorf("open database %s: another selfserve process is using it; close it and try again", dir)
+		}
+		return nil, fmt.Errorf("open database %s: %w", dir, err)
+	}
+	s := &Store{db: db, opts: opts, rand: rand.Reader}
+	if err := s.init(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Store) init() error {
+	if err := s.seedServices(); err != nil {
+		return err
+	}
+	if err := s.purgeRetired(); err != nil {
+		return err
+	}
+	return s.ResumeJobs()
+}
+
+// Close flushes and closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Now is the store's clock.
+func (s *Store) Now() time.Time { return s.opts.Now() }
+
+// newID returns n random bytes as hex.
+func (s *Store) newID(n int) (string, error) {
+	b := make([]byte, n)
+	if _, err := io.ReadFull(s.rand, b); err != nil {
+		return "", fmt.Errorf("drawing an id: %w", err)
+	}
+	return hex.EncodeToString(b), nil
+}
+
+// update runs fn in a read-write transaction, retrying when a concurrent
+// transaction changed what fn read (Badger's serialisable conflicts).
+func (s *Store) update(fn func(txn *badger.Txn) error) error {
+	for attempt := 0; ; attempt++ {
+		err := s.db.Update(fn)
+		if !errors.Is(err, badger.ErrConflict) || attempt == 50 {
+			return wrapWriteErr(err)
+		}
+	}
+}
+
+func (s *Store) view(fn func(txn *badger.Txn) error) error { return s.db.View(fn) }
+
+// wrapWriteErr turns storage failures into messages that say what to do;
+// Badger's own text ("no space left on device") is kept for the detail.
+// Refusals by the rules pass through unchanged.
+func wrapWriteErr(err error) error {
+	if err == nil || model.IsRefusal(err) {
+		return err
+	}
+	return fmt.Errorf("saving failed, nothing was changed (%w); free disk space or check the database directory, then try again", err)
+}
+
+type quietLogger struct{}
+
+func (quietLogger) Errorf(f string, a ...any) { fmt.Fprintf(os.Stderr, "badger: "+f, a...) }
+func (quietLogger) Warningf(string, ...any)   {}
+func (quietLogger) Infof(string, ...any)      {}
+func (quietLogger) Debugf(string, ...any)     {}

@@ -1,0 +1,405 @@
+package store
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"slices"
+
+	"github.com/dgraph-io/badger/v4"
+
+	"selfserve/model"
+)
+
+// Proof names how ownership was shown, for the domain record and audit.
+func proofName(p PendingProof) string {
+	if p.ParentProof != "" {
+		return "parent:" + p.ParentProof
+	}
+	return "dns-" + string(p.Challenge.Mode)
+}
+
+// Preview computes the external takeover's impact on the directory now
+// holding domain, naming every user a forced takeover cuts off.
+func (s *Store) Preview(domain string) (model.Impact, error) {
+	var im model.Impact
+	err := s.view(func(txn *badger.Txn) error {
+		var err error
+		im, err = preview(txn, domain)
+		return err
+	})
+	return im, err
+}
+
+func preview(txn *badger.Txn, domain string) (model.Impact, error) {
+	rec, err := domainRecord(txn, domain)
+	if err != nil || rec == nil {
+		return model.Impact{}, err
+	}
+	d, err := directory(txn, rec.Directory)
+	if err != nil {
+		return model.Impact{}, err
+	}
+	sum, err := summary(txn, d)
+	if err != nil {
+		return model.Impact{}, err
+	}
+	cat, err := catalogue(txn)
+	if err != nil {
+		return model.Impact{}, err
+	}
+	grants := map[string]int{}
+	for svc, n := range sum.Grants {
+		grants[svc] = int(n)
+	}
+	im := model.PlanImpact(int(sum.Users), grants, cat)
+	if len(im.Blocking) == 0 {
+		return im, nil
+	}
+	err = scan(txn, userPrefix(d.ID), nil, func(k, v []byte) (bool, error) {
+		var u model.User
+		if err := decode(k, v, &u); err != nil {
+			return false, err
+		}
+		if _, dropped := model.MoveGrants(u.Grants, cat); len(dropped) > 0 {
+			im.LosingAccess = append(im.LosingAccess, u.Email)
+		}
+		return true, nil
+	})
+	return im, err
+}
+
+// TakeOverInternal makes the unmanaged directory holding the domain
+// managed with the admin as its global admin, in one transaction.
+func (s *Store) TakeOverInternal(c Claim, p PendingProof) (model.Directory, error) {
+	var d model.Directory
+	err := s.update(func(txn *badger.Txn) error {
+		sc, err := authorize(txn, c)
+		if err != nil {
+			return err
+		}
+		if sc.Kind != model.Internal {
+			return fmt.Errorf("%w: the challenge for %s was issued for an external takeover", model.ErrConflict, c.Domain)
+		}
+		if sc.Source.Job != "" {
+			return fmt.Errorf("%w: a takeover of %s is already running", model.ErrTryAgain, sc.Source.Name)
+		}
+		before := *sc.Source
+		d = *sc.Source
+		d.State = model.Managed
+		d.GlobalAdmins = append(slices.Clone(d.GlobalAdmins), c.Admin.Key())
+		if err := put(txn, dirKey(d.ID), d); err != nil {
+			return err
+		}
+		if err := s.verifyDomain(txn, c.Domain, d.ID, proofName(p)); err != nil {
+			return err
+		}
+		txn.Delete(challengeKey(c.Domain, c.Admin.Key()))
+		return s.audit(txn, c.Admin.Key(), "takeover.internal", d.ID, before, d)
+	})
+	return d, err
+}
+
+func (s *Store) verifyDomain(txn *badger.Txn, domain, dir, proof string) error {
+	now := s.Now().UTC()
+	return put(txn, domainKey(domain), model.DomainRecord{
+		Domain: domain, Directory: dir, Verified: true, VerifiedAt: now, CheckedAt: now, Proof: proof,
+	})
+}
+
+// ExternalResult is what an external takeover did.
+type ExternalResult struct {
+	Job    model.Job       `json:"job"`
+	Impact model.Impact    `json:"impact"`
+	Target model.Directory `json:"target"`
+}
+
+// TakeOverExternal merges the directory holding the domain into the
+// admin's managed directory. The work is a journaled job: this call
+// starts it and runs it to the end; a crash leaves it for Open to finish.
+func (s *Store) TakeOverExternal(c Claim, p PendingProof, force bool) (ExternalResult, error) {
+	var res ExternalResult
+	var added bool
+	err := s.update(func(txn *badger.Txn) error {
+		res, added = ExternalResult{}, false
+		sc, err := authorize(txn, c)
+		if err != nil {
+			return err
+		}
+		if sc.Kind != model.External {
+			return fmt.Errorf("%w: the challenge for %s was issued for an internal takeover", model.ErrConflict, c.Domain)
+		}
+		res.Target = *sc.Target
+		if sc.Source == nil {
+			// Nobody signed up from the domain: a plain domain addition.
+			added = true
+			m := *sc.Target
+			m.Domains = append(slices.Clone(m.Domains), c.Domain)
+			if err := put(txn, dirKey(m.ID), m); err != nil {
+				return err
+			}
+			if err := s.verifyDomain(txn, c.Domain, m.ID, proofName(p)); err != nil {
+				return err
+			}
+			res.Target = m
+			return s.audit(txn, c.Admin.Key(), "domain.add", m.ID, nil, c.Domain)
+		}
+		if sc.Source.Job != "" {
+			return fmt.Errorf("%w: a takeover of %s is already running", model.ErrTryAgain, sc.Source.Name)
+		}
+		if res.Impact, err = preview(txn, c.Domain); err != nil {
+			return err
+		}
+		if err := res.Impact.CheckForce(force); err != nil {
+			return err
+		}
+		id, err := s.newID(8)
+		if err != nil {
+			return err
+		}
+		job := model.Job{ID: id, Source: sc.Source.ID, Target: sc.Target.ID, Domain: c.Domain, Admin: c.Admin.Key(),
+			Proof: proofName(p), Force: force, Total: res.Impact.Users, State: model.JobRunning, StartedAt: s.Now().UTC()}
+		src := *sc.Source
+		src.Job = id
+		if err := put(txn, dirKey(src.ID), src); err != nil {
+			return err
+		}
+		if err := put(txn, jobKey(id), job); err != nil {
+			return err
+		}
+		txn.Delete(challengeKey(c.Domain, c.Admin.Key()))
+		res.Job = job
+		return s.audit(txn, c.Admin.Key(), "takeover.start", id, nil, map[string]any{"job": job, "impact": res.Impact})
+	})
+	if err != nil || added {
+		return res, err
+	}
+	if res.Job, err = s.runJob(res.Job.ID); err != nil {
+		return res, err
+	}
+	res.Target, err = s.Directory(res.Target.ID)
+	return res, err
+}
+
+// ResumeJobs finishes every takeover job a crash left running.
+func (s *Store) ResumeJobs() error {
+	var running []string
+	err := s.view(func(txn *badger.Txn) error {
+		return scan(txn, []byte(pJob), nil, func(k, v []byte) (bool, error) {
+			var j model.Job
+			if err := decode(k, v, &j); err != nil {
+				return false, err
+			}
+			if j.State == model.JobRunning {
+				running = append(running, j.ID)
+			}
+			return true, nil
+		})
+	})
+	for _, id := range running {
+		if err != nil {
+			break
+		}
+		_, err = s.runJob(id)
+	}
+	if err != nil {
+		return fmt.Errorf("finishing an interrupted takeover: %w", err)
+	}
+	return nil
+}
+
+// runJob applies batches until the job is done. Each batch moves the next
+// users after the cursor, their mappings, counters and the cursor itself
+// in one transaction, so a crash costs at most the batch in flight.
+func (s *Store) runJob(id string) (model.Job, error) {
+	for {
+		var job model.Job
+		err := s.update(func(txn *badger.Txn) error {
+			found, err := get(txn, jobKey(id), &job)
+			if err != nil {
+				return err
+			}
+			if !found {
+				return fmt.Errorf("%w: no takeover job %s", model.ErrNotFound, id)
+			}
+			if job.State == model.JobDone {
+				return nil
+			}
+			moved, err := s.moveBatch(txn, &job)
+			if err != nil {
+				return err
+			}
+			if moved == 0 {
+				return s.finishJob(txn, &job)
+			}
+			return put(txn, jobKey(id), job)
+		})
+		if err != nil || job.State == model.JobDone {
+			return job, err
+		}
+		if s.opts.AfterBatch != nil {
+			s.opts.AfterBatch(job)
+		}
+	}
+}
+
+// newUserID derives the moved user's id from the job and the old id, so
+// a replayed batch writes the very same keys.
+func newUserID(job, old string) string {
+	sum := sha256.Sum256([]byte(job + "/" + old))
+	return hex.EncodeToString(sum[:8])
+}
+
+func (s *Store) moveBatch(txn *badger.Txn, job *model.Job) (int, error) {
+	cat, err := catalogue(txn)
+	if err != nil {
+		return 0, err
+	}
+	var from []byte
+	if job.Cursor != "" {
+		from = after(userKey(job.Source, job.Cursor))
+	}
+	prefix := userPrefix(job.Source)
+	var batch []model.User
+	var keys []string
+	err = scan(txn, prefix, from, func(k, v []byte) (bool, error) {
+		var u model.User
+		if err := decode(k, v, &u); err != nil {
+			return false, err
+		}
+		batch = append(batch, u)
+		keys = append(keys, string(k[len(prefix):]))
+		return len(batch) < s.opts.BatchSize, nil
+	})
+	if err != nil || len(batch) == 0 {
+		return 0, err
+	}
+	grantDelta := map[string]int64{}
+	for i, u := range batch {
+		addrKey := keys[i]
+		kept, dropped := model.MoveGrants(u.Grants, cat)
+		nu := model.User{ID: newUserID(job.ID, u.ID), Email: u.Email, Directory: job.Target, Kind: model.Member,
+			CreationMethod: u.CreationMethod, Grants: kept, CreatedAt: u.CreatedAt, FormerID: u.ID}
+		// A guest of the target with this address is the same person:
+		// the member takes its place and keeps its grants too.
+		var guest model.User
+		hadGuest, err := get(txn, userKey(job.Target, addrKey), &guest)
+		if err != nil {
+			return 0, err
+		}
+		for _, g := range guest.Grants {
+			nu.Grants = nu.WithGrant(g)
+		}
+		for _, g := range u.Grants {
+			svc, known := cat[g]
+			m := model.Mapping{Email: u.Email, Service: g, OldUser: u.ID, NewUser: nu.ID, OldDir: job.Source,
+				NewDir: job.Target, Status: model.MappingFor(svc, known), Job: job.ID}
+			if err := put(txn, append(mappingPrefix(job.Target, addrKey), g...), m); err != nil {
+				return 0, err
+			}
+			grantDelta[g]--
+		}
+		for _, g := range kept {
+			if !guest.HasGrant(g) {
+				grantDelta["+"+g]++
+			}
+		}
+		if err := put(txn, userKey(job.Target, addrKey), nu); err != nil {
+			return 0, err
+		}
+		if err := txn.Delete(userKey(job.Source, addrKey)); err != nil {
+			return 0, err
+		}
+		if hadGuest {
+			// The guest already counted as a user of the target.
+			if err := addCount(txn, userCountKey(job.Target), -1); err != nil {
+				return 0, err
+			}
+		}
+		job.Dropped += len(dropped)
+	}
+	for g, n := range grantDelta {
+		dir := job.Source
+		if g[0] == '+' {
+			dir, g = job.Target, g[1:]
+		}
+		if err := addCount(txn, grantCountKey(dir, g), n); err != nil {
+			return 0, err
+		}
+	}
+	n := int64(len(batch))
+	if err := addCount(txn, userCountKey(job.Source), -n); err != nil {
+		return 0, err
+	}
+	if err := addCount(txn, userCountKey(job.Target), n); err != nil {
+		return 0, err
+	}
+	job.Cursor = keys[len(keys)-1]
+	job.Moved += len(batch)
+	return len(batch), s.audit(txn, job.Admin, "takeover.batch", job.ID, nil,
+		map[string]any{"moved": len(batch), "first": batch[0].Email, "last": batch[len(batch)-1].Email})
+}
+
+func (s *Store) finishJob(txn *badger.Txn, job *model.Job) error {
+	src, err := directory(txn, job.Source)
+	if err != nil {
+		return err
+	}
+	dst, err := directory(txn, job.Target)
+	if err != nil {
+		return err
+	}
+	now := s.Now().UTC()
+	before := src
+	src.State, src.MergedInto, src.RetiredAt, src.Job = model.Retired, dst.ID, now, ""
+	dst.Domains = append(slices.Clone(dst.Domains), job.Domain)
+	if err := put(txn, dirKey(src.ID), src); err != nil {
+		return err
+	}
+	if err := put(txn, dirKey(dst.ID), dst); err != nil {
+		return err
+	}
+	if err := s.verifyDomain(txn, job.Domain, dst.ID, job.Proof); err != nil {
+		return err
+	}
+	if err := txn.Set(retiredKey(now.Add(model.RetentionAfterMerge).UnixNano(), src.ID), nil); err != nil {
+		return err
+	}
+	job.State, job.FinishedAt = model.JobDone, now
+	if err := put(txn, jobKey(job.ID), *job); err != nil {
+		return err
+	}
+	return s.audit(txn, job.Admin, "takeover.external", src.ID, before, map[string]any{"source": src, "target": dst, "job": job})
+}
+
+// purgeRetired deletes retired directories past their retention. Their
+// users moved out long ago; the mappings stay, since services use them.
+func (s *Store) purgeRetired() error {
+	now := s.Now().UnixNano()
+	var due [][]byte
+	err := s.view(func(txn *badger.Txn) error {
+		return scan(txn, []byte(pRetired), nil, func(k, _ []byte) (bool, error) {
+			if string(k) >= string(timeKey(pRetired, now, nil)) {
+				return false, nil
+			}
+			due = append(due, k)
+			return true, nil
+		})
+	})
+	for _, k := range due {
+		if err != nil {
+			break
+		}
+		dir := string(k[len(pRetired)+8:])
+		err = s.update(func(txn *badger.Txn) error {
+			if err := txn.Delete(dirKey(dir)); err != nil {
+				return err
+			}
+			if err := txn.Delete(k); err != nil {
+				return err
+			}
+			return s.audit(txn, "operator", "directory.purge", dir, nil, nil)
+		})
+	}
+	return err
+}
