@@ -18,9 +18,9 @@ func (a *app) auditCommand() *cobra.Command {
 	var since string
 	var limit int
 	cmd := &cobra.Command{
-		Use:   "audit [--since T]",
-		Short: "The append-only audit log: every change, its actor, before and after",
-		Long:  "T is a time (2026-11-23 or RFC 3339) or a duration back from now (90m, 24h).",
+		Use:     "audit [--since T]",
+		Short:   "The append-only audit log: every change, its actor, before and after",
+		Long:    "T is a time (2026-11-23 or RFC 3339) or a duration back from now (90m, 24h).",
 		Example: "  selfserve audit --since 1h\n  selfserve audit --since 2026-11-23 --json",
 		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
