@@ -26,7 +26,11 @@ func (s *Store) audit(txn *badger.Txn, actor, action, target string, before, aft
 func (s *Store) Audit(since time.Time, limit int) ([]model.AuditEntry, error) {
 	var out []model.AuditEntry
 	err := s.view(func(txn *badger.Txn) error {
-		return scan(txn, []byte(pAudit), timeKey(pAudit, since.UnixNano(), nil), func(k, v []byte) (bool, error) {
+		var from []byte
+		if !since.IsZero() {
+			from = timeKey(pAudit, since.UnixNano(), nil)
+		}
+		return scan(txn, []byte(pAudit), from, func(k, v []byte) (bool, error) {
 			var e model.AuditEntry
 			if err := decode(k, v, &e); err != nil {
 				return false, err

@@ -183,3 +183,18 @@ func (s *Store) SetSwitches(ref, actor string, isOperator bool, change func(mode
 	})
 	return d, err
 }
+
+// Mappings lists the users-to-resources mappings of one user of a
+// directory, made when the user was merged into it.
+func (s *Store) Mappings(dir, addrKey string) ([]model.Mapping, error) {
+	var out []model.Mapping
+	err := s.view(func(txn *badger.Txn) error {
+		return scan(txn, mappingPrefix(dir, addrKey), nil, func(k, v []byte) (bool, error) {
+			var m model.Mapping
+			err := decode(k, v, &m)
+			out = append(out, m)
+			return true, err
+		})
+	})
+	return out, err
+}

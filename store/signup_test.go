@@ -1,0 +1,224 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"selfserve/model"
+)
+
+func TestFirstSignupCreatesDirectoryLaterOnesJoin(t *testing.T) {
+	s := openTest(t, t.TempDir(), Options{})
+	first := mustSignup(t, s, "Dan@BellowsCollege.com", "rms")
+	if !first.CreatedDirectory || first.Directory.State != model.Unmanaged || first.Outcome != model.CreateUser {
+		t.Fatalf("first sign-up: %+v", first)
+	}
+	if first.User.CreationMethod != model.EmailVerified || !first.User.HasGrant("rms") {
+		t.Fatalf("user: %+v", first.User)
+	}
+	second := mustSignup(t, s, "eve@bellowscollege.com", "sharepoint")
+	if second.CreatedDirectory || second.Directory.ID != first.Directory.ID {
+		t.Fatalf("second sign-up must join %s: %+v", first.Directory.ID, second)
+	}
+	again := mustSignup(t, s, "DAN@bellowscollege.com", "sharepoint")
+	if again.Outcome != model.GrantService || strings.Join(again.User.Grants, ",") != "rms,sharepoint" {
+		t.Fatalf("existing user signing up again: %+v", again)
+	}
+	sum, err := s.Summary("bellowscollege.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Users != 2 || sum.Grants["sharepoint"] != 2 || sum.Grants["rms"] != 1 {
+		t.Fatalf("counts: %+v", sum)
+	}
+	checkInvariants(t, s)
+}
+
+func TestConcurrentSignupsFromNewDomainMakeOneDirectory(t *testing.T) {
+	s := openTest(t, t.TempDir(), Options{})
+	const n = 40
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := signup(t, s, fmt.Sprintf("user%d@fabrikam.com", i), "rms"); err != nil {
+				errs <- err
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	dirs, err := s.Directories("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(dirs) != 1 || dirs[0].Users != n {
+		t.Fatalf("want one directory with %d users, got %+v", n, dirs)
+	}
+	checkInvariants(t, s)
+}
+
+func TestPolicyCheckedAtStartAndAgainAtVerify(t *testing.T) {
+	s := openTest(t, t.TempDir(), Options{})
+	mustSignup(t, s, "dan@bellowscollege.com", "rms")
+	off := func(sw model.Switches) model.Switches { sw.AllowEmailVerifiedUsers = false; return sw }
+
+	// A code asked for while allowed, confirmed after the switch flipped.
+	a := addr(t, "eve@bellowscollege.com")
+	var code string
+	if _, err := s.StartSignup(a, "rms", false, func(c string) model.Message { code = c; return model.Message{} }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SetSwitches("bellowscollege.com", "operator", true, off); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.VerifySignup(a, code); !errors.Is(err, model.ErrRefused) || !strings.Contains(err.Error(), "AllowEmailVerifiedUsers") {
+		t.Fatalf("verify after the switch flipped: %v", err)
+	}
+	// And refused up front: no code is made.
+	made := false
+	_, err := s.StartSignup(addr(t, "zed@bellowscollege.com"), "rms", true, func(string) model.Message { made = true; return model.Message{} })
+	if !errors.Is(err, model.ErrRefused) || made {
+		t.Fatalf("start with the switch off: err %v, code made %v", err, made)
+	}
+	// An existing user may still add a service (existing-user-signup).
+	if res := mustSignup(t, s, "dan@bellowscollege.com", "sharepoint"); res.Outcome != model.GrantService {
+		t.Fatalf("existing user: %+v", res)
+	}
+	checkInvariants(t, s)
+}
+
+func TestCodeExpiryLockAndRequestLimit(t *testing.T) {
+	clk := &clock{now: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
+	s := openTest(t, t.TempDir(), Options{Now: clk.Now})
+	a := addr(t, "dan@bellowscollege.com")
+	var code string
+	compose := func(c string) model.Message { code = c; return model.Message{} }
+	if _, err := s.StartSignup(a, "rms", false, compose); err != nil {
+		t.Fatal(err)
+	}
+	clk.Add(model.CodeTTL)
+	if _, err := s.VerifySignup(a, code); !errors.Is(err, model.ErrCodeRejected) || !strings.Contains(err.Error(), "expired") {
+		t.Fatalf("expired code: %v", err)
+	}
+	if _, err := s.StartSignup(a, "rms", false, compose); err != nil {
+		t.Fatal(err)
+	}
+	wrong := "000000"
+	if code == wrong {
+		wrong = "999999"
+	}
+	for range model.MaxCodeAttempts {
+		if _, err := s.VerifySignup(a, wrong); !errors.Is(err, model.ErrCodeRejected) {
+			t.Fatalf("wrong code: %v", err)
+		}
+	}
+	if _, err := s.VerifySignup(a, code); err == nil || !strings.Contains(err.Error(), "too many") {
+		t.Fatalf("right code after lock: %v", err)
+	}
+	if _, err := s.StartSignup(a, "rms", false, compose); err == nil {
+		t.Fatal("a locked address must not get a fresh code before the lock expires")
+	}
+	clk.Add(model.CodeTTL)
+	for i := 0; i < 3; i++ {
+		if _, err := s.StartSignup(a, "rms", false, compose); err != nil {
+			t.Fatalf("request %d: %v", i+3, err)
+		}
+	}
+	if _, err := s.StartSignup(a, "rms", false, compose); !errors.Is(err, model.ErrRefused) || !strings.Contains(err.Error(), "within the hour") {
+		t.Fatalf("sixth code within the hour: %v", err)
+	}
+	clk.Add(time.Hour)
+	if _, err := s.StartSignup(a, "rms", false, compose); err != nil {
+		t.Fatalf("after the window: %v", err)
+	}
+	if _, err := s.VerifySignup(a, code); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.VerifySignup(a, code); !errors.Is(err, model.ErrCodeRejected) || !strings.Contains(err.Error(), "work once") {
+		t.Fatalf("re-used code: %v", err)
+	}
+}
+
+func TestSignupRefusals(t *testing.T) {
+	s := openTest(t, t.TempDir(), Options{})
+	cases := []struct {
+		email, service string
+		want           error
+		says           string
+	}{
+		{"someone@gmail.com", "rms", model.ErrRefused, "consumer"},
+		{"someone@mail.yahoo.com", "rms", model.ErrRefused, "consumer"},
+		{"someone@co.uk", "rms", model.ErrRefused, "public suffix"},
+		{"dan@bellowscollege.com", "nosuch", model.ErrNotFound, "unknown service"},
+	}
+	for _, c := range cases {
+		_, err := signup(t, s, c.email, c.service)
+		if !errors.Is(err, c.want) || !strings.Contains(err.Error(), c.says) {
+			t.Errorf("%s/%s: %v, want %v saying %q", c.email, c.service, err, c.want, c.says)
+		}
+	}
+	if err := s.AddConsumerDomain("operator", "mail.example"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := signup(t, s, "x@mail.example", "rms"); !errors.Is(err, model.ErrRefused) {
+		t.Errorf("operator's consumer domain: %v", err)
+	}
+	dirs, _ := s.Directories("")
+	if len(dirs) != 0 {
+		t.Errorf("refused sign-ups made directories: %+v", dirs)
+	}
+}
+
+func TestAdHocSwitchAndExemptTrials(t *testing.T) {
+	s := openTest(t, t.TempDir(), Options{})
+	mustSignup(t, s, "dan@bellowscollege.com", "rms")
+	if _, err := s.SetSwitches("bellowscollege.com", "operator", true, func(sw model.Switches) model.Switches {
+		sw.AllowAdHocSubscriptions = false
+		return sw
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := signup(t, s, "eve@bellowscollege.com", "rms"); err == nil || !strings.Contains(err.Error(), "AllowAdHocSubscriptions") {
+		t.Fatalf("new user, ad-hoc off: %v", err)
+	}
+	if _, err := signup(t, s, "dan@bellowscollege.com", "sharepoint"); err == nil {
+		t.Fatal("existing user, ad-hoc off, non-exempt service must be refused")
+	}
+	if res := mustSignup(t, s, "eve@bellowscollege.com", "flow"); res.Outcome != model.CreateUser {
+		t.Fatalf("exempt trial creates the user: %+v", res)
+	}
+	if res := mustSignup(t, s, "dan@bellowscollege.com", "powerapps"); res.Outcome != model.GrantService {
+		t.Fatalf("exempt trial for existing user: %+v", res)
+	}
+}
+
+func TestSettingsPermissions(t *testing.T) {
+	s := openTest(t, t.TempDir(), Options{})
+	mustSignup(t, s, "dan@bellowscollege.com", "rms")
+	flip := func(sw model.Switches) model.Switches { sw.AllowAdHocSubscriptions = !sw.AllowAdHocSubscriptions; return sw }
+	if _, err := s.SetSwitches("bellowscollege.com", "dan@bellowscollege.com", false, flip); !errors.Is(err, model.ErrForbidden) {
+		t.Fatalf("a user of an unmanaged directory is no admin: %v", err)
+	}
+	if _, err := s.SetSwitches("nosuch.example", "operator", true, flip); !errors.Is(err, model.ErrNotFound) {
+		t.Fatalf("unknown directory: %v", err)
+	}
+	d, err := s.SetSwitches("bellowscollege.com", "operator", true, flip)
+	if err != nil || d.Switches.AllowAdHocSubscriptions {
+		t.Fatalf("operator change: %+v %v", d, err)
+	}
+	entries, _ := s.Audit(time.Time{}, 0)
+	last := entries[len(entries)-1]
+	if last.Action != "settings.change" || last.Actor != "operator" || last.Before == nil || last.After == nil {
+		t.Fatalf("audit entry: %+v", last)
+	}
+}
