@@ -205,7 +205,10 @@ func TestAdHocSwitchAndExemptTrials(t *testing.T) {
 func TestSettingsPermissions(t *testing.T) {
 	s := openTest(t, t.TempDir(), Options{})
 	mustSignup(t, s, "dan@bellowscollege.com", "rms")
-	flip := func(sw model.Switches) model.Switches { sw.AllowAdHocSubscriptions = !sw.AllowAdHocSubscriptions; return sw }
+	flip := func(sw model.Switches) model.Switches {
+		sw.AllowAdHocSubscriptions = !sw.AllowAdHocSubscriptions
+		return sw
+	}
 	if _, err := s.SetSwitches("bellowscollege.com", "dan@bellowscollege.com", false, flip); !errors.Is(err, model.ErrForbidden) {
 		t.Fatalf("a user of an unmanaged directory is no admin: %v", err)
 	}
