@@ -15,7 +15,7 @@ import (
 )
 
 func (a *app) directoryCommand() *cobra.Command {
-	cmd := &cobra.Command{Use: "directory", Short: "Browse directories", Args: noArgs}
+	cmd := group("directory", "Browse directories")
 	var state string
 	ls := &cobra.Command{
 		Use:     "list [--state unmanaged|managed|retired]",
@@ -91,7 +91,7 @@ func servicesInUse(d store.DirectorySummary) []string {
 }
 
 func (a *app) userCommand() *cobra.Command {
-	cmd := &cobra.Command{Use: "user", Short: "Browse users", Args: noArgs}
+	cmd := group("user", "Browse users")
 	var afterEmail string
 	var limit int
 	ls := &cobra.Command{

@@ -12,7 +12,7 @@ import (
 )
 
 func (a *app) serviceCommand() *cobra.Command {
-	cmd := &cobra.Command{Use: "service", Short: "The service catalogue", Args: noArgs}
+	cmd := group("service", "The service catalogue")
 	ls := &cobra.Command{
 		Use:     "list",
 		Short:   "Services, their takeover policy and ad-hoc exemption",
@@ -73,7 +73,7 @@ unless forced. --exempt-adhoc makes sign-ups ignore AllowAdHocSubscriptions
 }
 
 func (a *app) consumerCommand() *cobra.Command {
-	cmd := &cobra.Command{Use: "consumer", Short: "Consumer mail domains, which never get a directory", Args: noArgs}
+	cmd := group("consumer", "Consumer mail domains, which never get a directory")
 	ls := &cobra.Command{
 		Use: "list", Short: "The shipped list and the operator's additions", Args: noArgs,
 		Example: "  selfserve consumer list",

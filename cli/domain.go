@@ -13,7 +13,7 @@ import (
 )
 
 func (a *app) domainCommand() *cobra.Command {
-	cmd := &cobra.Command{Use: "domain", Short: "Domains, challenges and takeover", Args: noArgs}
+	cmd := group("domain", "Domains, challenges and takeover")
 	cmd.AddCommand(a.domainListCommand(), a.challengeCommand(), a.verifyCommand())
 	return cmd
 }

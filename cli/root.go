@@ -81,6 +81,8 @@ into their managed directory (external).`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Args:          noArgs,
+		// The console (TUI) will open here; until then, the overview.
+		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	pf := root.PersistentFlags()
@@ -126,6 +128,14 @@ func (a *app) console(cmd *cobra.Command, fn func(ctx context.Context, c *ops.Co
 		err = fmt.Errorf("closing database: %w", cerr)
 	}
 	return err
+}
+
+// group is a command that only holds subcommands. It runs (showing its
+// help) so that cobra checks its arguments: an unknown subcommand is then a
+// usage error instead of a silent help page.
+func group(use, short string) *cobra.Command {
+	return &cobra.Command{Use: use, Short: short, Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() }}
 }
 
 // Argument checks that report as usage errors.

@@ -11,11 +11,7 @@ import (
 )
 
 func (a *app) signupCommand() *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "signup",
-		Short: "Self-service sign-up with a work address",
-		Args:  noArgs,
-	}
+	cmd := group("signup", "Self-service sign-up with a work address")
 	var service string
 	start := &cobra.Command{
 		Use:   "start EMAIL --service S",
