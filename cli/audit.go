@@ -24,6 +24,9 @@ func (a *app) auditCommand() *cobra.Command {
 		Example: "  selfserve audit --since 1h\n  selfserve audit --since 2026-11-23 --json",
 		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if limit < 0 {
+				return usageError{fmt.Errorf("--limit must be 0 (all) or more")}
+			}
 			from, err := parseSince(since, time.Now())
 			if err != nil {
 				return usageError{err}

@@ -143,6 +143,12 @@ func NormalizeDomain(s string) (string, error) {
 			}
 		}
 	}
+	if strings.Contains(ascii, "xn--") {
+		// An A-label must decode to a valid international name.
+		if _, err := idna.Lookup.ToUnicode(ascii); err != nil {
+			return "", fmt.Errorf("domain %q is not a valid international name: %v", d, err)
+		}
+	}
 	if tld := labels[len(labels)-1]; strings.Trim(tld, "0123456789") == "" {
 		return "", fmt.Errorf("domain %q looks like an IP address; use a domain name", d)
 	}

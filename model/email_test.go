@@ -54,6 +54,7 @@ func TestParseAddressRejects(t *testing.T) {
 		{strings.Repeat("a", 65) + "@x.com", "longer than 64"},
 		{`"unterminated@x.com`, "unterminated"},
 		{"dan@\u202ebellows.com", "not a valid international name"},
+		{"eve@xn--zz.example", "not a valid international name"},
 	}
 	for _, c := range cases {
 		_, err := ParseAddress(c.in)

@@ -85,19 +85,19 @@ func (c *Console) Invite(ctx context.Context, email, from, admin string) (store.
 	if err != nil {
 		return store.InviteResult{}, err
 	}
-	res, err := c.Store.Invite(from, a, invitee)
-	if err != nil {
-		return res, err
+	compose := func(res store.InviteResult) model.Message {
+		return model.Message{Time: c.Store.Now().UTC(), To: invitee.String(),
+			Subject: fmt.Sprintf("%s invited you as a guest", a),
+			Body:    fmt.Sprintf("%s invited you to directory %s as a guest (%s).\n", a, from, res.Outcome)}
 	}
-	msg := model.Message{Time: c.Store.Now().UTC(), To: invitee.String(),
-		Subject: fmt.Sprintf("%s invited you as a guest", a),
-		Body:    fmt.Sprintf("%s invited you to their directory as a guest (%s).\n", a, res.Outcome)}
-	return res, c.deliver(ctx, msg)
-}
-
-func (c *Console) deliver(ctx context.Context, msg model.Message) error {
-	if c.Mail == nil {
-		return c.Store.KeepMessage(msg)
+	var send func(model.Message) error
+	if c.Mail != nil {
+		send = func(m model.Message) error {
+			if err := c.Mail.Send(ctx, m); err != nil {
+				return fmt.Errorf("the invitation mail to %s could not be sent (%w); nothing was saved, try again", invitee, err)
+			}
+			return nil
+		}
 	}
-	return c.Mail.Send(ctx, msg)
+	return c.Store.Invite(from, a, invitee, compose, send)
 }

@@ -24,7 +24,7 @@ func (s *Store) audit(txn *badger.Txn, actor, action, target string, before, aft
 // Audit returns entries at or after since, oldest first, at most limit
 // (0: all).
 func (s *Store) Audit(since time.Time, limit int) ([]model.AuditEntry, error) {
-	var out []model.AuditEntry
+	out := []model.AuditEntry{}
 	err := s.view(func(txn *badger.Txn) error {
 		var from []byte
 		if !since.IsZero() {
@@ -54,14 +54,9 @@ func (s *Store) keepMessage(txn *badger.Txn, m model.Message) error {
 	return put(txn, timeKey(pOutbox, m.Time.UnixNano(), tail), m)
 }
 
-// KeepMessage stores a mail in the outbox in its own transaction.
-func (s *Store) KeepMessage(m model.Message) error {
-	return s.update(func(txn *badger.Txn) error { return s.keepMessage(txn, m) })
-}
-
 // Outbox lists kept mails, oldest first.
 func (s *Store) Outbox() ([]model.Message, error) {
-	var out []model.Message
+	out := []model.Message{}
 	err := s.view(func(txn *badger.Txn) error {
 		return scan(txn, []byte(pOutbox), nil, func(k, v []byte) (bool, error) {
 			var m model.Message

@@ -96,7 +96,7 @@ func (s *Store) Summary(ref string) (DirectorySummary, error) {
 // Directories lists directories in id order, only those in state when it
 // is not empty.
 func (s *Store) Directories(state model.State) ([]DirectorySummary, error) {
-	var out []DirectorySummary
+	out := []DirectorySummary{}
 	err := s.view(func(txn *badger.Txn) error {
 		return scan(txn, []byte(pDirectory), nil, func(k, v []byte) (bool, error) {
 			var d model.Directory
@@ -116,7 +116,7 @@ func (s *Store) Directories(state model.State) ([]DirectorySummary, error) {
 
 // Domains lists every domain record in name order.
 func (s *Store) Domains() ([]model.DomainRecord, error) {
-	var out []model.DomainRecord
+	out := []model.DomainRecord{}
 	err := s.view(func(txn *badger.Txn) error {
 		return scan(txn, []byte(pDomain), nil, func(k, v []byte) (bool, error) {
 			var r model.DomainRecord
@@ -131,7 +131,7 @@ func (s *Store) Domains() ([]model.DomainRecord, error) {
 // Users returns up to limit users of a directory whose address key sorts
 // after `afterKey`, read by seeking, never by loading the directory.
 func (s *Store) Users(ref, afterKey string, limit int) ([]model.User, error) {
-	var out []model.User
+	out := []model.User{}
 	err := s.view(func(txn *badger.Txn) error {
 		d, err := resolve(txn, ref)
 		if err != nil {
@@ -187,7 +187,7 @@ func (s *Store) SetSwitches(ref, actor string, isOperator bool, change func(mode
 // Mappings lists the users-to-resources mappings of one user of a
 // directory, made when the user was merged into it.
 func (s *Store) Mappings(dir, addrKey string) ([]model.Mapping, error) {
-	var out []model.Mapping
+	out := []model.Mapping{}
 	err := s.view(func(txn *badger.Txn) error {
 		return scan(txn, mappingPrefix(dir, addrKey), nil, func(k, v []byte) (bool, error) {
 			var m model.Mapping

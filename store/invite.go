@@ -20,8 +20,11 @@ type InviteResult struct {
 
 // Invite applies the b2b-invite-new-user row of the decision table: a
 // member at the invitee's home directory when its switches allow, and a
-// guest in the inviting directory either way.
-func (s *Store) Invite(from string, admin, invitee model.Address) (InviteResult, error) {
+// guest in the inviting directory either way. send delivers the invitation
+// before the transaction commits, so an invitation whose mail failed is
+// not saved and can simply be sent again; a nil send keeps the mail in the
+// outbox, in the same transaction.
+func (s *Store) Invite(from string, admin, invitee model.Address, compose func(InviteResult) model.Message, send func(model.Message) error) (InviteResult, error) {
 	var res InviteResult
 	err := s.update(func(txn *badger.Txn) error {
 		res = InviteResult{}
@@ -55,7 +58,13 @@ func (s *Store) Invite(from string, admin, invitee model.Address) (InviteResult,
 			}
 		}
 		res.Guest = guest
-		return s.audit(txn, admin.Key(), "invite", x.ID, nil, res)
+		if err := s.audit(txn, admin.Key(), "invite", x.ID, nil, res); err != nil {
+			return err
+		}
+		if send == nil {
+			return s.keepMessage(txn, compose(res))
+		}
+		return send(compose(res))
 	})
 	return res, err
 }

@@ -29,7 +29,7 @@ func (s *Store) seedServices() error {
 
 // Services returns the catalogue in name order.
 func (s *Store) Services() ([]model.Service, error) {
-	var out []model.Service
+	out := []model.Service{}
 	err := s.view(func(txn *badger.Txn) error {
 		var err error
 		out, err = services(txn)
@@ -39,7 +39,7 @@ func (s *Store) Services() ([]model.Service, error) {
 }
 
 func services(txn *badger.Txn) ([]model.Service, error) {
-	var out []model.Service
+	out := []model.Service{}
 	err := scan(txn, []byte(pService), nil, func(k, v []byte) (bool, error) {
 		var svc model.Service
 		if err := decode(k, v, &svc); err != nil {

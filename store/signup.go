@@ -40,7 +40,11 @@ func (s *Store) decideSignup(txn *badger.Txn, addr model.Address, svc model.Serv
 			return SignupDecision{}, err
 		}
 		sc := model.SignupScenario(false, svc.ExemptAdHoc)
-		return SignupDecision{Scenario: sc, Outcome: model.Decide(sc, sw)}, nil
+		dec := SignupDecision{Scenario: sc, Outcome: model.Decide(sc, sw)}
+		if dec.Outcome.Blocked() {
+			return dec, model.BlockedError("for the new domain "+addr.Domain+" (operator's defaults)", dec.Outcome)
+		}
+		return dec, nil
 	}
 	d, err := directory(txn, rec.Directory)
 	if err != nil {
@@ -55,7 +59,9 @@ func (s *Store) decideSignup(txn *badger.Txn, addr model.Address, svc model.Serv
 		return SignupDecision{}, err
 	}
 	dec := SignupDecision{Directory: &d}
-	if found && u.Kind == model.Member {
+	if found {
+		// A guest here with this address (invited before the domain
+		// joined) is the same person: an existing user, made a member.
 		dec.User = &u
 	}
 	dec.Scenario = model.SignupScenario(dec.User != nil, svc.ExemptAdHoc)
@@ -211,7 +217,7 @@ func (s *Store) createUser(txn *badger.Txn, dir string, addr model.Address, kind
 	if err != nil {
 		return model.User{}, err
 	}
-	u := model.User{ID: id, Email: addr.String(), Directory: dir, Kind: kind, CreationMethod: how, CreatedAt: s.Now().UTC()}
+	u := model.User{ID: id, Email: addr.String(), Directory: dir, Kind: kind, CreationMethod: how, Grants: []string{}, CreatedAt: s.Now().UTC()}
 	if svc != "" {
 		u.Grants = []string{svc}
 		if err := addCount(txn, grantCountKey(dir, svc), 1); err != nil {
@@ -228,17 +234,20 @@ func (s *Store) createUser(txn *badger.Txn, dir string, addr model.Address, kind
 }
 
 func (s *Store) grant(txn *badger.Txn, u model.User, svc, actor string) (model.User, error) {
-	if u.HasGrant(svc) {
+	if u.HasGrant(svc) && u.Kind == model.Member {
 		return u, nil
 	}
-	before := u.Grants
-	u.Grants = u.WithGrant(svc)
+	before := u
+	u.Kind = model.Member
+	if !u.HasGrant(svc) {
+		u.Grants = u.WithGrant(svc)
+		if err := addCount(txn, grantCountKey(u.Directory, svc), 1); err != nil {
+			return u, err
+		}
+	}
 	addr, _ := model.ParseAddress(u.Email)
 	if err := put(txn, userKey(u.Directory, addr.Key()), u); err != nil {
 		return u, err
 	}
-	if err := addCount(txn, grantCountKey(u.Directory, svc), 1); err != nil {
-		return u, err
-	}
-	return u, s.audit(txn, actor, "user.grant", u.Directory+"/"+addr.Key(), before, u.Grants)
+	return u, s.audit(txn, actor, "user.grant", u.Directory+"/"+addr.Key(), before, u)
 }

@@ -220,7 +220,7 @@ func TestInvite(t *testing.T) {
 	s := openTest(t, t.TempDir(), Options{})
 	managed(t, s)
 	admin := addr(t, "admin@contoso.com")
-	res, err := s.Invite("contoso.com", admin, addr(t, "anna@fabrikam.com"))
+	res, err := invite(s, admin, addr(t, "anna@fabrikam.com"), nil)
 	if err != nil || res.Outcome != model.MemberAndGuest || !res.CreatedHome || res.Guest.HomeUser != res.HomeUser.ID {
 		t.Fatalf("invite to new domain: %+v %v", res, err)
 	}
@@ -230,15 +230,30 @@ func TestInvite(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	res, err = s.Invite("contoso.com", admin, addr(t, "bob@fabrikam.com"))
+	res, err = invite(s, admin, addr(t, "bob@fabrikam.com"), nil)
 	if err != nil || res.Outcome != model.GuestOnly || res.HomeUser != nil {
 		t.Fatalf("guest-only: %+v %v", res, err)
 	}
-	if _, err := s.Invite("contoso.com", addr(t, "anna@fabrikam.com"), addr(t, "x@y.example")); !errors.Is(err, model.ErrForbidden) {
+	if _, err := invite(s, addr(t, "anna@fabrikam.com"), addr(t, "x@y.example"), nil); !errors.Is(err, model.ErrForbidden) {
 		t.Fatalf("non-admin inviter: %v", err)
 	}
-	if _, err := s.Invite("contoso.com", admin, addr(t, "anna@fabrikam.com")); !errors.Is(err, model.ErrConflict) {
+	if _, err := invite(s, admin, addr(t, "anna@fabrikam.com"), nil); !errors.Is(err, model.ErrConflict) {
 		t.Fatalf("second invite: %v", err)
 	}
+	mailDown := errors.New("relay down")
+	if _, err := invite(s, admin, addr(t, "carl@fabrikam.com"), func(model.Message) error { return mailDown }); !errors.Is(err, mailDown) {
+		t.Fatalf("failed delivery: %v", err)
+	}
+	if users, _ := s.Users("contoso.com", "", 0); len(users) != 3 {
+		t.Fatalf("an invitation whose mail failed must not be saved: %d users", len(users))
+	}
+	if _, err := invite(s, admin, addr(t, "carl@fabrikam.com"), nil); err != nil {
+		t.Fatalf("retry after failed delivery: %v", err)
+	}
 	checkInvariants(t, s)
+}
+
+func invite(s *Store, admin, invitee model.Address, send func(model.Message) error) (InviteResult, error) {
+	compose := func(InviteResult) model.Message { return model.Message{To: invitee.String()} }
+	return s.Invite("contoso.com", admin, invitee, compose, send)
 }
