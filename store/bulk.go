@@ -56,6 +56,7 @@ func (l *Loader) User(u model.User) {
 		l.err = err
 		return
 	}
+	u.Email = addr.String()
 	l.set(userKey(u.Directory, addr.Key()), u)
 	l.users[u.Directory]++
 	for _, g := range u.Grants {
