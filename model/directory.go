@@ -46,8 +46,16 @@ type DomainRecord struct {
 	VerifiedAt time.Time `json:"verifiedAt,omitzero"`
 	// Proof is how ownership was shown: "dns-txt", "dns-mx", or
 	// "parent:example.com" for a subdomain of a verified domain.
-	Proof     string    `json:"proof,omitempty"`
-	CheckedAt time.Time `json:"checkedAt,omitzero"`
+	Proof string `json:"proof,omitempty"`
+	// Record is the challenge record that proved it; it must stay
+	// published, and re-checks look for it.
+	Record    *RecordSpec `json:"record,omitempty"`
+	CheckedAt time.Time   `json:"checkedAt,omitzero"`
+	// Flagged: a re-check no longer found Record. The domain stays
+	// verified (never silently dropped) until an admin acts.
+	Flagged    bool      `json:"flagged,omitempty"`
+	FlaggedAt  time.Time `json:"flaggedAt,omitzero"`
+	FlagReason string    `json:"flagReason,omitempty"`
 }
 
 // CreationMethod records how a user came to be.
@@ -106,20 +114,21 @@ const (
 // Job is a journaled external takeover: users move in batches after
 // Cursor, and opening the database finishes any job still running.
 type Job struct {
-	ID         string    `json:"id"`
-	Source     string    `json:"source"`
-	Target     string    `json:"target"`
-	Domain     string    `json:"domain"`
-	Admin      string    `json:"admin"`
-	Proof      string    `json:"proof"`
-	Force      bool      `json:"force"`
-	Cursor     string    `json:"cursor"` // last moved address key
-	Total      int       `json:"total"`
-	Moved      int       `json:"moved"`
-	Dropped    int       `json:"dropped"` // grants dropped by force
-	State      JobState  `json:"state"`
-	StartedAt  time.Time `json:"startedAt"`
-	FinishedAt time.Time `json:"finishedAt,omitzero"`
+	ID         string      `json:"id"`
+	Source     string      `json:"source"`
+	Target     string      `json:"target"`
+	Domain     string      `json:"domain"`
+	Admin      string      `json:"admin"`
+	Proof      string      `json:"proof"`
+	Record     *RecordSpec `json:"record,omitempty"`
+	Force      bool        `json:"force"`
+	Cursor     string      `json:"cursor"` // last moved address key
+	Total      int         `json:"total"`
+	Moved      int         `json:"moved"`
+	Dropped    int         `json:"dropped"` // grants dropped by force
+	State      JobState    `json:"state"`
+	StartedAt  time.Time   `json:"startedAt"`
+	FinishedAt time.Time   `json:"finishedAt,omitzero"`
 }
 
 // MappingStatus is what an external takeover did with one grant.

@@ -43,6 +43,9 @@ func ParseAddress(s string) (Address, error) {
 		return bad("missing @")
 	}
 	local, rawDomain := in[:at], in[at+1:]
+	if strings.TrimSpace(rawDomain) == "" {
+		return bad("no domain after the @")
+	}
 	if why := checkLocal(local); why != "" {
 		return bad(why)
 	}
@@ -114,7 +117,7 @@ func NormalizeDomain(s string) (string, error) {
 	d := strings.TrimSuffix(strings.TrimSpace(s), ".")
 	switch {
 	case d == "":
-		return "", fmt.Errorf("no domain after the @")
+		return "", fmt.Errorf("the domain is empty")
 	case strings.HasPrefix(d, "["):
 		return "", fmt.Errorf("address literals like %s are not accepted; use a domain name", d)
 	}

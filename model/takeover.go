@@ -3,6 +3,7 @@ package model
 import (
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // CheckClaimable refuses domains nobody may claim: public suffixes and
@@ -107,8 +108,12 @@ func (im Impact) CheckForce(force bool) error {
 	if len(im.Blocking) == 0 || force {
 		return nil
 	}
-	return fmt.Errorf("%w: service(s) %v do not survive an external takeover; their users would lose access. Review with --dry-run, then use --force to go ahead and drop those grants",
-		ErrBlockedByPlan, im.Blocking)
+	who := ""
+	if len(im.LosingAccess) > 0 {
+		who = " (" + strings.Join(im.LosingAccess, ", ") + ")"
+	}
+	return fmt.Errorf("%w: %s cannot follow users through an external takeover; %d user(s) would lose access%s. Review with --dry-run, then use --force to go ahead and drop those grants",
+		ErrBlockedByPlan, strings.Join(im.Blocking, ", "), len(im.LosingAccess), who)
 }
 
 // MoveGrants splits a moving user's grants by policy: kept are carried over

@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
@@ -43,6 +44,26 @@ func (s *Store) Audit(since time.Time, limit int) ([]model.AuditEntry, error) {
 		return nil, fmt.Errorf("read audit log: %w", err)
 	}
 	return out, nil
+}
+
+// AuditTail returns the newest n entries, oldest first.
+func (s *Store) AuditTail(n int) ([]model.AuditEntry, error) {
+	out := []model.AuditEntry{}
+	err := s.view(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(pAudit), Reverse: true, PrefetchValues: true})
+		defer it.Close()
+		// A reverse seek must start past every key with the prefix.
+		for it.Seek([]byte(pAudit + "\xff")); it.ValidForPrefix([]byte(pAudit)) && len(out) < n; it.Next() {
+			var e model.AuditEntry
+			if err := it.Item().Value(func(v []byte) error { return decode(it.Item().Key(), v, &e) }); err != nil {
+				return err
+			}
+			out = append(out, e)
+		}
+		return nil
+	})
+	slices.Reverse(out)
+	return out, err
 }
 
 // keepMessage stores a mail in the outbox.

@@ -88,6 +88,9 @@ type ChallengeResult struct {
 	// target directory already proves ownership.
 	ParentProof string `json:"parentProof,omitempty"`
 	Reused      bool   `json:"reused"`
+	// Replaced is the admin's earlier, still valid challenge for this
+	// domain that no longer counts (a new mode or takeover kind).
+	Replaced *model.Challenge `json:"replaced,omitempty"`
 }
 
 // IssueChallenge returns the admin's valid challenge for the same request,
@@ -114,9 +117,12 @@ func (s *Store) IssueChallenge(c Claim, mode model.ChallengeMode) (ChallengeResu
 		if err != nil {
 			return err
 		}
-		if found && old.Valid(now) && old.Answers(c.Domain, c.Admin.Key(), mode, sc.Kind, into) {
-			res.Challenge, res.Reused = &old, true
-			return nil
+		if found && old.Valid(now) {
+			if old.Answers(c.Domain, c.Admin.Key(), mode, sc.Kind, into) {
+				res.Challenge, res.Reused = &old, true
+				return nil
+			}
+			res.Replaced = &old
 		}
 		ch, err := model.NewChallenge(s.rand, c.Domain, c.Admin.Key(), mode, sc.Kind, into, now.UTC(), s.opts.ChallengeTTL)
 		if err != nil {
@@ -157,6 +163,9 @@ func (s *Store) Pending(domain string, admin model.Address) (PendingProof, error
 		// Without a challenge, only a parent proof into a directory the
 		// admin runs can stand in; look for one.
 		if !found {
+			if err := alreadyYours(txn, domain, admin); err != nil {
+				return err
+			}
 			m, ok, err := adminDirectoryWithParent(txn, domain, admin)
 			if err != nil {
 				return err
@@ -186,6 +195,23 @@ func (s *Store) Pending(domain string, admin model.Address) (PendingProof, error
 		return nil
 	})
 	return p, err
+}
+
+// alreadyYours answers a second verify of a domain the admin already holds
+// verified, instead of sending them off to ask for a challenge.
+func alreadyYours(txn *badger.Txn, domain string, admin model.Address) error {
+	rec, err := domainRecord(txn, domain)
+	if err != nil || rec == nil || !rec.Verified {
+		return err
+	}
+	d, err := directory(txn, rec.Directory)
+	if err != nil {
+		return err
+	}
+	if d.State == model.Managed && d.IsAdmin(admin.Key()) {
+		return fmt.Errorf("%w: %s is already verified in your directory %s; nothing to do", model.ErrConflict, domain, d.Name)
+	}
+	return nil
 }
 
 // adminDirectoryWithParent finds a managed directory where admin is a global

@@ -1,6 +1,8 @@
 package store
 
 import (
+	"time"
+
 	"github.com/dgraph-io/badger/v4"
 
 	"selfserve/model"
@@ -38,4 +40,46 @@ func (s *Store) SetDefaultSwitches(actor string, change func(model.Switches) mod
 		return s.audit(txn, actor, "settings.defaults", "defaults", before, sw)
 	})
 	return sw, err
+}
+
+const kDNSConfig = "cfg/dns"
+
+// DNSConfig is the operator's DNS setting for checks.
+type DNSConfig struct {
+	// Server sends every query to one server (split-horizon setups).
+	Server string `json:"server,omitempty"`
+	// Resolver finds zones and name servers; empty: the system's.
+	Resolver string `json:"resolver,omitempty"`
+	// Port is where authoritative servers are asked; empty: 53.
+	Port string `json:"port,omitempty"`
+	// RecheckInterval is how old a check may be before `domain recheck`
+	// looks again.
+	RecheckInterval time.Duration `json:"recheckInterval"`
+}
+
+// DefaultRecheckInterval: verified domains are re-checked daily.
+const DefaultRecheckInterval = 24 * time.Hour
+
+// DNSConfig returns the operator's DNS setting.
+func (s *Store) DNSConfig() (DNSConfig, error) {
+	c := DNSConfig{RecheckInterval: DefaultRecheckInterval}
+	err := s.view(func(txn *badger.Txn) error { _, err := get(txn, []byte(kDNSConfig), &c); return err })
+	return c, err
+}
+
+// SetDNSConfig changes the operator's DNS setting.
+func (s *Store) SetDNSConfig(actor string, change func(DNSConfig) DNSConfig) (DNSConfig, error) {
+	var c DNSConfig
+	err := s.update(func(txn *badger.Txn) error {
+		before := DNSConfig{RecheckInterval: DefaultRecheckInterval}
+		if _, err := get(txn, []byte(kDNSConfig), &before); err != nil {
+			return err
+		}
+		c = change(before)
+		if err := put(txn, []byte(kDNSConfig), c); err != nil {
+			return err
+		}
+		return s.audit(txn, actor, "config.dns", "dns", before, c)
+	})
+	return c, err
 }

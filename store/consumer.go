@@ -1,6 +1,9 @@
 package store
 
 import (
+	"errors"
+	"fmt"
+
 	"github.com/dgraph-io/badger/v4"
 
 	"selfserve/model"
@@ -22,11 +25,44 @@ func (s *Store) AddConsumerDomain(actor, domain string) error {
 	if err != nil {
 		return err
 	}
+	if model.IsPublicSuffix(d) {
+		return fmt.Errorf("%w: %s is a public suffix, which never gets a directory anyway", model.ErrConflict, d)
+	}
 	return s.update(func(txn *badger.Txn) error {
+		rec, err := domainRecord(txn, d)
+		if err != nil {
+			return err
+		}
+		if rec != nil {
+			return fmt.Errorf("%w: %s already has directory %s; a domain that people sign up with for work is not a consumer domain", model.ErrConflict, d, rec.Directory)
+		}
 		if err := txn.Set(key(pConsumer, d), nil); err != nil {
 			return err
 		}
 		return s.audit(txn, actor, "consumer-domain.add", d, nil, d)
+	})
+}
+
+// RemoveConsumerDomain takes back an operator's addition. The shipped list
+// cannot be shortened: its domains are consumer mail everywhere.
+func (s *Store) RemoveConsumerDomain(actor, domain string) error {
+	d, err := model.ParseDomain(domain)
+	if err != nil {
+		return err
+	}
+	return s.update(func(txn *badger.Txn) error {
+		if _, err := txn.Get(key(pConsumer, d)); errors.Is(err, badger.ErrKeyNotFound) {
+			if model.ShippedConsumerDomains()[d] {
+				return fmt.Errorf("%w: %s is on the shipped consumer list, which cannot be changed", model.ErrRefused, d)
+			}
+			return fmt.Errorf("%w: %s is not on the consumer list", model.ErrNotFound, d)
+		} else if err != nil {
+			return err
+		}
+		if err := txn.Delete(key(pConsumer, d)); err != nil {
+			return err
+		}
+		return s.audit(txn, actor, "consumer-domain.remove", d, d, nil)
 	})
 }
 

@@ -45,7 +45,7 @@ func crashEmail(i int) string { return fmt.Sprintf("user%06d@contoso.co.uk", i) 
 // buildCrashDB writes a managed contoso.com and an unmanaged contoso.co.uk
 // of crashUsers users, and issues the admin's external challenge.
 func buildCrashDB(t *testing.T, dir string) {
-	s, err := Open(dir, Options{})
+	s, err := Open(dir, Options{Create: true})
 	if err != nil {
 		t.Fatal(err)
 	}

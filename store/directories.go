@@ -57,10 +57,22 @@ type DirectorySummary struct {
 	model.Directory
 	Users  int64            `json:"users"`
 	Grants map[string]int64 `json:"grants"` // users per service in use
+	// DomainRecords says how each domain the directory holds was proven
+	// and whether its last re-check flagged it.
+	DomainRecords []model.DomainRecord `json:"domainRecords"`
 }
 
 func summary(txn *badger.Txn, d model.Directory) (DirectorySummary, error) {
-	sum := DirectorySummary{Directory: d, Grants: map[string]int64{}}
+	sum := DirectorySummary{Directory: d, Grants: map[string]int64{}, DomainRecords: []model.DomainRecord{}}
+	for _, dom := range d.Domains {
+		rec, err := domainRecord(txn, dom)
+		if err != nil {
+			return sum, err
+		}
+		if rec != nil && rec.Directory == d.ID {
+			sum.DomainRecords = append(sum.DomainRecords, *rec)
+		}
+	}
 	var err error
 	if sum.Users, err = readCount(txn, userCountKey(d.ID)); err != nil {
 		return sum, err
@@ -197,4 +209,27 @@ func (s *Store) Mappings(dir, addrKey string) ([]model.Mapping, error) {
 		})
 	})
 	return out, err
+}
+
+// User returns one user of a directory and the mappings made when it was
+// merged in.
+func (s *Store) User(ref string, addr model.Address) (model.User, []model.Mapping, error) {
+	var u model.User
+	var d model.Directory
+	err := s.view(func(txn *badger.Txn) error {
+		var err error
+		if d, err = resolve(txn, ref); err != nil {
+			return err
+		}
+		found, err := get(txn, userKey(d.ID, addr.Key()), &u)
+		if err == nil && !found {
+			err = fmt.Errorf("%w: %s is not a user of %s", model.ErrNotFound, addr, d.Name)
+		}
+		return err
+	})
+	if err != nil {
+		return u, nil, err
+	}
+	maps, err := s.Mappings(d.ID, addr.Key())
+	return u, maps, err
 }

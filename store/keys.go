@@ -23,6 +23,7 @@ const (
 	pUserCount = "cu/" // cu/<dirID> → int64 BE
 	pGrantCnt  = "cg/" // cg/<dirID>/<service> → int64 BE
 	pConsumer  = "cc/" // cc/<domain> → operator's consumer-domain additions
+	pRateLimit = "rl/" // rl/d/<domain>, rl/a/<adminKey> → check window
 	kSeeded    = "meta/seeded"
 	sep        = "\x00"
 )

@@ -122,6 +122,8 @@ type SignupResult struct {
 	User             model.User      `json:"user"`
 	Outcome          model.Outcome   `json:"outcome"`
 	CreatedDirectory bool            `json:"createdDirectory"`
+	// AlreadyGranted: the user had the service already; nothing changed.
+	AlreadyGranted bool `json:"alreadyGranted,omitempty"`
 }
 
 // VerifySignup confirms the code and applies the sign-up. A wrong code is
@@ -181,6 +183,7 @@ func (s *Store) applySignup(txn *badger.Txn, addr model.Address, svc model.Servi
 	}
 	res.Directory = *dec.Directory
 	if dec.User != nil {
+		res.AlreadyGranted = dec.User.HasGrant(svc.Name) && dec.User.Kind == model.Member
 		u, err := s.grant(txn, *dec.User, svc.Name, addr.Key())
 		res.User = u
 		return res, err

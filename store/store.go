@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -28,6 +30,13 @@ type Options struct {
 	ChallengeTTL time.Duration
 	// InMemory keeps nothing on disk (for throw-away demo copies).
 	InMemory bool
+	// Create allows making a new database; without it, opening a
+	// directory that holds none is an error (a mistyped --db must not
+	// quietly show an empty world).
+	Create bool
+	// LockWait is how long to wait for another process to close the
+	// database before giving up.
+	LockWait time.Duration
 }
 
 // Store is an open selfserve database.
@@ -66,7 +75,12 @@ func Open(dir string, opts Options) (*Store, error) {
 	if opts.InMemory {
 		bo = bo.WithDir("").WithValueDir("")
 	}
-	db, err := badger.Open(bo)
+	if !opts.InMemory {
+		if err := checkDir(dir, opts.Create); err != nil {
+			return nil, err
+		}
+	}
+	db, err := openLocked(bo, opts.LockWait)
 	if err != nil {
 		if strings.Contains(err.Error(), "directory lock") {
 			return nil, fmt.Errorf("open database %s: another selfserve process is using it; close it and try again", dir)
@@ -79,6 +93,45 @@ func Open(dir string, opts Options) (*Store, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// checkDir refuses a --db that is not a selfserve database: a missing one
+// unless creating, and a directory of other files always.
+func checkDir(dir string, create bool) error {
+	if _, err := os.Stat(filepath.Join(dir, "MANIFEST")); err == nil {
+		return nil
+	}
+	entries, err := os.ReadDir(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist) && create:
+		return nil
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("%w: no selfserve database at %s; check --db (or SELFSERVE_DB), or start one with signup start or demo", model.ErrNotFound, dir)
+	case err != nil:
+		return fmt.Errorf("%w: --db %s is not a usable directory: %v", model.ErrInvalid, dir, err)
+	}
+	for _, e := range entries {
+		if !strings.HasPrefix(e.Name(), ".") {
+			return fmt.Errorf("%w: %s holds other files but no selfserve database; give --db an empty or new directory", model.ErrInvalid, dir)
+		}
+	}
+	if !create {
+		return fmt.Errorf("%w: no selfserve database at %s; check --db (or SELFSERVE_DB), or start one with signup start or demo", model.ErrNotFound, dir)
+	}
+	return nil
+}
+
+// openLocked opens the database, waiting up to wait while another
+// process holds its lock: two commands run at once should queue, not fail.
+func openLocked(bo badger.Options, wait time.Duration) (*badger.DB, error) {
+	deadline := time.Now().Add(wait)
+	for pause := 20 * time.Millisecond; ; pause = min(2*pause, 500*time.Millisecond) {
+		db, err := badger.Open(bo)
+		if err == nil || !strings.Contains(err.Error(), "directory lock") || time.Now().After(deadline) {
+			return db, err
+		}
+		time.Sleep(pause)
+	}
 }
 
 func (s *Store) init() error {

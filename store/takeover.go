@@ -11,12 +11,14 @@ import (
 	"selfserve/model"
 )
 
-// Proof names how ownership was shown, for the domain record and audit.
-func proofName(p PendingProof) string {
+// proof names how ownership was shown, for the domain record and audit,
+// and returns the record that must stay published.
+func proof(p PendingProof) (string, *model.RecordSpec) {
 	if p.ParentProof != "" {
-		return "parent:" + p.ParentProof
+		return "parent:" + p.ParentProof, nil
 	}
-	return "dns-" + string(p.Challenge.Mode)
+	rec := p.Challenge.Record()
+	return "dns-" + string(p.Challenge.Mode), &rec
 }
 
 // Preview computes the external takeover's impact on the directory now
@@ -91,7 +93,8 @@ func (s *Store) TakeOverInternal(c Claim, p PendingProof) (model.Directory, erro
 		if err := put(txn, dirKey(d.ID), d); err != nil {
 			return err
 		}
-		if err := s.verifyDomain(txn, c.Domain, d.ID, proofName(p)); err != nil {
+		name, rec := proof(p)
+		if err := s.verifyDomain(txn, c.Domain, d.ID, name, rec); err != nil {
 			return err
 		}
 		txn.Delete(challengeKey(c.Domain, c.Admin.Key()))
@@ -100,10 +103,10 @@ func (s *Store) TakeOverInternal(c Claim, p PendingProof) (model.Directory, erro
 	return d, err
 }
 
-func (s *Store) verifyDomain(txn *badger.Txn, domain, dir, proof string) error {
+func (s *Store) verifyDomain(txn *badger.Txn, domain, dir, proof string, rec *model.RecordSpec) error {
 	now := s.Now().UTC()
 	return put(txn, domainKey(domain), model.DomainRecord{
-		Domain: domain, Directory: dir, Verified: true, VerifiedAt: now, CheckedAt: now, Proof: proof,
+		Domain: domain, Directory: dir, Verified: true, VerifiedAt: now, CheckedAt: now, Proof: proof, Record: rec,
 	})
 }
 
@@ -138,7 +141,8 @@ func (s *Store) TakeOverExternal(c Claim, p PendingProof, force bool) (ExternalR
 			if err := put(txn, dirKey(m.ID), m); err != nil {
 				return err
 			}
-			if err := s.verifyDomain(txn, c.Domain, m.ID, proofName(p)); err != nil {
+			name, rec := proof(p)
+			if err := s.verifyDomain(txn, c.Domain, m.ID, name, rec); err != nil {
 				return err
 			}
 			res.Target = m
@@ -157,8 +161,9 @@ func (s *Store) TakeOverExternal(c Claim, p PendingProof, force bool) (ExternalR
 		if err != nil {
 			return err
 		}
+		name, rec := proof(p)
 		job := model.Job{ID: id, Source: sc.Source.ID, Target: sc.Target.ID, Domain: c.Domain, Admin: c.Admin.Key(),
-			Proof: proofName(p), Force: force, Total: res.Impact.Users, State: model.JobRunning, StartedAt: s.Now().UTC()}
+			Proof: name, Record: rec, Force: force, Total: res.Impact.Users, State: model.JobRunning, StartedAt: s.Now().UTC()}
 		src := *sc.Source
 		src.Job = id
 		if err := put(txn, dirKey(src.ID), src); err != nil {
@@ -359,7 +364,7 @@ func (s *Store) finishJob(txn *badger.Txn, job *model.Job) error {
 	if err := put(txn, dirKey(dst.ID), dst); err != nil {
 		return err
 	}
-	if err := s.verifyDomain(txn, job.Domain, dst.ID, job.Proof); err != nil {
+	if err := s.verifyDomain(txn, job.Domain, dst.ID, job.Proof, job.Record); err != nil {
 		return err
 	}
 	if err := txn.Set(retiredKey(now.Add(model.RetentionAfterMerge).UnixNano(), src.ID), nil); err != nil {
