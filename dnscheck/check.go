@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strconv"
 	"strings"
 	"time"
 
@@ -17,18 +18,24 @@ var resolvConf = "/etc/resolv.conf"
 
 const defaultTimeout = 3 * time.Second
 
-// Checker asks one DNS server for a challenge record. Until the checker
-// walks to a zone's authoritative servers itself, that server is either
-// given (tests, split-horizon setups) or the system's first resolver.
+// Checker asks DNS for a challenge record.
+//
+// By default it finds the domain's zone and asks each of the zone's
+// authoritative servers directly (PRODUCT.md §3): a resolver's cache may
+// still hold an old answer, or one server may not have the change yet.
+// With Server set it asks that one server only, for tests and split-horizon
+// setups.
 type Checker struct {
-	Server  string        // host:port; "" means the system's configured resolver
-	Timeout time.Duration // per attempt; 0 means 3s
+	Server   string        // host:port; when set, every query goes to this one server (single-server mode)
+	Resolver string        // host:port of the resolver that finds zone, NS set and addresses; "" means the system's (/etc/resolv.conf)
+	Port     string        // port the authoritative servers are asked on; "" means "53"
+	Timeout  time.Duration // per attempt; 0 means 3s
 }
 
 // Check asks for the record. The returned error is only for set-up failures
-// (no resolver configured, bad domain, bad expectation) and for ctx being
-// cancelled; DNS-level failures, including ctx's deadline passing, are
-// outcomes in the Result.
+// (no resolver configured, bad domain, bad expectation, bad port) and for
+// ctx being cancelled; DNS-level failures, including ctx's deadline passing
+// and a walk to the servers that failed, are outcomes in the Result.
 func (c Checker) Check(ctx context.Context, domain string, want Expect) (Result, error) {
 	name, err := canonicalDomain(domain)
 	if err != nil {
@@ -38,92 +45,114 @@ func (c Checker) Check(ctx context.Context, domain string, want Expect) (Result,
 	if err != nil {
 		return Result{}, err
 	}
-	server, err := c.server()
+	res := Result{Domain: strings.TrimSuffix(name, "."), Expect: want}
+	if c.Server != "" {
+		server, err := hostPort(c.Server)
+		if err != nil {
+			return Result{}, err
+		}
+		sr, err := c.ask(ctx, server, query(name, qtype, true), want, false)
+		if err != nil {
+			return Result{}, fmt.Errorf("check %s at %s: %w", domain, server, err)
+		}
+		res.Servers = []ServerResult{sr}
+		res.Outcome = overall(res.Servers)
+		return res, nil
+	}
+	rs, err := c.resolver()
 	if err != nil {
 		return Result{}, err
 	}
-	sr, err := c.ask(ctx, server, query(name, qtype), want)
-	if err != nil {
-		return Result{}, fmt.Errorf("check %s at %s: %w", domain, server, err)
+	if p, err := strconv.ParseUint(c.port(), 10, 16); err != nil || p == 0 {
+		return Result{}, fmt.Errorf("%w: port %q", ErrNoServer, c.Port)
 	}
-	servers := []ServerResult{sr}
-	return Result{
-		Domain:  strings.TrimSuffix(name, "."),
-		Expect:  want,
-		Outcome: overall(servers),
-		Servers: servers,
-	}, nil
+	zone, nss, err := rs.walk(ctx, name)
+	res.Zone = strings.TrimSuffix(zone, ".")
+	if err == nil {
+		res.Servers, err = c.askAll(ctx, nss, name, qtype, want)
+	}
+	switch {
+	case errors.Is(err, context.Canceled):
+		return Result{}, fmt.Errorf("check %s: %w", domain, err)
+	case err != nil:
+		res.Outcome, res.Detail = failure(err), err.Error()
+	default:
+		res.Outcome = overall(res.Servers)
+	}
+	return res, nil
+}
+
+// walk finds the zone of name with its NS set, then the addresses the NS
+// answer did not give: at most two dependent steps, each one round of
+// parallel queries to the resolver.
+func (rs resolver) walk(ctx context.Context, name string) (zone string, nss []nameserver, err error) {
+	zone, nss, err = rs.findZone(ctx, name)
+	if err != nil {
+		return zone, nil, err
+	}
+	nss, err = rs.addresses(ctx, nss)
+	return zone, nss, err
 }
 
 // ask puts one question to one server and judges the answer. Only a
 // cancelled ctx is an error: nobody is waiting for the result any more.
-func (c Checker) ask(ctx context.Context, server string, q *dns.Msg, want Expect) (ServerResult, error) {
-	timeout := c.Timeout
-	if timeout <= 0 {
-		timeout = defaultTimeout
-	}
+func (c Checker) ask(ctx context.Context, server string, q *dns.Msg, want Expect, authoritative bool) (ServerResult, error) {
 	start := time.Now()
-	r, note, err := exchange(ctx, server, q, timeout)
+	r, note, err := exchange(ctx, server, q, c.timeout())
 	sr := ServerResult{Server: server, RTT: time.Since(start)}
 	switch {
 	case errors.Is(err, context.Canceled):
 		return sr, err
-	case isTimeout(err):
-		sr.Outcome, sr.Detail = Timeout, err.Error()
 	case err != nil:
-		sr.Outcome, sr.Detail = DNSError, err.Error()
+		sr.Outcome, sr.Detail = failure(err), err.Error()
 	default:
-		sr.Outcome, sr.Values, sr.Detail = judge(q.Question[0].Name, want, r)
+		sr.Outcome, sr.Values, sr.Detail = judge(q, want, r, authoritative)
 		sr.Detail = joinDetail(sr.Detail, note)
 	}
 	return sr, nil
 }
 
-// judge classifies an answer that did come back for our question.
-func judge(owner string, want Expect, r *dns.Msg) (Outcome, []string, string) {
-	switch r.Rcode {
-	case dns.RcodeSuccess:
-	case dns.RcodeNameError:
-		return Missing, nil, "NXDOMAIN"
-	default:
-		return DNSError, nil, rcodeDetail(r)
+func (c Checker) timeout() time.Duration {
+	if c.Timeout <= 0 {
+		return defaultTimeout
 	}
-	values, found := want.match(owner, r.Answer)
-	switch {
-	case found:
-		return Found, values, ""
-	case len(values) == 0:
-		return Missing, nil, "NODATA"
-	}
-	return WrongValue, values, ""
+	return c.Timeout
 }
 
-// rcodeDetail names the rcode and adds any extended DNS error (RFC 8914),
-// which often says why a resolver gave up (e.g. DNSSEC bogus).
-func rcodeDetail(r *dns.Msg) string {
-	detail := rcodeName(r.Rcode)
-	if opt := r.IsEdns0(); opt != nil {
-		for _, o := range opt.Option {
-			if ede, ok := o.(*dns.EDNS0_EDE); ok {
-				detail = joinDetail(detail, "extended error "+ede.String())
-			}
-		}
+func (c Checker) port() string {
+	if c.Port == "" {
+		return "53"
 	}
-	return detail
+	return c.Port
 }
 
-func rcodeName(rcode int) string {
-	if s, ok := dns.RcodeToString[rcode]; ok {
-		return s
+// resolver is the configured resolver, or up to three nameservers of the
+// system's resolv.conf.
+func (c Checker) resolver() (resolver, error) {
+	rs := resolver{timeout: c.timeout()}
+	if c.Resolver != "" {
+		server, err := hostPort(c.Resolver)
+		rs.servers = []string{server}
+		return rs, err
 	}
-	return fmt.Sprintf("RCODE%d", rcode)
+	conf, err := dns.ClientConfigFromFile(resolvConf)
+	if err != nil {
+		return rs, fmt.Errorf("%w: %v", ErrNoServer, err)
+	}
+	if len(conf.Servers) == 0 {
+		return rs, fmt.Errorf("%w: no nameserver in %s", ErrNoServer, resolvConf)
+	}
+	for _, s := range conf.Servers[:min(len(conf.Servers), maxResolvers)] {
+		rs.servers = append(rs.servers, net.JoinHostPort(s, conf.Port))
+	}
+	return rs, nil
 }
 
-func joinDetail(a, b string) string {
-	if a == "" || b == "" {
-		return a + b
+func hostPort(server string) (string, error) {
+	if _, _, err := net.SplitHostPort(server); err != nil {
+		return "", fmt.Errorf("%w: %q is not host:port", ErrNoServer, server)
 	}
-	return a + "; " + b
+	return server, nil
 }
 
 // canonicalDomain accepts the domain with or without its trailing dot and
@@ -143,23 +172,4 @@ func canonicalDomain(domain string) (string, error) {
 // _challenge.example.com.
 func notHostChar(r rune) bool {
 	return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.')
-}
-
-// server is the host:port to ask: the one configured, or the first
-// nameserver of the system's resolver.
-func (c Checker) server() (string, error) {
-	if c.Server != "" {
-		if _, _, err := net.SplitHostPort(c.Server); err != nil {
-			return "", fmt.Errorf("%w: %q is not host:port", ErrNoServer, c.Server)
-		}
-		return c.Server, nil
-	}
-	conf, err := dns.ClientConfigFromFile(resolvConf)
-	if err != nil {
-		return "", fmt.Errorf("%w: %v", ErrNoServer, err)
-	}
-	if len(conf.Servers) == 0 {
-		return "", fmt.Errorf("%w: no nameserver in %s", ErrNoServer, resolvConf)
-	}
-	return net.JoinHostPort(conf.Servers[0], conf.Port), nil
 }

@@ -1,3 +1,4 @@
-// Package dnscheck asks DNS whether a domain publishes the TXT or MX record
-// a domain challenge asks for, and says per server what it found.
+// Package dnscheck asks a domain's authoritative DNS servers, each one
+// directly, whether they publish the TXT or MX record a domain challenge
+// asks for, and says per server what it found.
 package dnscheck

@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/miekg/dns"
@@ -17,49 +18,54 @@ import (
 const udpSize = 1232
 
 var (
-	errNoAnswer  = errors.New("no answer")
-	errMismatch  = errors.New("answer did not match the question")
-	errTruncated = errors.New("answer truncated")
+	errNoAnswer    = errors.New("no answer")
+	errUnreachable = errors.New("unreachable")
+	errMismatch    = errors.New("answer did not match the question")
+	errTruncated   = errors.New("answer truncated")
 )
 
-// query builds the question: recursion desired, because in single-server
-// mode the server may be a resolver as well as an authoritative server.
-func query(name string, qtype uint16) *dns.Msg {
+// query builds a question with EDNS0 (RFC 6891). recurse is on for
+// resolvers and in single-server mode, where the one server may be a
+// resolver; authoritative servers are asked with it off, so that a server
+// that does not hold the zone says so (a referral or an answer without AA)
+// instead of quietly fetching the record from elsewhere.
+func query(name string, qtype uint16, recurse bool) *dns.Msg {
 	q := new(dns.Msg)
 	q.SetQuestion(name, qtype)
-	q.RecursionDesired = true
+	q.RecursionDesired = recurse
 	q.SetEdns0(udpSize, false)
 	return q
 }
 
-// exchange asks over UDP and then at most once over TCP: when the UDP answer
-// is truncated (it may lack the very record we look for, so it is never
-// judged) or when UDP got no answer in time (some paths drop UDP, and a
-// second try is cheap). note says which transport answered, for the audit.
+// exchange asks over UDP and then at most once over TCP (RFC 7766 §5):
+// when the UDP answer is truncated (it may lack the very record we look
+// for, so it is never judged), mismatched (an off-path spoofer can hit UDP,
+// hardly TCP), or missing (some paths drop UDP). note says which transport
+// answered, for the audit.
 func exchange(ctx context.Context, server string, q *dns.Msg, timeout time.Duration) (r *dns.Msg, note string, err error) {
-	r, err = attempt(ctx, "udp", server, q, timeout)
-	var udp error
-	switch {
-	case err == nil && !r.Truncated:
+	r, udp := attempt(ctx, "udp", server, q, timeout)
+	if udp == nil {
 		return r, "", nil
-	case err == nil:
-		udp = errors.New("UDP: answer truncated")
-	case isTimeout(err) && !expired(ctx):
-		udp = err
-	default:
-		return nil, "", err
 	}
-	r, err = attempt(ctx, "tcp", server, q, timeout)
+	if expired(ctx) {
+		return nil, "", udp
+	}
+	r, tcp := attempt(ctx, "tcp", server, q, timeout)
 	switch {
-	case err != nil:
-		return nil, "", fmt.Errorf("%v; %w", udp, err)
-	case r.Truncated:
-		return nil, "", fmt.Errorf("%v; TCP: %w", udp, errTruncated)
+	case tcp == nil:
+		return r, fmt.Sprintf("over TCP (%v)", udp), nil
+	case errors.Is(tcp, context.Canceled):
+		return nil, "", tcp
+	case noAnswer(udp) && noAnswer(tcp):
+		// Silent both ways: a timeout, which does not block a check.
+		return nil, "", fmt.Errorf("%w; %w", udp, tcp)
 	}
-	return r, fmt.Sprintf("over TCP (%v)", udp), nil
+	// It answered, but wrongly, at least once: a DNS error.
+	return nil, "", fmt.Errorf("%v; %v", udp, tcp)
 }
 
 // attempt is one query over one transport, bounded by timeout and by ctx.
+// It returns only answers that match q and are complete.
 func attempt(ctx context.Context, network, server string, q *dns.Msg, timeout time.Duration) (*dns.Msg, error) {
 	c := &dns.Client{Net: network, Timeout: timeout}
 	r, err := func() (*dns.Msg, error) {
@@ -76,20 +82,25 @@ func attempt(ctx context.Context, network, server string, q *dns.Msg, timeout ti
 		r, _, err := c.ExchangeWithConnContext(ctx, q, conn)
 		return r, err
 	}()
+	if err == nil {
+		err = validate(q, r)
+	}
+	if err == nil && r.Truncated {
+		err = errTruncated
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", strings.ToUpper(network), describe(ctx, err, timeout))
-	}
-	// miekg's client matches the ID; an answer to some other question with
-	// the right ID (a confused or spoofing server) must not be judged either.
-	if err := sameQuestion(q, r); err != nil {
-		return nil, fmt.Errorf("%s: %w", strings.ToUpper(network), err)
 	}
 	return r, nil
 }
 
-func sameQuestion(q, r *dns.Msg) error {
+// validate checks that r answers q (RFC 5452 §9.1: ID and question must
+// match). miekg's client matches the ID, but an answer to some other
+// question with the right ID (a confused or spoofing server), or a message
+// that is not a response at all, must not be judged either.
+func validate(q, r *dns.Msg) error {
 	asked := q.Question[0]
-	if r.Response && len(r.Question) == 1 {
+	if r.Response && r.Id == q.Id && len(r.Question) == 1 {
 		got := r.Question[0]
 		// Names compare case-insensitively: servers may echo the name in
 		// another case (RFC 4343, and DNS 0x20 randomisation).
@@ -98,7 +109,12 @@ func sameQuestion(q, r *dns.Msg) error {
 		}
 	}
 	got := "no question"
-	if len(r.Question) > 0 {
+	switch {
+	case !r.Response:
+		got = "a message that is not a response"
+	case r.Id != q.Id:
+		got = fmt.Sprintf("ID %d instead of %d", r.Id, q.Id)
+	case len(r.Question) > 0:
 		got = questionString(r.Question[0])
 	}
 	return fmt.Errorf("%w: asked %s, got %s (%s)", errMismatch, questionString(asked), got, rcodeName(r.Rcode))
@@ -120,6 +136,12 @@ func describe(ctx context.Context, err error, timeout time.Duration) error {
 		return fmt.Errorf("%w before the deadline", errNoAnswer)
 	case errors.Is(err, os.ErrDeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
 		return fmt.Errorf("%w within %v", errNoAnswer, timeout)
+	// Nothing listening, or no route (an IPv6 server from an IPv4-only
+	// host): like silence, it says nothing about the record.
+	case errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ENETUNREACH), errors.Is(err, syscall.EHOSTUNREACH):
+		var errno syscall.Errno
+		errors.As(err, &errno)
+		return fmt.Errorf("%w (%v)", errUnreachable, errno)
 	case errors.As(err, &op):
 		return op.Err
 	}
@@ -133,6 +155,8 @@ func expired(ctx context.Context) bool {
 	return ctx.Err() != nil || ok && !time.Now().Before(deadline)
 }
 
-func isTimeout(err error) bool {
-	return errors.Is(err, errNoAnswer)
+// noAnswer is true when nothing came back: the server is silent or cannot
+// be reached. Such a server is a Timeout, which does not veto the others.
+func noAnswer(err error) bool {
+	return errors.Is(err, errNoAnswer) || errors.Is(err, errUnreachable)
 }

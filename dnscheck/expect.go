@@ -4,6 +4,7 @@ import (
 	"crypto/subtle"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/miekg/dns"
 )
@@ -33,6 +34,14 @@ func (e Expect) qtype() (uint16, error) {
 	}
 	switch e.Kind {
 	case TXT:
+		// miekg gives TXT strings in presentation form, escaping quotes,
+		// backslashes and unprintable bytes; for a token without them that
+		// form is the wire bytes, so comparing it compares the bytes.
+		// Tokens are "MS=" and hex digits anyway.
+		if i := strings.IndexFunc(e.Value, notTokenChar); i >= 0 {
+			r, _ := utf8.DecodeRuneInString(e.Value[i:])
+			return 0, fmt.Errorf("%w: TXT token with %q, want printable ASCII without quotes or backslashes", ErrBadExpect, r)
+		}
 		return dns.TypeTXT, nil
 	case MX:
 		if _, ok := dns.IsDomainName(e.Value); !ok {
@@ -43,6 +52,10 @@ func (e Expect) qtype() (uint16, error) {
 	return 0, fmt.Errorf("%w: kind %q", ErrBadExpect, e.Kind)
 }
 
+func notTokenChar(r rune) bool {
+	return r < ' ' || r > '~' || r == '"' || r == '\\'
+}
+
 // match returns what the answer holds for the expectation and whether one
 // of those values is the one wanted. owner is the queried name, canonical.
 func (e Expect) match(owner string, answer []dns.RR) (values []string, found bool) {
@@ -50,22 +63,24 @@ func (e Expect) match(owner string, answer []dns.RR) (values []string, found boo
 	case TXT:
 		return matchTXT(owner, e.Value, answer)
 	case MX:
-		return matchMX(e.Value, answer)
+		return matchMX(owner, e.Value, answer)
 	}
 	return nil, false
 }
 
 // matchTXT joins the strings of each record on its own: a record may be
 // split into 255-byte strings (RFC 7208 §3.3 does the same for SPF), but two
-// records holding halves of the token do not publish it. Records for other
-// owners, such as those reached through a CNAME, are not the domain's own
-// and are ignored. Values are in miekg's presentation form, which equals the
-// raw bytes for printable ASCII without quotes or backslashes — the only
-// alphabet tokens use.
+// records holding halves of the token do not publish it. Only records owned
+// by the domain itself count: a TXT reached through a CNAME is someone
+// else's, and a TXT beside a CNAME is a broken zone that resolvers ignore
+// (RFC 1034 §3.6.2), so a CNAME at the name means nothing is published.
 func matchTXT(owner, token string, answer []dns.RR) (values []string, found bool) {
+	if cnameAt(owner, answer) != "" {
+		return nil, false
+	}
 	for _, rr := range answer {
 		txt, ok := rr.(*dns.TXT)
-		if !ok || dns.CanonicalName(txt.Hdr.Name) != owner {
+		if !ok || txt.Hdr.Class != dns.ClassINET || dns.CanonicalName(txt.Hdr.Name) != owner {
 			continue
 		}
 		v := strings.Join(txt.Txt, "")
@@ -79,13 +94,15 @@ func matchTXT(owner, token string, answer []dns.RR) (values []string, found bool
 	return values, found
 }
 
-// matchMX accepts MX records whatever their owner: mail follows a CNAME
-// to its target's MX (RFC 5321 §5.1), so so does the check.
-func matchMX(host string, answer []dns.RR) (values []string, found bool) {
+// matchMX accepts MX records of the domain or of a CNAME chain from it:
+// mail follows a CNAME to its target's MX (RFC 5321 §5.1), so the check
+// does too; the exchange is compared as a canonical name.
+func matchMX(owner, host string, answer []dns.RR) (values []string, found bool) {
 	want := dns.CanonicalName(host)
+	names := aliases(owner, answer)
 	for _, rr := range answer {
 		mx, ok := rr.(*dns.MX)
-		if !ok {
+		if !ok || mx.Hdr.Class != dns.ClassINET || !ownedBy(mx, names) {
 			continue
 		}
 		values = append(values, mx.Mx)

@@ -1,6 +1,10 @@
 package dnscheck
 
-import "testing"
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
 
 func TestOverall(t *testing.T) {
 	tests := []struct {
@@ -64,5 +68,30 @@ func TestMessage(t *testing.T) {
 				t.Errorf("Message() =\n%s\nwant\n%s", got, tt.want)
 			}
 		})
+	}
+}
+
+func TestLabel(t *testing.T) {
+	tests := []struct {
+		s    ServerResult
+		want string
+	}{
+		{ServerResult{Name: "ns1.bellows.test", Server: "127.0.0.1:5353"}, "ns1.bellows.test (127.0.0.1:5353)"},
+		{ServerResult{Server: "127.0.0.1:5353"}, "127.0.0.1:5353"},   // single-server mode
+		{ServerResult{Name: "ns2.bellows.test"}, "ns2.bellows.test"}, // no address
+	}
+	for _, tt := range tests {
+		if got := tt.s.Label(); got != tt.want {
+			t.Errorf("Label() = %q, want %q", got, tt.want)
+		}
+	}
+	b, err := json.Marshal(Result{Domain: "bellows.test", Zone: "bellows.test", Servers: []ServerResult{tests[0].s}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []string{`"zone":"bellows.test"`, `"name":"ns1.bellows.test"`, `"server":"127.0.0.1:5353"`} {
+		if !strings.Contains(string(b), key) {
+			t.Errorf("JSON %s lacks %s", b, key)
+		}
 	}
 }

@@ -12,6 +12,13 @@ import (
 func serve(t *testing.T, h dns.HandlerFunc) string {
 	t.Helper()
 	pc, l := listen(t)
+	start(t, pc, l, h)
+	return pc.LocalAddr().String()
+}
+
+// start serves h on pc and l until the test ends.
+func start(t testing.TB, pc net.PacketConn, l net.Listener, h dns.Handler) {
+	t.Helper()
 	for _, srv := range []*dns.Server{{PacketConn: pc, Handler: h}, {Listener: l, Handler: h}} {
 		started := make(chan struct{})
 		srv.NotifyStartedFunc = func() { close(started) }
@@ -19,12 +26,11 @@ func serve(t *testing.T, h dns.HandlerFunc) string {
 		<-started
 		t.Cleanup(func() { _ = srv.Shutdown() })
 	}
-	return pc.LocalAddr().String()
 }
 
 // listen takes a free UDP port and the same TCP port; another process may
 // hold the TCP side, so try a few ports.
-func listen(t *testing.T) (net.PacketConn, net.Listener) {
+func listen(t testing.TB) (net.PacketConn, net.Listener) {
 	for range 10 {
 		pc, err := net.ListenPacket("udp", "127.0.0.1:0")
 		if err != nil {
