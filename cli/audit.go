@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -18,9 +19,12 @@ func (a *app) auditCommand() *cobra.Command {
 	var since string
 	var limit int
 	cmd := &cobra.Command{
-		Use:     "audit [--since T]",
-		Short:   "The append-only audit log: every change, its actor, before and after",
-		Long:    "T is a time (2026-11-23 or RFC 3339) or a duration back from now (90m, 24h).",
+		Use:   "audit [--since T]",
+		Short: "The append-only audit log: every change, its actor, before and after",
+		Long: `Lists the audit log, oldest first: every sign-up, switch change, challenge,
+DNS check, takeover and invitation, with who did it and what changed.
+--since T starts at a time (2026-11-23 or RFC 3339) or a duration back from
+now (90m, 24h); --limit N alone shows the newest N entries.`,
 		Example: "  selfserve audit --since 1h\n  selfserve audit --since 2026-11-23 --json",
 		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -32,14 +36,20 @@ func (a *app) auditCommand() *cobra.Command {
 				return usageError{err}
 			}
 			return a.console(cmd, func(_ context.Context, c *ops.Console) error {
-				entries, err := c.Store.Audit(from, limit)
+				var entries []model.AuditEntry
+				var err error
+				if since == "" && limit > 0 {
+					entries, err = c.Store.AuditTail(limit)
+				} else {
+					entries, err = c.Store.Audit(from, limit)
+				}
 				if err != nil {
 					return err
 				}
 				return a.emit(entries, func(w io.Writer) {
 					fmt.Fprintln(w, "TIME\tACTOR\tACTION\tTARGET\tCHANGE")
 					for _, e := range entries {
-						fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", e.Time.Format("2006-01-02 15:04:05"), e.Actor, e.Action, e.Target, change(e))
+						fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", e.Time.Format("2006-01-02 15:04:05 MST"), e.Actor, e.Action, e.Target, change(e))
 					}
 				})
 			})
@@ -65,22 +75,66 @@ func parseSince(s string, now time.Time) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("--since %q: give a time like 2026-11-23 or 2026-11-23T10:00:00Z, or a duration like 24h", s)
 }
 
-// change shortens before/after to one line for the text listing.
+// change says in one line what an entry changed: the fields that differ
+// between before and after, or the gist of what was added. --json has the
+// whole records.
 func change(e model.AuditEntry) string {
-	short := func(v any) string {
-		b, _ := json.Marshal(v)
-		if len(b) > 80 {
-			return string(b[:77]) + "..."
+	before, after := fields(e.Before), fields(e.After)
+	if before == nil || after == nil {
+		return clip(gist(e.After, after), 100)
+	}
+	var parts []string
+	for _, k := range sortedKeys(after) {
+		if b, a := oneLine(before[k]), oneLine(after[k]); a != b {
+			parts = append(parts, k+": "+b+" → "+a)
 		}
-		return string(b)
 	}
-	switch {
-	case e.Before == nil && e.After == nil:
+	return clip(strings.Join(parts, "; "), 100)
+}
+
+// gist picks the telling fields of a new record.
+func gist(v any, m map[string]any) string {
+	for _, k := range []string{"outcome", "email", "token", "name"} {
+		if x, ok := m[k]; ok {
+			return k + " " + oneLine(x)
+		}
+	}
+	if v == nil {
 		return ""
-	case e.Before == nil:
-		return short(e.After)
 	}
-	return short(e.Before) + " -> " + short(e.After)
+	return oneLine(v)
+}
+
+// fields flattens a record to its top-level JSON fields (nil if it is not
+// an object).
+func fields(v any) map[string]any {
+	if v == nil {
+		return nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil
+	}
+	var m map[string]any
+	if json.Unmarshal(b, &m) != nil {
+		return nil
+	}
+	return m
+}
+
+func oneLine(v any) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+func clip(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
 }
 
 func sortedKeys[V any](m map[string]V) []string {

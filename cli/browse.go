@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"sort"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -37,10 +36,14 @@ func (a *app) directoryCommand() *cobra.Command {
 				return a.emit(dirs, func(w io.Writer) {
 					fmt.Fprintln(w, "ID\tNAME\tSTATE\tDOMAINS\tUSERS\tSERVICES\tEMAIL-VERIFIED\tAD-HOC")
 					for _, d := range dirs {
-						fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", d.ID, d.Name, d.State, list(d.Domains), d.Users,
+						domains := list(d.Domains)
+						if d.State == model.Retired {
+							domains = "(merged into " + d.MergedInto + ")"
+						}
+						fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", d.ID, d.Name, d.State, domains, d.Users,
 							list(servicesInUse(d)), onOff(d.Switches.AllowEmailVerifiedUsers), onOff(d.Switches.AllowAdHocSubscriptions))
 					}
-					fmt.Fprintf(w, "%d directories\n", len(dirs))
+					fmt.Fprintln(w, plural(len(dirs), "directory", "directories"))
 				})
 			})
 		},
@@ -63,7 +66,10 @@ func (a *app) directoryCommand() *cobra.Command {
 					if d.MergedInto != "" {
 						fmt.Fprintf(w, "merged into\t%s (read-only until %s)\n", d.MergedInto, d.RetiredAt.Add(model.RetentionAfterMerge).Format("2006-01-02"))
 					}
-					fmt.Fprintf(w, "domains\t%s\nglobal admins\t%s\nusers\t%d\n", list(d.Domains), list(d.GlobalAdmins), d.Users)
+					for _, r := range d.DomainRecords {
+						fmt.Fprintf(w, "domain %s\tverified %s\n", r.Domain, verifiedText(r))
+					}
+					fmt.Fprintf(w, "global admins\t%s\nusers\t%d\n", list(d.GlobalAdmins), d.Users)
 					printSwitches(w, d.Switches)
 					for _, s := range servicesInUse(d) {
 						fmt.Fprintf(w, "service %s\t%d users\n", s, d.Grants[s])
@@ -114,17 +120,20 @@ the last address of one page as --after to get the next.`,
 				afterKey = addr.Key()
 			}
 			return a.console(cmd, func(_ context.Context, c *ops.Console) error {
-				users, err := c.Store.Users(args[0], afterKey, limit)
+				// One more than asked tells whether a next page exists.
+				users, err := c.Store.Users(args[0], afterKey, limit+1)
 				if err != nil {
 					return err
 				}
+				more := len(users) > limit
+				users = users[:min(len(users), limit)]
 				return a.emit(users, func(w io.Writer) {
-					fmt.Fprintln(w, "EMAIL\tKIND\tCREATION METHOD\tSERVICES\tSIGNED UP")
+					fmt.Fprintln(w, "EMAIL\tKIND\tCREATION METHOD\tSERVICES\tCREATED")
 					for _, u := range users {
-						fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", u.Email, u.Kind, u.CreationMethod, list(u.Grants), u.CreatedAt.Format("2006-01-02 15:04"))
+						fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", u.Email, u.Kind, u.CreationMethod, list(u.Grants), u.CreatedAt.Format(timeFormat))
 					}
-					if len(users) == limit {
-						fmt.Fprintf(w, "next page: --after %s\n", users[len(users)-1].Email)
+					if more {
+						fmt.Fprintf(w, "next page: %s\n", a.self(cmd, "user", "list", args[0], "--after", users[len(users)-1].Email, "--limit", fmt.Sprint(limit)))
 					}
 				})
 			})
@@ -132,13 +141,62 @@ the last address of one page as --after to get the next.`,
 	}
 	ls.Flags().StringVar(&afterEmail, "after", "", "start after this address")
 	ls.Flags().IntVar(&limit, "limit", 50, "users per page")
-	cmd.AddCommand(ls)
+	show := &cobra.Command{
+		Use:     "show DIR EMAIL",
+		Short:   "One user: kind, grants, and the users-to-resources mappings of a merge",
+		Example: "  selfserve user show contoso.com ann@contoso.co.uk",
+		Args:    exactArgs("DIR", "EMAIL"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			addr, err := model.ParseAddress(args[1])
+			if err != nil {
+				return err
+			}
+			return a.console(cmd, func(_ context.Context, c *ops.Console) error {
+				u, maps, err := c.Store.User(args[0], addr)
+				if err != nil {
+					return err
+				}
+				return a.emit(map[string]any{"user": u, "mappings": maps}, func(w io.Writer) {
+					fmt.Fprintf(w, "email\t%s\nid\t%s\ndirectory\t%s\nkind\t%s\ncreation method\t%s\nservices\t%s\ncreated\t%s\n",
+						u.Email, u.ID, u.Directory, u.Kind, u.CreationMethod, list(u.Grants), u.CreatedAt.Format(timeFormat))
+					if u.HomeUser != "" {
+						fmt.Fprintf(w, "home user\t%s\n", u.HomeUser)
+					}
+					if len(maps) > 0 {
+						fmt.Fprintln(w, "\nMERGED FROM\tOLD ID\tSERVICE\tMAPPING")
+						for _, m := range maps {
+							fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", m.OldDir, m.OldUser, m.Service, m.Status)
+						}
+					}
+				})
+			})
+		},
+	}
+	cmd.AddCommand(ls, show)
 	return cmd
+}
+
+// timeFormat is how times are shown in tables (UTC, to the minute).
+const timeFormat = "2006-01-02 15:04 MST"
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 func verifiedText(r model.DomainRecord) string {
 	if !r.Verified {
 		return "no"
 	}
-	return "yes (" + strings.TrimPrefix(r.Proof, "dns-") + ", " + r.VerifiedAt.Format("2006-01-02") + ")"
+	s := "yes (" + r.Proof + ", " + r.VerifiedAt.Format(timeFormat)
+	if r.Record != nil {
+		s += ", last checked " + r.CheckedAt.Format(timeFormat)
+	}
+	s += ")"
+	if r.Flagged {
+		s += " FLAGGED since " + r.FlaggedAt.Format(timeFormat) + ": " + r.FlagReason
+	}
+	return s
 }

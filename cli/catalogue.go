@@ -38,12 +38,14 @@ func (a *app) serviceCommand() *cobra.Command {
 	add := &cobra.Command{
 		Use:   "add NAME --takeover remap|migrate|block [--exempt-adhoc]",
 		Short: "Add a service, or change an existing one",
-		Long: `remap: an external takeover maps its users and it keeps working; migrate: it
+		Long: `Adds a service to the catalogue, or changes the policy of one already there.
+remap: an external takeover maps its users and it keeps working; migrate: it
 moves but the admin must migrate data; block: it refuses external takeover
 unless forced. --exempt-adhoc makes sign-ups ignore AllowAdHocSubscriptions
 (like the Flow and PowerApps trials).`,
-		Example: "  selfserve service add teams --takeover migrate\n  selfserve service add forms --takeover remap --exempt-adhoc",
-		Args:    exactArgs("NAME"),
+		Example:     "  selfserve service add teams --takeover migrate\n  selfserve service add forms --takeover remap --exempt-adhoc",
+		Annotations: creates,
+		Args:        exactArgs("NAME"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			p, err := model.ParsePolicy(policy)
 			if err != nil {
@@ -94,7 +96,7 @@ func (a *app) consumerCommand() *cobra.Command {
 	}
 	add := &cobra.Command{
 		Use: "add DOMAIN", Short: "Add a consumer mail domain", Args: exactArgs("DOMAIN"),
-		Example: "  selfserve consumer add mail.example",
+		Example: "  selfserve consumer add mail.example", Annotations: creates,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.console(cmd, func(_ context.Context, c *ops.Console) error {
 				if err := c.Store.AddConsumerDomain(operator, args[0]); err != nil {
@@ -106,6 +108,20 @@ func (a *app) consumerCommand() *cobra.Command {
 			})
 		},
 	}
-	cmd.AddCommand(ls, add)
+	remove := &cobra.Command{
+		Use: "remove DOMAIN", Short: "Take back an operator's addition", Args: exactArgs("DOMAIN"),
+		Example: "  selfserve consumer remove mail.example",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.console(cmd, func(_ context.Context, c *ops.Console) error {
+				if err := c.Store.RemoveConsumerDomain(operator, args[0]); err != nil {
+					return err
+				}
+				return a.emit(map[string]string{"removed": args[0]}, func(w io.Writer) {
+					fmt.Fprintf(w, "Sign-ups from %s are allowed again.\n", args[0])
+				})
+			})
+		},
+	}
+	cmd.AddCommand(ls, add, remove)
 	return cmd
 }

@@ -25,13 +25,17 @@ func (a *app) demoCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Build fresh demo data (Bellows College, Contoso and thousands more)",
-		Long: `Builds the demo of the seed's stories into a fresh database (by default in
+		Long: `Builds the demo's stories (Dan at Bellows College and his unmanaged
+directory; Contoso merging contoso.co.uk) into a fresh database (by default in
 the system's temporary directory; --db picks another, which must be empty
 or an earlier demo) and prints how to explore it with the other commands.
 Every run starts from fresh data.`,
 		Example: "  selfserve demo\n  selfserve demo --db /tmp/mydemo --directories 100 --big-users 1000",
 		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if size.Directories < 0 || size.BigUsers < 0 {
+				return usageError{fmt.Errorf("--directories and --big-users cannot be negative")}
+			}
 			dir := a.db
 			if !cmd.Flags().Changed("db") {
 				dir = filepath.Join(os.TempDir(), "selfserve-demo")
@@ -40,7 +44,7 @@ Every run starts from fresh data.`,
 				return err
 			}
 			started := time.Now()
-			st, err := store.Open(dir, store.Options{})
+			st, err := store.Open(dir, store.Options{Create: true})
 			if err != nil {
 				return err
 			}

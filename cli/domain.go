@@ -2,9 +2,12 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
+	"net"
+	"strconv"
+	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -14,7 +17,7 @@ import (
 
 func (a *app) domainCommand() *cobra.Command {
 	cmd := group("domain", "Domains, challenges and takeover")
-	cmd.AddCommand(a.domainListCommand(), a.challengeCommand(), a.verifyCommand())
+	cmd.AddCommand(a.domainListCommand(), a.challengeCommand(), a.verifyCommand(), a.recheckCommand())
 	return cmd
 }
 
@@ -64,9 +67,13 @@ the same record.`,
 					return err
 				}
 				return a.emit(res, func(w io.Writer) {
+					verify := a.self(cmd, "domain", "verify", args[0], "--as", admin)
 					if res.ParentProof != "" {
-						fmt.Fprintf(w, "No challenge needed: %s is verified in your directory and proves this subdomain.\nRun: selfserve domain verify %s --as %s\n", res.ParentProof, args[0], admin)
+						fmt.Fprintf(w, "No challenge needed: %s is verified in your directory and proves this subdomain.\nRun: %s\n", res.ParentProof, verify)
 						return
+					}
+					if old := res.Replaced; old != nil {
+						fmt.Fprintf(w, "Note: this replaces your earlier %s challenge (%s); that record no longer counts.\n\n", strings.ToUpper(string(old.Mode)), old.Token)
 					}
 					ch := res.Challenge
 					rec := ch.Record()
@@ -75,7 +82,7 @@ the same record.`,
 					if rec.Preference != 0 {
 						fmt.Fprintf(w, "  preference\t%d\n", rec.Preference)
 					}
-					fmt.Fprintf(w, "\nValid until %s. Then run: selfserve domain verify %s --as %s\n", ch.ExpiresAt.Format("2006-01-02 15:04 MST"), ch.Domain, admin)
+					fmt.Fprintf(w, "\nValid until %s. Then run: %s\n", ch.ExpiresAt.Format("2006-01-02 15:04 MST"), verify)
 				})
 			})
 		},
@@ -101,8 +108,22 @@ and previews without changing anything.`,
 		Example: "  selfserve domain verify bellowscollege.com --as dan@bellowscollege.com\n  selfserve domain verify contoso.co.uk --as admin@contoso.com --dry-run\n  selfserve domain verify contoso.co.uk --as admin@contoso.com --force",
 		Args:    exactArgs("DOMAIN"),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if opt.DNSServer != "" {
+				server, err := hostPort(opt.DNSServer)
+				if err != nil {
+					return usageError{fmt.Errorf("--dns-server: %w", err)}
+				}
+				opt.DNSServer = server
+			}
+			a.extra = opt.Wait
+			opt.Progress = func(at ops.Attempt) {
+				fmt.Fprintf(a.errw, "check %d: %s\n  next check in %s\n", at.N, at.Result.Message(), at.Next.Round(time.Second))
+			}
 			return a.console(cmd, func(ctx context.Context, c *ops.Console) error {
 				rep, err := c.Verify(ctx, args[0], admin, opt)
+				if err != nil && rep.Check == nil && rep.Impact == nil {
+					return err // refused before anything was looked at
+				}
 				if a.json {
 					if jerr := a.emit(rep, nil); jerr != nil {
 						return jerr
@@ -110,9 +131,6 @@ and previews without changing anything.`,
 					return err
 				}
 				a.emit(rep, func(w io.Writer) { printVerify(w, rep, err == nil) })
-				if errors.Is(err, model.ErrBlockedByPlan) && rep.Impact != nil && len(rep.Impact.LosingAccess) > 0 {
-					err = fmt.Errorf("%w\nUsers who would lose access: %v", err, rep.Impact.LosingAccess)
-				}
 				return err
 			})
 		},
@@ -121,7 +139,48 @@ and previews without changing anything.`,
 	cmd.Flags().StringVar(&opt.DNSServer, "dns-server", "", "send DNS queries to this HOST:PORT instead of the system resolver")
 	cmd.Flags().BoolVar(&opt.DryRun, "dry-run", false, "check and show the impact preview; change nothing")
 	cmd.Flags().BoolVar(&opt.Force, "force", false, "take over although block-policy services lose access")
+	cmd.Flags().DurationVar(&opt.Wait, "wait", 0, "keep checking with back-off until the record shows up or this long has passed (e.g. 10m)")
 	cmd.MarkFlagRequired("as")
+	return cmd
+}
+
+func (a *app) recheckCommand() *cobra.Command {
+	var all bool
+	cmd := &cobra.Command{
+		Use:   "recheck [--all]",
+		Short: "Check again that verified domains still publish their proof record",
+		Long: `Looks again for the challenge record of every verified domain last checked
+longer ago than the re-check interval (selfserve config; default 24h), or of
+all of them with --all. A domain whose record is gone is flagged on its
+directory and in the audit log; it stays verified until an admin acts. Run
+it from cron or a systemd timer.`,
+		Example: "  selfserve domain recheck\n  selfserve domain recheck --all --json",
+		Args:    noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.console(cmd, func(ctx context.Context, c *ops.Console) error {
+				cfg, err := c.Store.DNSConfig()
+				if err != nil {
+					return err
+				}
+				done, err := c.Recheck(ctx, cfg.RecheckInterval, all)
+				if err != nil {
+					return err
+				}
+				return a.emit(done, func(w io.Writer) {
+					fmt.Fprintln(w, "DOMAIN\tDIRECTORY\tOUTCOME\tSTATUS")
+					for _, r := range done {
+						status := "verified"
+						if r.Domain.Flagged {
+							status = "FLAGGED: " + r.Check.Message()
+						}
+						fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", r.Domain.Domain, r.Domain.Directory, r.Check.Outcome, status)
+					}
+					fmt.Fprintf(w, "%d domains re-checked\n", len(done))
+				})
+			})
+		},
+	}
+	cmd.Flags().BoolVar(&all, "all", false, "re-check every verified domain, however recently checked")
 	return cmd
 }
 
@@ -132,9 +191,11 @@ func printVerify(w io.Writer, rep ops.VerifyReport, ok bool) {
 	if rep.Check != nil {
 		fmt.Fprintln(w, "SERVER\tOUTCOME\tANSWER\tTIME")
 		for _, s := range rep.Check.Servers {
-			fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", s.Server, s.Outcome, list(s.Values), s.RTT.Round(100_000))
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", s.Label(), s.Outcome, list(s.Values), s.RTT.Round(100_000))
 		}
-		fmt.Fprintln(w, rep.Check.Message())
+		if ok {
+			fmt.Fprintln(w, rep.Check.Message())
+		}
 	}
 	if im := rep.Impact; im != nil {
 		fmt.Fprintf(w, "\nImpact of merging %s: %d users move.\n", rep.Domain, im.Users)
@@ -143,7 +204,11 @@ func printVerify(w io.Writer, rep ops.VerifyReport, ok bool) {
 			fmt.Fprintf(w, "%s\t%s\t%d\t%s\n", s.Service, s.Policy, s.Users, policyEffect(s.Policy))
 		}
 		if len(im.LosingAccess) > 0 {
-			fmt.Fprintf(w, "Losing access if forced: %v\n", im.LosingAccess)
+			lose := "Would lose access if forced"
+			if rep.Job != nil {
+				lose = "Lost access (forced)"
+			}
+			fmt.Fprintf(w, "%s: %s\n", lose, strings.Join(im.LosingAccess, ", "))
 		}
 	}
 	if !ok {
@@ -170,4 +235,19 @@ func policyEffect(p model.TakeoverPolicy) string {
 		return "moves, but needs your data migration afterwards"
 	}
 	return "blocks the takeover; --force drops these grants"
+}
+
+// hostPort accepts HOST or HOST:PORT and fills in DNS's port 53.
+func hostPort(s string) (string, error) {
+	host, port, err := net.SplitHostPort(s)
+	if err != nil {
+		host, port = s, "53"
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+		return "", fmt.Errorf("%q: the port must be a number from 1 to 65535", s)
+	}
+	if host == "" {
+		return "", fmt.Errorf("%q: give HOST or HOST:PORT", s)
+	}
+	return net.JoinHostPort(host, port), nil
 }

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"selfserve/store"
 )
@@ -112,7 +113,9 @@ func TestBadDNSServer(t *testing.T) {
 	db := t.TempDir()
 	signup(t, db, "dan@bellowscollege.com", "rms")
 	challengeFor(t, db, "bellowscollege.com", "--as", "dan@bellowscollege.com")
-	wantFail(t, db, 1, []string{"nohostport", "host:port"}, "domain", "verify", "bellowscollege.com", "--as", "dan@bellowscollege.com", "--dns-server", "nohostport")
+	// A bare host means port 53; this one does not resolve.
+	wantFail(t, db, 1, []string{"nohostport:53"}, "domain", "verify", "bellowscollege.com", "--as", "dan@bellowscollege.com", "--dns-server", "nohostport")
+	wantFail(t, db, 2, []string{"port must be a number"}, "domain", "verify", "bellowscollege.com", "--as", "dan@bellowscollege.com", "--dns-server", "127.0.0.1:99999")
 }
 
 // A DNS server that does not answer: the check says so, within --timeout.
@@ -152,9 +155,14 @@ func TestDatabaseInUse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantFail(t, db, 1, []string{"another selfserve process is using it"}, "directory", "list")
-	if err := st.Close(); err != nil {
-		t.Fatal(err)
+	wantFail(t, db, 1, []string{"another selfserve process is using it"}, "--lock-timeout", "100ms", "directory", "list")
+	// A command started while another holds the database waits its turn.
+	go func() {
+		time.Sleep(300 * time.Millisecond)
+		st.Close()
+	}()
+	if r := run(t, db, "--lock-timeout", "10s", "directory", "list"); r.code != 0 {
+		t.Fatalf("a command must wait for the lock:\n%s", r)
 	}
 	if ds := listDirectories(t, db); len(ds) != 1 {
 		t.Errorf("after the other process closed: %+v", ds)

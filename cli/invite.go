@@ -27,8 +27,8 @@ too; otherwise the invitation is guest-only.`,
 					return err
 				}
 				return a.emit(res, func(w io.Writer) {
-					fmt.Fprintf(w, "%s: %s\n", res.Guest.Email, res.Outcome)
-					fmt.Fprintf(w, "guest in\t%s\n", res.Guest.Directory)
+					fmt.Fprintf(w, "Invited %s (%s).\n", res.Guest.Email, res.Outcome)
+					fmt.Fprintf(w, "guest in\t%s\n", from)
 					if res.HomeUser != nil {
 						fmt.Fprintf(w, "member in\t%s (%s)\n", res.Home.Name, res.Home.ID)
 					}

@@ -32,13 +32,17 @@ type app struct {
 	smtp    string
 	from    string
 	timeout time.Duration
-	out     io.Writer
+	lock    time.Duration
+	// extra lengthens the command's deadline beyond timeout (verify --wait).
+	extra time.Duration
+	out   io.Writer
+	errw  io.Writer
 }
 
 // Run executes the command line and returns the process exit status:
 // 0 done, 1 refused or failed (message on stderr), 2 usage error.
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	a := &app{out: stdout}
+	a := &app{out: stdout, errw: stderr}
 	root := a.rootCommand()
 	root.SetArgs(args)
 	root.SetOut(stdout)
@@ -84,16 +88,23 @@ into their managed directory (external).`,
 		// The console (TUI) will open here; until then, the overview.
 		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
+		// pflag's text for a bad boolean ends in Go parser internals.
+		if msg, _, found := strings.Cut(err.Error(), ": strconv.ParseBool"); found {
+			err = errors.New(msg + ": use true or false")
+		}
+		return usageError{err}
+	})
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.db, "db", defaultDB(), "database directory (env SELFSERVE_DB)")
 	pf.BoolVar(&a.json, "json", false, "print machine-readable JSON on stdout")
 	pf.StringVar(&a.smtp, "smtp", os.Getenv("SELFSERVE_SMTP"), "SMTP relay HOST:PORT for codes and invitations (env SELFSERVE_SMTP); unset keeps mail in the outbox")
 	pf.StringVar(&a.from, "mail-from", "selfserve@localhost", "sender address for mail sent through --smtp")
 	pf.DurationVar(&a.timeout, "timeout", 30*time.Second, "give up on DNS and mail after this long")
+	pf.DurationVar(&a.lock, "lock-timeout", 10*time.Second, "wait this long for another selfserve process to close the database")
 	root.AddCommand(a.signupCommand(), a.outboxCommand(), a.directoryCommand(), a.userCommand(),
 		a.domainCommand(), a.settingsCommand(), a.inviteCommand(), a.serviceCommand(), a.auditCommand(),
-		a.consumerCommand(), a.demoCommand())
+		a.consumerCommand(), a.configCommand(), a.demoCommand())
 	return root
 }
 
@@ -111,23 +122,57 @@ func defaultDB() string {
 	return filepath.Join(home, ".local", "share", "selfserve")
 }
 
+// creates marks the commands that may start a new database; every other
+// command refuses a --db that holds none, so a typo shows as one.
+var creates = map[string]string{"creates": "yes"}
+
 // console opens the database for one command and closes it after.
 func (a *app) console(cmd *cobra.Command, fn func(ctx context.Context, c *ops.Console) error) error {
-	st, err := store.Open(a.db, store.Options{})
+	st, err := store.Open(a.db, store.Options{Create: cmd.Annotations["creates"] != "", LockWait: a.lock})
 	if err != nil {
 		return err
 	}
-	c := &ops.Console{Store: st, DNS: dnscheck.Checker{}}
+	cfg, err := st.DNSConfig()
+	if err != nil {
+		st.Close()
+		return err
+	}
+	c := &ops.Console{Store: st, DNS: dnscheck.Checker{Server: cfg.Server, Resolver: cfg.Resolver, Port: cfg.Port}}
 	if a.smtp != "" {
 		c.Mail = ops.SMTP{Addr: a.smtp, From: a.from}
 	}
-	ctx, cancel := context.WithTimeout(cmd.Context(), a.timeout)
+	if a.timeout <= 0 {
+		st.Close()
+		return usageError{fmt.Errorf("--timeout must be more than 0")}
+	}
+	ctx, cancel := context.WithTimeout(cmd.Context(), a.timeout+a.extra)
 	defer cancel()
 	err = fn(ctx, c)
 	if cerr := st.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("closing database: %w", cerr)
 	}
 	return err
+}
+
+// self spells a command line to suggest next, repeating --db when the
+// user gave it, so the suggestion works when pasted.
+func (a *app) self(cmd *cobra.Command, args ...string) string {
+	words := []string{"selfserve"}
+	if f := cmd.Flags().Lookup("db"); f != nil && f.Changed {
+		words = append(words, "--db", shellQuote(a.db))
+	}
+	for _, w := range args {
+		words = append(words, shellQuote(w))
+	}
+	return strings.Join(words, " ")
+}
+
+// shellQuote quotes a word for a POSIX shell when it needs it.
+func shellQuote(s string) string {
+	if s != "" && !strings.ContainsAny(s, " \t\n\"'\\$`!*?[]{}()<>|&;#~") {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // group is a command that only holds subcommands. It runs (showing its
@@ -141,7 +186,12 @@ func group(use, short string) *cobra.Command {
 // Argument checks that report as usage errors.
 func noArgs(cmd *cobra.Command, args []string) error {
 	if len(args) > 0 {
-		return usageError{fmt.Errorf("unknown command %q for %q", args[0], cmd.CommandPath())}
+		msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+		cmd.SuggestionsMinimumDistance = 2 // typos up to two letters off
+		if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+			msg += "; did you mean " + strings.Join(s, " or ") + "?"
+		}
+		return usageError{errors.New(msg)}
 	}
 	return nil
 }

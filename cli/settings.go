@@ -23,8 +23,9 @@ func (a *app) settingsCommand() *cobra.Command {
 flags change them: as the operator (no --as) for any directory, or --as a
 global admin of a managed directory. DIR "defaults" shows or changes the
 switches new directories get.`,
-		Example: "  selfserve settings bellowscollege.com\n  selfserve settings contoso.com --allow-email-verified-users=false --as admin@contoso.com",
-		Args:    exactArgs("DIR"),
+		Example:     "  selfserve settings bellowscollege.com\n  selfserve settings contoso.com --allow-email-verified-users=false --as admin@contoso.com",
+		Args:        exactArgs("DIR"),
+		Annotations: creates,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			changed := cmd.Flags().Changed("allow-email-verified-users") || cmd.Flags().Changed("allow-adhoc-subscriptions")
 			change := func(sw model.Switches) model.Switches {
@@ -58,8 +59,10 @@ switches new directories get.`,
 			})
 		},
 	}
-	cmd.Flags().BoolVar(&aevu, "allow-email-verified-users", true, "may new email-verified users be created or join")
-	cmd.Flags().BoolVar(&aahs, "allow-adhoc-subscriptions", true, "may users sign themselves up for services")
+	// Defaults are false only so help shows none: a switch changes only
+	// when its flag is given.
+	cmd.Flags().BoolVar(&aevu, "allow-email-verified-users", false, "true or false: may new email-verified users be created or join")
+	cmd.Flags().BoolVar(&aahs, "allow-adhoc-subscriptions", false, "true or false: may users sign themselves up for services")
 	cmd.Flags().StringVar(&admin, "as", "", "act as this global admin instead of the operator")
 	return cmd
 }

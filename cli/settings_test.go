@@ -328,6 +328,8 @@ func TestServiceCatalogue(t *testing.T) {
 	t.Parallel()
 	db := t.TempDir()
 	var svcs []service
+	wantFail(t, db, 1, []string{"no selfserve database"}, "service", "list")
+	runOK(t, db, "consumer", "add", "mail.example") // any command that may start a database
 	runJSON(t, db, &svcs, "service", "list")
 	want := map[string]service{
 		"rms": {"rms", "remap", false}, "exchange": {"exchange", "remap", false}, "powerbi": {"powerbi", "block", false},

@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/spf13/cobra"
 
+	"selfserve/model"
 	"selfserve/ops"
 )
 
@@ -19,8 +21,9 @@ func (a *app) signupCommand() *cobra.Command {
 		Long: `Checks the address and whether its domain's directory would let it sign up
 for the service, then sends a 6-digit code (valid 15 minutes, 5 attempts).
 Without --smtp the mail is kept in the outbox: see 'selfserve outbox'.`,
-		Example: "  selfserve signup start Dan@BellowsCollege.com --service rms",
-		Args:    exactArgs("EMAIL"),
+		Example:     "  selfserve signup start Dan@BellowsCollege.com --service rms",
+		Annotations: creates,
+		Args:        exactArgs("EMAIL"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.console(cmd, func(ctx context.Context, c *ops.Console) error {
 				msg, err := c.SignupStart(ctx, args[0], service)
@@ -32,7 +35,8 @@ Without --smtp the mail is kept in the outbox: see 'selfserve outbox'.`,
 					where = "sent through " + a.smtp
 				}
 				return a.emit(map[string]any{"to": msg.To, "service": service, "delivery": where}, func(w io.Writer) {
-					fmt.Fprintf(w, "A code for %s was %s.\nConfirm with: selfserve signup verify %s --code CODE\n", msg.To, where, msg.To)
+					fmt.Fprintf(w, "A code for %s was %s; any earlier code for this address no longer works.\n", msg.To, where)
+					fmt.Fprintf(w, "Confirm with: %s --code CODE\n", a.self(cmd, "signup", "verify", msg.To))
 				})
 			})
 		},
@@ -50,6 +54,9 @@ directory's two switches allow.`,
 		Example: "  selfserve signup verify dan@bellowscollege.com --code 123456",
 		Args:    exactArgs("EMAIL"),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(code) != model.CodeDigits || strings.Trim(code, "0123456789") != "" {
+				return usageError{fmt.Errorf("--code %q: the code is the %d digits from the mail", code, model.CodeDigits)}
+			}
 			return a.console(cmd, func(_ context.Context, c *ops.Console) error {
 				res, err := c.SignupVerify(args[0], code)
 				if err != nil {
@@ -59,6 +66,10 @@ directory's two switches allow.`,
 					verb := "joined"
 					if res.CreatedDirectory {
 						verb = "created"
+					}
+					if res.AlreadyGranted {
+						fmt.Fprintf(w, "%s already had this service in %s; nothing changed.\n", res.User.Email, res.Directory.Name)
+						return
 					}
 					fmt.Fprintf(w, "%s: %s, %s directory %s (%s, %s)\n", res.User.Email, res.Outcome, verb, res.Directory.Name, res.Directory.ID, res.Directory.State)
 					fmt.Fprintf(w, "services\t%s\n", list(res.User.Grants))

@@ -8,7 +8,7 @@ import (
 )
 
 func TestBuildHoldsTheStories(t *testing.T) {
-	st, err := store.Open(t.TempDir(), store.Options{})
+	st, err := store.Open(t.TempDir(), store.Options{Create: true})
 	if err != nil {
 		t.Fatal(err)
 	}

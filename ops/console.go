@@ -3,6 +3,7 @@ package ops
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"selfserve/dnscheck"
@@ -18,6 +19,8 @@ type Console struct {
 	// DNS is the checker used by Verify; its Server may be overridden per
 	// call.
 	DNS dnscheck.Checker
+	// PollStart is the first pause of `verify --wait` (0: 5 seconds).
+	PollStart time.Duration
 }
 
 // SignupStart checks that email may sign up for service and sends it a
@@ -27,6 +30,7 @@ func (c *Console) SignupStart(ctx context.Context, email, service string) (model
 	if err != nil {
 		return model.Message{}, err
 	}
+	service = strings.ToLower(strings.TrimSpace(service))
 	compose := func(code string) model.Message {
 		return model.Message{
 			Time: c.Store.Now().UTC(), To: addr.String(),

@@ -3,6 +3,8 @@ package ops
 import (
 	"context"
 	"fmt"
+	"strings"
+	"time"
 
 	"selfserve/dnscheck"
 	"selfserve/model"
@@ -13,6 +15,19 @@ type VerifyOptions struct {
 	DNSServer string // host:port; overrides the console's checker
 	DryRun    bool   // check and preview, change nothing
 	Force     bool   // go ahead although block-policy services lose access
+	// Wait keeps checking, with back-off, until the record is found or
+	// this much time has passed (0: one check).
+	Wait time.Duration
+	// Progress hears about every check that did not find the record
+	// while there is time to try again.
+	Progress func(Attempt)
+}
+
+// Attempt is one unsuccessful check during --wait.
+type Attempt struct {
+	N      int
+	Result dnscheck.Result
+	Next   time.Duration // until the next check
 }
 
 // VerifyReport is everything `domain verify` found and did.
@@ -44,16 +59,12 @@ func (c *Console) Verify(ctx context.Context, domain, admin string, opt VerifyOp
 		claim.Into = p.Target.ID
 	}
 	if p.Challenge != nil {
-		res, err := c.check(ctx, *p.Challenge, opt.DNSServer)
+		res, err := c.checkUntil(ctx, claim.Admin.Key(), *p.Challenge, opt)
+		if res.Domain != "" {
+			rep.Check = &res
+		}
 		if err != nil {
 			return rep, err
-		}
-		rep.Check = &res
-		if err := c.Store.RecordCheck(claim.Admin.Key(), claim.Domain, res); err != nil {
-			return rep, err
-		}
-		if !res.Verified() {
-			return rep, fmt.Errorf("%w: %s", model.ErrNotVerified, res.Message())
 		}
 	}
 	if p.Kind == model.External && p.Source != nil {
@@ -84,14 +95,66 @@ func (c *Console) Verify(ctx context.Context, domain, admin string, opt VerifyOp
 	return rep, err
 }
 
-func (c *Console) check(ctx context.Context, ch model.Challenge, server string) (dnscheck.Result, error) {
+// checkUntil checks the challenge, and with opt.Wait keeps checking with
+// doubling pauses until it is found, the time is up, or the rate limit
+// says stop. Every check is counted and written to the audit log.
+func (c *Console) checkUntil(ctx context.Context, admin string, ch model.Challenge, opt VerifyOptions) (dnscheck.Result, error) {
+	deadline := time.Now().Add(opt.Wait)
+	pause := c.pollStart()
+	for n := 1; ; n++ {
+		if err := c.Store.CountCheck(ch.Domain, admin); err != nil {
+			return dnscheck.Result{}, err
+		}
+		res, err := c.check(ctx, ch.Record(), opt.DNSServer)
+		if err != nil {
+			return res, err
+		}
+		if err := c.Store.RecordCheck(admin, ch.Domain, res); err != nil {
+			return res, err
+		}
+		left := time.Until(deadline)
+		if res.Verified() || left <= 0 {
+			if !res.Verified() {
+				return res, fmt.Errorf("%w: %s", model.ErrNotVerified, res.Message())
+			}
+			return res, nil
+		}
+		pause = min(pause, left)
+		if opt.Progress != nil {
+			opt.Progress(Attempt{N: n, Result: res, Next: pause})
+		}
+		select {
+		case <-ctx.Done():
+			return res, fmt.Errorf("%w: stopped waiting: %s", model.ErrNotVerified, res.Message())
+		case <-time.After(pause):
+		}
+		pause = min(2*pause, maxPoll)
+	}
+}
+
+// Polling pauses under --wait: DNS changes show up within minutes, so the
+// first looks are quick and later ones back off to spare the servers.
+const (
+	defaultPollStart = 5 * time.Second
+	maxPoll          = time.Minute
+)
+
+func (c *Console) pollStart() time.Duration {
+	if c.PollStart > 0 {
+		return c.PollStart
+	}
+	return defaultPollStart
+}
+
+// check looks for a challenge record in DNS with the console's checker.
+func (c *Console) check(ctx context.Context, rec model.RecordSpec, server string) (dnscheck.Result, error) {
 	checker := c.DNS
 	if server != "" {
 		checker.Server = server
 	}
-	want := dnscheck.Expect{Kind: dnscheck.TXT, Value: ch.Token}
-	if ch.Mode == model.ModeMX {
+	want := dnscheck.Expect{Kind: dnscheck.TXT, Value: rec.Value}
+	if rec.Type == "MX" {
 		want.Kind = dnscheck.MX
 	}
-	return checker.Check(ctx, ch.Domain, want)
+	return checker.Check(ctx, strings.TrimSuffix(rec.Name, "."), want)
 }
