@@ -22,6 +22,7 @@ const demoMarker = ".selfserve-demo"
 
 func (a *app) demoCommand() *cobra.Command {
 	size := demo.DefaultSize
+	var walk bool
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Build fresh demo data (Bellows College, Contoso and thousands more)",
@@ -29,8 +30,9 @@ func (a *app) demoCommand() *cobra.Command {
 directory; Contoso merging contoso.co.uk) into a fresh database (by default in
 the system's temporary directory; --db picks another, which must be empty
 or an earlier demo) and prints how to explore it with the other commands.
-Every run starts from fresh data.`,
-		Example: "  selfserve demo\n  selfserve demo --db /tmp/mydemo --directories 100 --big-users 1000",
+Every run starts from fresh data. --tour then walks both takeovers against
+the demo's own DNS server on loopback, with the same checks as real use.`,
+		Example: "  selfserve demo\n  selfserve demo --tour\n  selfserve demo --db /tmp/mydemo --directories 100 --big-users 1000",
 		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if size.Directories < 0 || size.BigUsers < 0 {
@@ -49,16 +51,26 @@ Every run starts from fresh data.`,
 				return err
 			}
 			sum, err := demo.Build(st, size)
+			took := time.Since(started)
+			if err == nil && walk && !a.json {
+				fmt.Fprintf(a.out, "Demo data: %d directories, %d users, built in %s in %s\n", sum.Directories, sum.Users, took.Round(time.Millisecond), dir)
+				err = tour(cmd.Context(), st, a.out)
+			}
 			if cerr := st.Close(); err == nil {
 				err = cerr
 			}
 			if err != nil {
-				return fmt.Errorf("building demo data in %s: %w", dir, err)
+				return fmt.Errorf("demo in %s: %w", dir, err)
 			}
-			out := map[string]any{"db": dir, "summary": sum, "seconds": time.Since(started).Seconds()}
+			out := map[string]any{"db": dir, "summary": sum, "seconds": took.Seconds()}
+			if walk && !a.json {
+				fmt.Fprintf(a.out, "\nThe demo database stays in %s: selfserve --db %s directory list --state managed\n", dir, shellQuote(dir))
+				return nil
+			}
 			return a.emit(out, func(w io.Writer) {
-				fmt.Fprintf(w, "Demo data: %d directories, %d users, built in %s in %s\n\n", sum.Directories, sum.Users, time.Since(started).Round(time.Millisecond), dir)
-				fmt.Fprintf(w, "Try (the interactive console comes in a later release):\n")
+				fmt.Fprintf(w, "Demo data: %d directories, %d users, built in %s in %s\n\n", sum.Directories, sum.Users, took.Round(time.Millisecond), dir)
+				fmt.Fprintf(w, "Watch both takeovers run against the demo's DNS server: selfserve demo --tour\n")
+				fmt.Fprintf(w, "Or explore (the interactive console comes in a later release):\n")
 				for _, c := range []string{
 					"directory list --state managed",
 					"directory show " + demo.Bellows,
@@ -66,7 +78,6 @@ Every run starts from fresh data.`,
 					"settings " + demo.Bellows,
 					"domain challenge " + demo.Bellows + " --as " + demo.Dan,
 					"domain challenge " + demo.ContosoUK + " --as " + demo.ContosoAdmin + " --into " + demo.Contoso,
-					"domain verify " + demo.ContosoUK + " --as " + demo.ContosoAdmin + " --dry-run --dns-server HOST:PORT",
 				} {
 					fmt.Fprintf(w, "  selfserve --db %s %s\n", dir, c)
 				}
@@ -75,6 +86,7 @@ Every run starts from fresh data.`,
 	}
 	cmd.Flags().IntVar(&size.Directories, "directories", size.Directories, "number of small filler directories")
 	cmd.Flags().IntVar(&size.BigUsers, "big-users", size.BigUsers, "users of the large directory "+demo.BigDomain)
+	cmd.Flags().BoolVar(&walk, "tour", false, "walk both takeovers against the demo's DNS server")
 	return cmd
 }
 

@@ -17,7 +17,12 @@ func (a *app) emit(v any, text func(w io.Writer)) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(v)
 	}
-	tw := tabwriter.NewWriter(a.out, 0, 4, 2, ' ', 0)
+	return tabbed(a.out, text)
+}
+
+// tabbed lines up the tab-separated columns text writes.
+func tabbed(w io.Writer, text func(w io.Writer)) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	text(tw)
 	return tw.Flush()
 }

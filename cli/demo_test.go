@@ -1,0 +1,31 @@
+package cli_test
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestDemoTourTakesBothDirectoriesOver(t *testing.T) {
+	t.Parallel()
+	db := filepath.Join(t.TempDir(), "demo")
+	r := runOK(t, db, "demo", "--tour", "--directories", "5", "--big-users", "10")
+	for _, want := range []string{
+		"missing", "not published yet", // before publishing
+		"internal takeover done: bellowscollege.com",
+		"Would lose access if forced", "refused: takeover blocked: powerbi",
+		"external takeover done: contoso.co.uk", "Moved 48 users",
+	} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("tour output lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	if d := directoryShow(t, db, "contoso.co.uk"); d.Name != "contoso.com" || d.State != "managed" {
+		t.Errorf("after the tour contoso.co.uk belongs to %+v", d)
+	}
+	// A second run starts from fresh data; a directory that is no demo is refused.
+	runOK(t, db, "demo", "--directories", "1", "--big-users", "1")
+	other := t.TempDir()
+	runOK(t, other, "consumer", "add", "mail.example")
+	wantFail(t, other, 1, []string{"not a selfserve demo"}, "demo")
+}
