@@ -157,12 +157,14 @@ it from cron or a systemd timer.`,
 		Example: "  selfserve domain recheck\n  selfserve domain recheck --all --json",
 		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			// --timeout bounds each domain's check, not the whole run.
+			a.extra = 365 * 24 * time.Hour
 			return a.console(cmd, func(ctx context.Context, c *ops.Console) error {
 				cfg, err := c.Store.DNSConfig()
 				if err != nil {
 					return err
 				}
-				done, err := c.Recheck(ctx, cfg.RecheckInterval, all)
+				done, err := c.Recheck(ctx, cfg.RecheckInterval, all, a.timeout)
 				if err != nil {
 					return err
 				}

@@ -37,8 +37,8 @@ const (
 const (
 	DefaultChallengeTTL = 7 * 24 * time.Hour
 	SuggestedRecordTTL  = 3600
-	// MXPreference is the highest preference value, so no sender ever
-	// tries the challenge host before a real exchanger.
+	// MXPreference is a very low priority (high value), so a sender
+	// tries any real exchanger before the challenge host.
 	MXPreference = 65535 / 2
 )
 

@@ -28,8 +28,8 @@ type Directory struct {
 	GlobalAdmins []string  `json:"globalAdmins,omitempty"` // address keys
 	Switches     Switches  `json:"switches"`
 	CreatedAt    time.Time `json:"createdAt"`
-	// Job is set while a takeover moves users out of (or into) this
-	// directory; sign-ups for it get ErrTryAgain until it is done.
+	// Job is set while a takeover moves users out of this directory;
+	// sign-ups for it get ErrTryAgain until it is done.
 	Job        string    `json:"job,omitempty"`
 	RetiredAt  time.Time `json:"retiredAt,omitzero"`
 	MergedInto string    `json:"mergedInto,omitempty"`
@@ -114,21 +114,25 @@ const (
 // Job is a journaled external takeover: users move in batches after
 // Cursor, and opening the database finishes any job still running.
 type Job struct {
-	ID         string      `json:"id"`
-	Source     string      `json:"source"`
-	Target     string      `json:"target"`
-	Domain     string      `json:"domain"`
-	Admin      string      `json:"admin"`
-	Proof      string      `json:"proof"`
-	Record     *RecordSpec `json:"record,omitempty"`
-	Force      bool        `json:"force"`
-	Cursor     string      `json:"cursor"` // last moved address key
-	Total      int         `json:"total"`
-	Moved      int         `json:"moved"`
-	Dropped    int         `json:"dropped"` // grants dropped by force
-	State      JobState    `json:"state"`
-	StartedAt  time.Time   `json:"startedAt"`
-	FinishedAt time.Time   `json:"finishedAt,omitzero"`
+	ID     string      `json:"id"`
+	Source string      `json:"source"`
+	Target string      `json:"target"`
+	Domain string      `json:"domain"`
+	Admin  string      `json:"admin"`
+	Proof  string      `json:"proof"`
+	Record *RecordSpec `json:"record,omitempty"`
+	Force  bool        `json:"force"`
+	// Services is the catalogue as it stood when the job started: the
+	// admin agreed to the preview made from it, so an operator's later
+	// change must not alter what the remaining batches do.
+	Services   map[string]Service `json:"services"`
+	Cursor     string             `json:"cursor"` // last moved address key
+	Total      int                `json:"total"`
+	Moved      int                `json:"moved"`
+	Dropped    int                `json:"dropped"` // grants dropped by force
+	State      JobState           `json:"state"`
+	StartedAt  time.Time          `json:"startedAt"`
+	FinishedAt time.Time          `json:"finishedAt,omitzero"`
 }
 
 // MappingStatus is what an external takeover did with one grant.

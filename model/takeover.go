@@ -109,11 +109,17 @@ func (im Impact) CheckForce(force bool) error {
 		return nil
 	}
 	who := ""
-	if len(im.LosingAccess) > 0 {
-		who = " (" + strings.Join(im.LosingAccess, ", ") + ")"
+	if n := len(im.LosingAccess); n > 0 {
+		const shown = 10 // --dry-run lists them all
+		names := im.LosingAccess[:min(n, shown)]
+		more := ""
+		if n > shown {
+			more = fmt.Sprintf(" and %d more", n-shown)
+		}
+		who = fmt.Sprintf("; %d user(s) would lose access (%s%s)", n, strings.Join(names, ", "), more)
 	}
-	return fmt.Errorf("%w: %s cannot follow users through an external takeover; %d user(s) would lose access%s. Review with --dry-run, then use --force to go ahead and drop those grants",
-		ErrBlockedByPlan, strings.Join(im.Blocking, ", "), len(im.LosingAccess), who)
+	return fmt.Errorf("%w: %s cannot follow users through an external takeover%s. Review with --dry-run, then use --force to go ahead and drop those grants",
+		ErrBlockedByPlan, strings.Join(im.Blocking, ", "), who)
 }
 
 // MoveGrants splits a moving user's grants by policy: kept are carried over

@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"io"
 	"slices"
 	"time"
 
@@ -15,7 +16,7 @@ import (
 // not happen.
 func (s *Store) audit(txn *badger.Txn, actor, action, target string, before, after any) error {
 	tail := make([]byte, 8)
-	if _, err := s.rand.Read(tail); err != nil {
+	if _, err := io.ReadFull(s.rand, tail); err != nil {
 		return err
 	}
 	e := model.AuditEntry{Time: s.Now().UTC(), Actor: actor, Action: action, Target: target, Before: before, After: after}
@@ -69,7 +70,7 @@ func (s *Store) AuditTail(n int) ([]model.AuditEntry, error) {
 // keepMessage stores a mail in the outbox.
 func (s *Store) keepMessage(txn *badger.Txn, m model.Message) error {
 	tail := make([]byte, 8)
-	if _, err := s.rand.Read(tail); err != nil {
+	if _, err := io.ReadFull(s.rand, tail); err != nil {
 		return err
 	}
 	return put(txn, timeKey(pOutbox, m.Time.UnixNano(), tail), m)

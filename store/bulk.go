@@ -16,13 +16,15 @@ type Loader struct {
 	s      *Store
 	wb     *badger.WriteBatch
 	users  map[string]int64
-	grants map[string]int64
+	grants map[dirService]int64
 	err    error
 }
 
+type dirService struct{ dir, service string }
+
 // NewLoader starts a bulk load.
 func (s *Store) NewLoader() *Loader {
-	return &Loader{s: s, wb: s.db.NewWriteBatch(), users: map[string]int64{}, grants: map[string]int64{}}
+	return &Loader{s: s, wb: s.db.NewWriteBatch(), users: map[string]int64{}, grants: map[dirService]int64{}}
 }
 
 func (l *Loader) set(k []byte, v any) {
@@ -60,7 +62,7 @@ func (l *Loader) User(u model.User) {
 	l.set(userKey(u.Directory, addr.Key()), u)
 	l.users[u.Directory]++
 	for _, g := range u.Grants {
-		l.grants[u.Directory+"/"+g]++
+		l.grants[dirService{u.Directory, g}]++
 	}
 }
 
@@ -73,7 +75,7 @@ func (l *Loader) Flush() error {
 	}
 	for dg, n := range l.grants {
 		if l.err == nil {
-			l.err = l.wb.Set(key(pGrantCnt, dg), binary.BigEndian.AppendUint64(nil, uint64(n)))
+			l.err = l.wb.Set(grantCountKey(dg.dir, dg.service), binary.BigEndian.AppendUint64(nil, uint64(n)))
 		}
 	}
 	if l.err != nil {

@@ -236,6 +236,32 @@ func adminDirectoryWithParent(txn *badger.Txn, domain string, admin model.Addres
 	return "", false, nil
 }
 
+// checkProof re-reads, inside the takeover's transaction, what proved the
+// claim: the challenge must still be the admin's current one and valid (it
+// may have expired or been replaced since the DNS check), or the parent
+// domain must still be verified in the target.
+func (s *Store) checkProof(txn *badger.Txn, c Claim, sc claimScope, p PendingProof) error {
+	if p.ParentProof != "" {
+		if sc.Parent != p.ParentProof {
+			return fmt.Errorf("%w: %s no longer proves %s; run selfserve domain challenge again", model.ErrRefused, p.ParentProof, c.Domain)
+		}
+		return nil
+	}
+	if p.Challenge == nil {
+		return fmt.Errorf("%w: nothing proves %s yet; run selfserve domain challenge first", model.ErrNotVerified, c.Domain)
+	}
+	var now model.Challenge
+	found, err := get(txn, challengeKey(c.Domain, c.Admin.Key()), &now)
+	if err != nil {
+		return err
+	}
+	if !found || now.Token != p.Challenge.Token || !now.Valid(s.Now()) {
+		return fmt.Errorf("%w: the challenge that was checked for %s has expired or been replaced; verify again with the current one",
+			model.ErrRefused, c.Domain)
+	}
+	return txn.Delete(challengeKey(c.Domain, c.Admin.Key()))
+}
+
 // RecordCheck writes a DNS check result to the audit log.
 func (s *Store) RecordCheck(actor, domain string, result any) error {
 	return s.update(func(txn *badger.Txn) error {

@@ -21,9 +21,13 @@ func get(txn *badger.Txn, k []byte, v any) (found bool, err error) {
 	return true, item.Value(func(b []byte) error { return decode(k, b, v) })
 }
 
+// errDamaged marks a record that cannot be read back: no retry or free
+// disk space helps, so it is reported as it is.
+var errDamaged = errors.New("database damaged")
+
 func decode(k, b []byte, v any) error {
 	if err := json.Unmarshal(b, v); err != nil {
-		return fmt.Errorf("record %q is damaged: %w", k, err)
+		return fmt.Errorf("%w: record %q cannot be read (%v); restore the database from a backup", errDamaged, k, err)
 	}
 	return nil
 }

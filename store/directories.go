@@ -1,6 +1,7 @@
 package store
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -30,8 +31,8 @@ func domainRecord(txn *badger.Txn, domain string) (*model.DomainRecord, error) {
 // resolve finds a directory by id or by any of its domains.
 func resolve(txn *badger.Txn, ref string) (model.Directory, error) {
 	ref = strings.TrimSpace(ref)
-	if d, err := directory(txn, ref); err == nil {
-		return d, nil
+	if d, err := directory(txn, ref); err == nil || !errors.Is(err, model.ErrNotFound) {
+		return d, err
 	}
 	if domain, err := model.NormalizeDomain(ref); err == nil {
 		rec, err := domainRecord(txn, domain)

@@ -26,6 +26,7 @@ type InviteResult struct {
 // outbox, in the same transaction.
 func (s *Store) Invite(from string, admin, invitee model.Address, compose func(InviteResult) model.Message, send func(model.Message) error) (InviteResult, error) {
 	var res InviteResult
+	sent := false
 	err := s.update(func(txn *badger.Txn) error {
 		res = InviteResult{}
 		x, err := resolve(txn, from)
@@ -64,7 +65,14 @@ func (s *Store) Invite(from string, admin, invitee model.Address, compose func(I
 		if send == nil {
 			return s.keepMessage(txn, compose(res))
 		}
-		return send(compose(res))
+		if sent {
+			return nil // a conflict retry: the invitation already went out
+		}
+		if err := send(compose(res)); err != nil {
+			return err
+		}
+		sent = true
+		return nil
 	})
 	return res, err
 }
@@ -117,6 +125,17 @@ func (s *Store) inviteHome(txn *badger.Txn, admin, invitee model.Address, res *I
 		if res.Outcome = model.Decide(model.B2BInviteNewUser, home.Switches); res.Outcome != model.MemberAndGuest {
 			res.Home = &home
 			return nil
+		}
+		if found {
+			// A guest at home (invited before its domain joined) is the
+			// same person: it becomes the member.
+			before := u
+			u.Kind = model.Member
+			res.Home, res.HomeUser = &home, &u
+			if err := put(txn, userKey(home.ID, invitee.Key()), u); err != nil {
+				return err
+			}
+			return s.audit(txn, admin.Key(), "user.member", home.ID+"/"+invitee.Key(), before, u)
 		}
 	}
 	res.Home = &home

@@ -29,10 +29,20 @@ func (s *Store) DueRechecks(cutoff time.Time) ([]model.DomainRecord, error) {
 	return out, err
 }
 
-// RecordRecheck stores a re-check's verdict. A record that vanished flags
+// Verdict is what a re-check learnt about a proof record.
+type Verdict int
+
+const (
+	Present Verdict = iota // the record is there
+	Gone                   // the servers answered without it
+	Unknown                // no usable answer (timeout, DNS error): try later
+)
+
+// RecordRecheck stores a re-check's verdict. A record that is gone flags
 // the domain and says so in the audit log; it never un-verifies it, since a
-// DNS hiccup must not hand the directory to the next claimant.
-func (s *Store) RecordRecheck(domain string, found bool, why string, result any) (model.DomainRecord, error) {
+// DNS hiccup must not hand the directory to the next claimant. An unknown
+// verdict is only logged: the domain stays due for the next run.
+func (s *Store) RecordRecheck(domain string, v Verdict, why string, result any) (model.DomainRecord, error) {
 	var r model.DomainRecord
 	err := s.update(func(txn *badger.Txn) error {
 		rec, err := domainRecord(txn, domain)
@@ -45,13 +55,17 @@ func (s *Store) RecordRecheck(domain string, found bool, why string, result any)
 		before := *rec
 		r = *rec
 		now := s.Now().UTC()
-		r.CheckedAt = now
 		action := "domain.recheck"
+		if v != Unknown {
+			r.CheckedAt = now
+		}
 		switch {
-		case !found && !r.Flagged:
+		case v == Unknown:
+			action = "domain.recheck-failed"
+		case v == Gone && !r.Flagged:
 			r.Flagged, r.FlaggedAt, r.FlagReason = true, now, why
 			action = "domain.flagged"
-		case !found:
+		case v == Gone:
 			r.FlagReason = why
 		case r.Flagged:
 			r.Flagged, r.FlaggedAt, r.FlagReason = false, time.Time{}, ""
@@ -89,7 +103,9 @@ func (s *Store) CountCheck(domain, admin string) error {
 			max       int
 			span      time.Duration
 		}{
-			{pRateLimit + "d/" + domain, domain, MaxChecksPerDomain, DomainCheckWindow},
+			// Keyed on the admin too, so nobody can spend another
+			// admin's checks of the same domain.
+			{pRateLimit + "d/" + domain + sep + admin, domain, MaxChecksPerDomain, DomainCheckWindow},
 			{pRateLimit + "a/" + admin, admin, MaxChecksPerAdmin, AdminCheckWindow},
 		} {
 			var w window

@@ -22,7 +22,7 @@ func TestRecheckFlagsNeverUnverifies(t *testing.T) {
 	if len(due) != 1 || due[0].Record == nil || due[0].Record.Type != "TXT" {
 		t.Fatalf("due after a day: %+v", due)
 	}
-	r, err := s.RecordRecheck("contoso.com", false, "TXT record gone", nil)
+	r, err := s.RecordRecheck("contoso.com", Gone, "TXT record gone", nil)
 	if err != nil || !r.Verified || !r.Flagged || r.FlagReason != "TXT record gone" {
 		t.Fatalf("vanished record: %+v %v", r, err)
 	}
@@ -30,7 +30,13 @@ func TestRecheckFlagsNeverUnverifies(t *testing.T) {
 	if len(sum.DomainRecords) != 1 || !sum.DomainRecords[0].Flagged {
 		t.Fatalf("the flag shows on the directory: %+v", sum.DomainRecords)
 	}
-	r, _ = s.RecordRecheck("contoso.com", true, "", nil)
+	checked := r.CheckedAt
+	clk.Add(time.Minute)
+	r, _ = s.RecordRecheck("contoso.com", Unknown, "timeout", nil)
+	if !r.Flagged || r.FlagReason != "TXT record gone" || !r.CheckedAt.Equal(checked) {
+		t.Fatalf("an unknown verdict changes nothing but the log: %+v", r)
+	}
+	r, _ = s.RecordRecheck("contoso.com", Present, "", nil)
 	if r.Flagged {
 		t.Fatal("a record found again clears the flag")
 	}
@@ -53,9 +59,13 @@ func TestCheckRateLimits(t *testing.T) {
 			t.Fatalf("check %d: %v", i+1, err)
 		}
 	}
-	err := s.CountCheck("bellowscollege.com", "eve@bellowscollege.com")
+	err := s.CountCheck("bellowscollege.com", "dan@bellowscollege.com")
 	if !errors.Is(err, model.ErrRefused) || !strings.Contains(err.Error(), "bellowscollege.com") {
 		t.Fatalf("one check too many for the domain: %v", err)
+	}
+	// The limit is per admin: nobody can use up someone else's checks.
+	if err := s.CountCheck("bellowscollege.com", "eve@bellowscollege.com"); err != nil {
+		t.Fatalf("another admin's first check of the domain: %v", err)
 	}
 	// Another domain is limited only by the admin's own budget.
 	for i := MaxChecksPerDomain; i < MaxChecksPerAdmin; i++ {
@@ -66,8 +76,8 @@ func TestCheckRateLimits(t *testing.T) {
 	if err := s.CountCheck("fresh.example", "dan@bellowscollege.com"); !errors.Is(err, model.ErrRefused) || !strings.Contains(err.Error(), "dan@bellowscollege.com") {
 		t.Fatalf("admin over budget: %v", err)
 	}
-	clk.Add(DomainCheckWindow)
-	if err := s.CountCheck("bellowscollege.com", "eve@bellowscollege.com"); err != nil {
+	clk.Add(AdminCheckWindow)
+	if err := s.CountCheck("bellowscollege.com", "dan@bellowscollege.com"); err != nil {
 		t.Fatalf("after the window: %v", err)
 	}
 }

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/dgraph-io/badger/v4"
@@ -147,16 +148,20 @@ func (s *Store) VerifySignup(addr model.Address, code string) (SignupResult, err
 			refusal = err
 			return put(txn, codeKey(addr.Key()), checked)
 		}
-		// Spent: keep the record only for its request count.
-		checked.Hash = ""
-		if err := put(txn, codeKey(addr.Key()), checked); err != nil {
-			return err
-		}
 		svc, err := service(txn, rec.Service)
 		if err != nil {
 			return err
 		}
 		dec, err := s.decideSignup(txn, addr, svc)
+		if errors.Is(err, model.ErrTryAgain) {
+			// Nothing is spent: the same code works once the takeover ends.
+			return err
+		}
+		// Spent: keep the record only for its request count.
+		checked.Hash = ""
+		if perr := put(txn, codeKey(addr.Key()), checked); perr != nil {
+			return perr
+		}
 		if model.IsRefusal(err) {
 			refusal = err
 			return nil
@@ -184,7 +189,7 @@ func (s *Store) applySignup(txn *badger.Txn, addr model.Address, svc model.Servi
 	res.Directory = *dec.Directory
 	if dec.User != nil {
 		res.AlreadyGranted = dec.User.HasGrant(svc.Name) && dec.User.Kind == model.Member
-		u, err := s.grant(txn, *dec.User, svc.Name, addr.Key())
+		u, err := s.grant(txn, *dec.User, addr.Key(), svc.Name, addr.Key())
 		res.User = u
 		return res, err
 	}
@@ -236,7 +241,7 @@ func (s *Store) createUser(txn *badger.Txn, dir string, addr model.Address, kind
 	return u, s.audit(txn, actor, "user.create", dir+"/"+addr.Key(), nil, u)
 }
 
-func (s *Store) grant(txn *badger.Txn, u model.User, svc, actor string) (model.User, error) {
+func (s *Store) grant(txn *badger.Txn, u model.User, addrKey, svc, actor string) (model.User, error) {
 	if u.HasGrant(svc) && u.Kind == model.Member {
 		return u, nil
 	}
@@ -248,9 +253,8 @@ func (s *Store) grant(txn *badger.Txn, u model.User, svc, actor string) (model.U
 			return u, err
 		}
 	}
-	addr, _ := model.ParseAddress(u.Email)
-	if err := put(txn, userKey(u.Directory, addr.Key()), u); err != nil {
+	if err := put(txn, userKey(u.Directory, addrKey), u); err != nil {
 		return u, err
 	}
-	return u, s.audit(txn, actor, "user.grant", u.Directory+"/"+addr.Key(), before, u)
+	return u, s.audit(txn, actor, "user.grant", u.Directory+"/"+addrKey, before, u)
 }

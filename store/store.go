@@ -176,8 +176,11 @@ func (s *Store) view(fn func(txn *badger.Txn) error) error { return s.db.View(fn
 // Badger's own text ("no space left on device") is kept for the detail.
 // Refusals by the rules pass through unchanged.
 func wrapWriteErr(err error) error {
-	if err == nil || model.IsRefusal(err) {
+	switch {
+	case err == nil || model.IsRefusal(err) || errors.Is(err, errDamaged):
 		return err
+	case errors.Is(err, badger.ErrConflict):
+		return fmt.Errorf("%w: the database was too busy to save this; nothing was changed", model.ErrTryAgain)
 	}
 	return fmt.Errorf("saving failed, nothing was changed (%w); free disk space or check the database directory, then try again", err)
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -12,9 +13,10 @@ import (
 )
 
 // proof names how ownership was shown, for the domain record and audit,
-// and returns the record that must stay published.
+// and returns the record that must stay published. checkProof has made
+// sure one of the two is there.
 func proof(p PendingProof) (string, *model.RecordSpec) {
-	if p.ParentProof != "" {
+	if p.ParentProof != "" || p.Challenge == nil {
 		return "parent:" + p.ParentProof, nil
 	}
 	rec := p.Challenge.Record()
@@ -27,13 +29,15 @@ func (s *Store) Preview(domain string) (model.Impact, error) {
 	var im model.Impact
 	err := s.view(func(txn *badger.Txn) error {
 		var err error
-		im, err = preview(txn, domain)
+		im, err = preview(txn, domain, true)
 		return err
 	})
 	return im, err
 }
 
-func preview(txn *badger.Txn, domain string) (model.Impact, error) {
+// preview computes the impact from counters; with names it also walks the
+// directory to list who a forced takeover cuts off.
+func preview(txn *badger.Txn, domain string, names bool) (model.Impact, error) {
 	rec, err := domainRecord(txn, domain)
 	if err != nil || rec == nil {
 		return model.Impact{}, err
@@ -55,7 +59,7 @@ func preview(txn *badger.Txn, domain string) (model.Impact, error) {
 		grants[svc] = int(n)
 	}
 	im := model.PlanImpact(int(sum.Users), grants, cat)
-	if len(im.Blocking) == 0 {
+	if len(im.Blocking) == 0 || !names {
 		return im, nil
 	}
 	err = scan(txn, userPrefix(d.ID), nil, func(k, v []byte) (bool, error) {
@@ -83,6 +87,9 @@ func (s *Store) TakeOverInternal(c Claim, p PendingProof) (model.Directory, erro
 		if sc.Kind != model.Internal {
 			return fmt.Errorf("%w: the challenge for %s was issued for an external takeover", model.ErrConflict, c.Domain)
 		}
+		if err := s.checkProof(txn, c, sc, p); err != nil {
+			return err
+		}
 		if sc.Source.Job != "" {
 			return fmt.Errorf("%w: a takeover of %s is already running", model.ErrTryAgain, sc.Source.Name)
 		}
@@ -97,7 +104,6 @@ func (s *Store) TakeOverInternal(c Claim, p PendingProof) (model.Directory, erro
 		if err := s.verifyDomain(txn, c.Domain, d.ID, name, rec); err != nil {
 			return err
 		}
-		txn.Delete(challengeKey(c.Domain, c.Admin.Key()))
 		return s.audit(txn, c.Admin.Key(), "takeover.internal", d.ID, before, d)
 	})
 	return d, err
@@ -132,6 +138,9 @@ func (s *Store) TakeOverExternal(c Claim, p PendingProof, force bool) (ExternalR
 		if sc.Kind != model.External {
 			return fmt.Errorf("%w: the challenge for %s was issued for an internal takeover", model.ErrConflict, c.Domain)
 		}
+		if err := s.checkProof(txn, c, sc, p); err != nil {
+			return err
+		}
 		res.Target = *sc.Target
 		if sc.Source == nil {
 			// Nobody signed up from the domain: a plain domain addition.
@@ -151,7 +160,9 @@ func (s *Store) TakeOverExternal(c Claim, p PendingProof, force bool) (ExternalR
 		if sc.Source.Job != "" {
 			return fmt.Errorf("%w: a takeover of %s is already running", model.ErrTryAgain, sc.Source.Name)
 		}
-		if res.Impact, err = preview(txn, c.Domain); err != nil {
+		// Counts only: the names were shown by the caller's preview, and a
+		// million-user walk has no place in this transaction.
+		if res.Impact, err = preview(txn, c.Domain, false); err != nil {
 			return err
 		}
 		if err := res.Impact.CheckForce(force); err != nil {
@@ -161,9 +172,13 @@ func (s *Store) TakeOverExternal(c Claim, p PendingProof, force bool) (ExternalR
 		if err != nil {
 			return err
 		}
+		cat, err := catalogue(txn)
+		if err != nil {
+			return err
+		}
 		name, rec := proof(p)
 		job := model.Job{ID: id, Source: sc.Source.ID, Target: sc.Target.ID, Domain: c.Domain, Admin: c.Admin.Key(),
-			Proof: name, Record: rec, Force: force, Total: res.Impact.Users, State: model.JobRunning, StartedAt: s.Now().UTC()}
+			Proof: name, Record: rec, Force: force, Services: cat, Total: res.Impact.Users, State: model.JobRunning, StartedAt: s.Now().UTC()}
 		src := *sc.Source
 		src.Job = id
 		if err := put(txn, dirKey(src.ID), src); err != nil {
@@ -172,7 +187,6 @@ func (s *Store) TakeOverExternal(c Claim, p PendingProof, force bool) (ExternalR
 		if err := put(txn, jobKey(id), job); err != nil {
 			return err
 		}
-		txn.Delete(challengeKey(c.Domain, c.Admin.Key()))
 		res.Job = job
 		return s.audit(txn, c.Admin.Key(), "takeover.start", id, nil, map[string]any{"job": job, "impact": res.Impact})
 	})
@@ -215,8 +229,11 @@ func (s *Store) ResumeJobs() error {
 
 // runJob applies batches until the job is done. Each batch moves the next
 // users after the cursor, their mappings, counters and the cursor itself
-// in one transaction, so a crash costs at most the batch in flight.
+// in one transaction, so a crash costs at most the batch in flight. A
+// batch too big for one Badger transaction (users with many grants) is
+// halved and tried again.
 func (s *Store) runJob(id string) (model.Job, error) {
+	size := s.opts.BatchSize
 	for {
 		var job model.Job
 		err := s.update(func(txn *badger.Txn) error {
@@ -230,7 +247,7 @@ func (s *Store) runJob(id string) (model.Job, error) {
 			if job.State == model.JobDone {
 				return nil
 			}
-			moved, err := s.moveBatch(txn, &job)
+			moved, err := s.moveBatch(txn, &job, size)
 			if err != nil {
 				return err
 			}
@@ -239,6 +256,10 @@ func (s *Store) runJob(id string) (model.Job, error) {
 			}
 			return put(txn, jobKey(id), job)
 		})
+		if errors.Is(err, badger.ErrTxnTooBig) && size > 1 {
+			size /= 2
+			continue
+		}
 		if err != nil || job.State == model.JobDone {
 			return job, err
 		}
@@ -255,11 +276,8 @@ func newUserID(job, old string) string {
 	return hex.EncodeToString(sum[:8])
 }
 
-func (s *Store) moveBatch(txn *badger.Txn, job *model.Job) (int, error) {
-	cat, err := catalogue(txn)
-	if err != nil {
-		return 0, err
-	}
+func (s *Store) moveBatch(txn *badger.Txn, job *model.Job, size int) (int, error) {
+	cat := job.Services
 	var from []byte
 	if job.Cursor != "" {
 		from = after(userKey(job.Source, job.Cursor))
@@ -267,19 +285,21 @@ func (s *Store) moveBatch(txn *badger.Txn, job *model.Job) (int, error) {
 	prefix := userPrefix(job.Source)
 	var batch []model.User
 	var keys []string
-	err = scan(txn, prefix, from, func(k, v []byte) (bool, error) {
+	err := scan(txn, prefix, from, func(k, v []byte) (bool, error) {
 		var u model.User
 		if err := decode(k, v, &u); err != nil {
 			return false, err
 		}
 		batch = append(batch, u)
 		keys = append(keys, string(k[len(prefix):]))
-		return len(batch) < s.opts.BatchSize, nil
+		return len(batch) < size, nil
 	})
 	if err != nil || len(batch) == 0 {
 		return 0, err
 	}
-	grantDelta := map[string]int64{}
+	// Grant counters change by service on both sides; summed per batch so
+	// each counter is written once.
+	fromDelta, toDelta := map[string]int64{}, map[string]int64{}
 	for i, u := range batch {
 		addrKey := keys[i]
 		kept, dropped := model.MoveGrants(u.Grants, cat)
@@ -302,11 +322,11 @@ func (s *Store) moveBatch(txn *badger.Txn, job *model.Job) (int, error) {
 			if err := put(txn, append(mappingPrefix(job.Target, addrKey), g...), m); err != nil {
 				return 0, err
 			}
-			grantDelta[g]--
+			fromDelta[g]--
 		}
 		for _, g := range kept {
 			if !guest.HasGrant(g) {
-				grantDelta["+"+g]++
+				toDelta[g]++
 			}
 		}
 		if err := put(txn, userKey(job.Target, addrKey), nu); err != nil {
@@ -323,13 +343,11 @@ func (s *Store) moveBatch(txn *badger.Txn, job *model.Job) (int, error) {
 		}
 		job.Dropped += len(dropped)
 	}
-	for g, n := range grantDelta {
-		dir := job.Source
-		if g[0] == '+' {
-			dir, g = job.Target, g[1:]
-		}
-		if err := addCount(txn, grantCountKey(dir, g), n); err != nil {
-			return 0, err
+	for dir, delta := range map[string]map[string]int64{job.Source: fromDelta, job.Target: toDelta} {
+		for g, n := range delta {
+			if err := addCount(txn, grantCountKey(dir, g), n); err != nil {
+				return 0, err
+			}
 		}
 	}
 	n := int64(len(batch))

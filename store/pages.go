@@ -1,0 +1,102 @@
+package store
+
+import (
+	"slices"
+
+	"github.com/dgraph-io/badger/v4"
+
+	"selfserve/model"
+)
+
+// Pages for the console: every read here is one seek plus at most limit
+// records, so a screen over a directory of a million users costs the same
+// as one over ten.
+
+// DomainsFrom returns up to limit domain records whose name sorts at or
+// after from, in name order. Callers that want a prefix match check the
+// first record with strings.HasPrefix: the seek lands on the first domain
+// that could start with it.
+func (s *Store) DomainsFrom(from string, limit int) ([]model.DomainRecord, error) {
+	out := []model.DomainRecord{}
+	if limit <= 0 {
+		return out, nil
+	}
+	err := s.view(func(txn *badger.Txn) error {
+		return scan(txn, []byte(pDomain), domainKey(from), func(k, v []byte) (bool, error) {
+			var r model.DomainRecord
+			if err := decode(k, v, &r); err != nil {
+				return false, err
+			}
+			out = append(out, r)
+			return len(out) < limit, nil
+		})
+	})
+	return out, err
+}
+
+// UsersFrom returns up to limit users of a directory whose address key
+// sorts at or after fromKey ("" is the first user), in address order: the
+// landing page of a prefix jump.
+func (s *Store) UsersFrom(ref, fromKey string, limit int) ([]model.User, error) {
+	out := []model.User{}
+	if limit <= 0 {
+		return out, nil
+	}
+	err := s.view(func(txn *badger.Txn) error {
+		d, err := resolve(txn, ref)
+		if err != nil {
+			return err
+		}
+		return scan(txn, userPrefix(d.ID), userKey(d.ID, fromKey), func(k, v []byte) (bool, error) {
+			var u model.User
+			if err := decode(k, v, &u); err != nil {
+				return false, err
+			}
+			out = append(out, u)
+			return len(out) < limit, nil
+		})
+	})
+	return out, err
+}
+
+// UsersBefore returns up to limit users of a directory whose address key
+// sorts strictly before beforeKey ("" means from the very end), in address
+// order: the page above the first row on screen, or the last page.
+func (s *Store) UsersBefore(ref, beforeKey string, limit int) ([]model.User, error) {
+	out := []model.User{}
+	if limit <= 0 {
+		return out, nil
+	}
+	err := s.view(func(txn *badger.Txn) error {
+		d, err := resolve(txn, ref)
+		if err != nil {
+			return err
+		}
+		prefix := userPrefix(d.ID)
+		// A reverse seek lands on the last key at or before its target.
+		// Address keys are UTF-8, which never holds 0xff, so prefix+0xff
+		// sorts after every user of the directory.
+		start := append(slices.Clone(prefix), 0xff)
+		var skip []byte
+		if beforeKey != "" {
+			start = userKey(d.ID, beforeKey)
+			skip = start
+		}
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, Reverse: true, PrefetchValues: true, PrefetchSize: min(limit, 100)})
+		defer it.Close()
+		for it.Seek(start); it.ValidForPrefix(prefix) && len(out) < limit; it.Next() {
+			item := it.Item()
+			if skip != nil && string(item.Key()) == string(skip) {
+				continue
+			}
+			var u model.User
+			if err := item.Value(func(v []byte) error { return decode(item.Key(), v, &u) }); err != nil {
+				return err
+			}
+			out = append(out, u)
+		}
+		return nil
+	})
+	slices.Reverse(out)
+	return out, err
+}
