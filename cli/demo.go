@@ -29,7 +29,8 @@ func (a *app) demoCommand() *cobra.Command {
 		Long: `Builds the demo's stories (Dan at Bellows College and his unmanaged
 directory; Contoso merging contoso.co.uk) into a fresh database (by default in
 the system's temporary directory; --db picks another, which must be empty
-or an earlier demo) and prints how to explore it with the other commands.
+or an earlier demo) and opens the console on it (at a terminal; elsewhere it
+prints how to explore it with the other commands).
 Every run starts from fresh data. --tour then walks both takeovers against
 the demo's own DNS server on loopback, with the same checks as real use.`,
 		Example: "  selfserve demo\n  selfserve demo --tour\n  selfserve demo --db /tmp/mydemo --directories 100 --big-users 1000",
@@ -63,6 +64,9 @@ the demo's own DNS server on loopback, with the same checks as real use.`,
 				return fmt.Errorf("demo in %s: %w", dir, err)
 			}
 			out := map[string]any{"db": dir, "summary": sum, "seconds": took.Seconds()}
+			if !walk && a.interactive() {
+				return a.openConsole(cmd, dir, "")
+			}
 			if walk && !a.json {
 				fmt.Fprintf(a.out, "\nThe demo database stays in %s: selfserve --db %s directory list --state managed\n", dir, shellQuote(dir))
 				return nil

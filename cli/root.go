@@ -81,12 +81,20 @@ func (a *app) rootCommand() *cobra.Command {
 		Long: `selfserve keeps the directories that self-service sign-up creates: the first
 person from a domain creates an unmanaged directory, later ones join it, and
 an admin who proves the domain in DNS takes it over (internal) or merges it
-into their managed directory (external).`,
+into their managed directory (external).
+
+Run without a command at a terminal, it opens the console on --db.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Args:          noArgs,
-		// The console (TUI) will open here; until then, the overview.
-		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
+		// At a terminal the console opens on --db; elsewhere (pipes,
+		// scripts) the overview of commands.
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if !a.interactive() {
+				return cmd.Help()
+			}
+			return a.openConsole(cmd, a.db, "")
+		},
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
 		// pflag's text for a bad boolean ends in Go parser internals.

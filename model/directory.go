@@ -64,7 +64,6 @@ type CreationMethod string
 const (
 	EmailVerified CreationMethod = "EmailVerified"
 	Invited       CreationMethod = "Invitation"
-	Moved         CreationMethod = "ExternalTakeover"
 )
 
 // UserKind is member or guest (B2B).

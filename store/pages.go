@@ -36,33 +36,23 @@ func (s *Store) DomainsFrom(from string, limit int) ([]model.DomainRecord, error
 
 // UsersFrom returns up to limit users of a directory whose address key
 // sorts at or after fromKey ("" is the first user), in address order: the
-// landing page of a prefix jump.
+// landing page of a prefix jump, or (with fromKey = a key + "\x00") the
+// page after a key.
 func (s *Store) UsersFrom(ref, fromKey string, limit int) ([]model.User, error) {
-	out := []model.User{}
-	if limit <= 0 {
-		return out, nil
-	}
-	err := s.view(func(txn *badger.Txn) error {
-		d, err := resolve(txn, ref)
-		if err != nil {
-			return err
-		}
-		return scan(txn, userPrefix(d.ID), userKey(d.ID, fromKey), func(k, v []byte) (bool, error) {
-			var u model.User
-			if err := decode(k, v, &u); err != nil {
-				return false, err
-			}
-			out = append(out, u)
-			return len(out) < limit, nil
-		})
-	})
-	return out, err
+	return s.usersPage(ref, fromKey, limit, false)
 }
 
 // UsersBefore returns up to limit users of a directory whose address key
 // sorts strictly before beforeKey ("" means from the very end), in address
 // order: the page above the first row on screen, or the last page.
 func (s *Store) UsersBefore(ref, beforeKey string, limit int) ([]model.User, error) {
+	return s.usersPage(ref, beforeKey, limit, true)
+}
+
+// usersPage is one seek and at most limit reads. It prefetches exactly
+// limit values: a console page is ~40 users, and reading ahead more than
+// that costs a keystroke time for rows nobody asked for.
+func (s *Store) usersPage(ref, at string, limit int, reverse bool) ([]model.User, error) {
 	out := []model.User{}
 	if limit <= 0 {
 		return out, nil
@@ -73,16 +63,19 @@ func (s *Store) UsersBefore(ref, beforeKey string, limit int) ([]model.User, err
 			return err
 		}
 		prefix := userPrefix(d.ID)
-		// A reverse seek lands on the last key at or before its target.
-		// Address keys are UTF-8, which never holds 0xff, so prefix+0xff
-		// sorts after every user of the directory.
-		start := append(slices.Clone(prefix), 0xff)
+		start := userKey(d.ID, at)
 		var skip []byte
-		if beforeKey != "" {
-			start = userKey(d.ID, beforeKey)
-			skip = start
+		if reverse {
+			// A reverse seek lands on the last key at or before its
+			// target. Address keys are UTF-8, which never holds 0xff, so
+			// prefix+0xff sorts after every user of the directory.
+			if at == "" {
+				start = append(slices.Clone(prefix), 0xff)
+			} else {
+				skip = start
+			}
 		}
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, Reverse: true, PrefetchValues: true, PrefetchSize: min(limit, 100)})
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, Reverse: reverse, PrefetchValues: true, PrefetchSize: min(limit, 100)})
 		defer it.Close()
 		for it.Seek(start); it.ValidForPrefix(prefix) && len(out) < limit; it.Next() {
 			item := it.Item()
@@ -97,6 +90,8 @@ func (s *Store) UsersBefore(ref, beforeKey string, limit int) ([]model.User, err
 		}
 		return nil
 	})
-	slices.Reverse(out)
+	if reverse {
+		slices.Reverse(out)
+	}
 	return out, err
 }

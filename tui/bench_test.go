@@ -1,0 +1,107 @@
+package tui
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
+
+	"selfserve/model"
+	"selfserve/store"
+)
+
+const millionDomain = "million.test"
+
+// millionStore builds a directory of 1,000,000 users with the bulk loader
+// (about ten seconds), once per benchmark run.
+func millionStore(b *testing.B) *store.Store {
+	b.Helper()
+	st, err := store.Open(b.TempDir(), store.Options{Create: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { st.Close() })
+	start := time.Now()
+	l := st.NewLoader()
+	l.Directory(model.Directory{ID: "million00001", Name: millionDomain, State: model.Unmanaged, Domains: []string{millionDomain},
+		Switches: model.Switches{AllowEmailVerifiedUsers: true, AllowAdHocSubscriptions: true}, CreatedAt: fixed})
+	for i := range 1_000_000 {
+		l.User(model.User{ID: fmt.Sprintf("%016x", i), Email: fmt.Sprintf("%s.%s%d@%s", firsts[i%len(firsts)], lasts[(i/len(firsts))%len(lasts)], i/40, millionDomain),
+			Directory: "million00001", Kind: model.Member, CreationMethod: model.EmailVerified, Grants: []string{"rms"}, CreatedAt: fixed})
+	}
+	if err := l.Flush(); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("built 1,000,000 users in %v", time.Since(start).Round(time.Millisecond))
+	return st
+}
+
+// colourRenderer is what a real terminal gets: styles cost more to render
+// in colour than in the tests' ASCII.
+func colourRenderer() *lipgloss.Renderer {
+	r := lipgloss.NewRenderer(io.Discard)
+	r.SetColorProfile(termenv.TrueColor)
+	r.SetHasDarkBackground(true)
+	return r
+}
+
+// BenchmarkUsersKeystroke is PRODUCT.md §6's TUI figure: one key through
+// Update and View at 120x40, in colour, on a directory of a million users. Besides
+// ns/op (the mean) it reports the median and the slowest keystroke, since
+// the page reads make a few keys dearer than the rest.
+func BenchmarkUsersKeystroke(b *testing.B) {
+	st := millionStore(b)
+	for _, bc := range []struct {
+		name  string
+		setup []string
+		key   func(i int) tea.Msg
+	}{
+		{"down", nil, func(int) tea.Msg { return tea.KeyMsg{Type: tea.KeyDown} }},
+		{"pgdown", nil, func(int) tea.Msg { return tea.KeyMsg{Type: tea.KeyPgDown} }},
+		{"end", nil, func(int) tea.Msg { return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{'G'}} }},
+		// Typing and erasing one character: each is a new prefix to seek.
+		{"prefix", []string{"/", "grace.chen1"}, func(i int) tea.Msg {
+			if i%2 == 0 {
+				return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{'7'}}
+			}
+			return tea.KeyMsg{Type: tea.KeyBackspace}
+		}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			r := newRunnerWith(b, st, colourRenderer(), Options{Directory: millionDomain}, 120, 40)
+			r.keys(bc.setup...)
+			lat := make([]time.Duration, 0, b.N)
+			b.ResetTimer()
+			for i := range b.N {
+				t0 := time.Now()
+				r.send(bc.key(i))
+				_ = r.view()
+				lat = append(lat, time.Since(t0))
+			}
+			b.StopTimer()
+			reportLatency(b, lat)
+		})
+	}
+	// The first frame: open the directory and draw it.
+	b.Run("open", func(b *testing.B) {
+		lat := make([]time.Duration, 0, b.N)
+		for range b.N {
+			t0 := time.Now()
+			r := newRunnerWith(b, st, colourRenderer(), Options{Directory: millionDomain}, 120, 40)
+			_ = r.view()
+			lat = append(lat, time.Since(t0))
+		}
+		reportLatency(b, lat)
+	})
+}
+
+func reportLatency(b *testing.B, lat []time.Duration) {
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2].Nanoseconds())/1e3, "p50-µs")
+	b.ReportMetric(float64(lat[len(lat)-1].Nanoseconds())/1e3, "max-µs")
+}

@@ -1,0 +1,381 @@
+package tui
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"selfserve/model"
+	"selfserve/store"
+)
+
+// filter is the directories screen's tab: which states it lists.
+type filter int
+
+const (
+	showAll filter = iota
+	showUnmanaged
+	showManaged
+	filterCount
+)
+
+func (f filter) String() string { return [...]string{"all", "unmanaged", "managed"}[f] }
+
+// directoriesLoadedMsg carries the list read in the background, so the
+// first frame does not wait for thousands of directories.
+type directoriesLoadedMsg struct {
+	list []store.DirectorySummary
+	err  error
+}
+
+// openDirectoryMsg asks the root to open a directory on top.
+type openDirectoryMsg struct{ id string }
+
+// directoriesScreen lists every directory. Directories number thousands,
+// not millions, so the list is loaded once (in the background); rendering
+// still touches only the rows on screen.
+type directoriesScreen struct {
+	c      Common
+	loaded bool
+	err    error
+	all    []store.DirectorySummary // by name
+	views  [filterCount][]int       // indices into all, per filter
+	pos    [filterCount]map[string]int
+	filter filter
+	cursor int // index into views[filter]
+	top    int
+	users  int64
+	// usersWidth is the width of the largest user count.
+	usersWidth int
+	jump       jumpInput
+	// savedCursor/savedTop are where a jump started.
+	savedCursor, savedTop int
+}
+
+func newDirectoriesScreen(c Common) *directoriesScreen {
+	return &directoriesScreen{c: c, jump: newJumpInput(c, "domain")}
+}
+
+func (d *directoriesScreen) Init() tea.Cmd {
+	st := d.c.Store
+	return func() tea.Msg {
+		list, err := st.Directories("")
+		return directoriesLoadedMsg{list: list, err: err}
+	}
+}
+
+func (d *directoriesScreen) Title() string   { return "Directories" }
+func (d *directoriesScreen) Capturing() bool { return d.jump.active() }
+
+func (d *directoriesScreen) setList(list []store.DirectorySummary) {
+	sort.SliceStable(list, func(i, j int) bool {
+		a, b := strings.ToLower(list[i].Name), strings.ToLower(list[j].Name)
+		if a != b {
+			return a < b
+		}
+		return list[i].ID < list[j].ID
+	})
+	d.all, d.users, d.loaded = list, 0, true
+	for f := range filterCount {
+		d.views[f] = d.views[f][:0]
+		d.pos[f] = map[string]int{}
+	}
+	d.usersWidth = 0
+	for i, s := range list {
+		d.users += s.Users
+		d.usersWidth = max(d.usersWidth, len(count(s.Users)))
+		for f := range filterCount {
+			if f == showAll || (f == showUnmanaged && s.State == model.Unmanaged) || (f == showManaged && s.State == model.Managed) {
+				d.pos[f][s.ID] = len(d.views[f])
+				d.views[f] = append(d.views[f], i)
+			}
+		}
+	}
+	d.cursor, d.top = 0, 0
+}
+
+func (d *directoriesScreen) view() []int { return d.views[d.filter] }
+
+// rowsHeight is how many directories fit: the body less the tabs, the
+// column titles and the status line.
+func (d *directoriesScreen) rowsHeight() int { return max(1, d.c.Height-3) }
+
+func (d *directoriesScreen) SetSize(width, height int) {
+	d.c.SetSize(width, height)
+	d.scroll()
+}
+
+func (d *directoriesScreen) scroll() {
+	n, h := len(d.view()), d.rowsHeight()
+	d.cursor = max(0, min(d.cursor, n-1))
+	d.top = max(0, min(d.top, n-h))
+	if d.cursor < d.top {
+		d.top = d.cursor
+	}
+	if d.cursor >= d.top+h {
+		d.top = d.cursor - h + 1
+	}
+}
+
+func (d *directoriesScreen) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case directoriesLoadedMsg:
+		d.err = msg.err
+		if msg.err == nil {
+			d.setList(msg.list)
+			d.scroll()
+		}
+		return nil
+	case tea.KeyMsg:
+		if d.jump.active() {
+			return d.updateJump(msg)
+		}
+		return d.updateKey(msg)
+	}
+	return nil
+}
+
+func (d *directoriesScreen) updateKey(k tea.KeyMsg) tea.Cmd {
+	km, h := d.c.KeyMap, d.rowsHeight()
+	switch {
+	case key.Matches(k, km.Down):
+		d.cursor++
+	case key.Matches(k, km.Up):
+		d.cursor--
+	case key.Matches(k, km.PageDown):
+		d.cursor += h
+		d.top += h
+	case key.Matches(k, km.PageUp):
+		d.cursor -= h
+		d.top -= h
+	case key.Matches(k, km.Home):
+		d.cursor = 0
+	case key.Matches(k, km.End):
+		d.cursor = len(d.view()) - 1
+	case key.Matches(k, km.Filter):
+		d.setFilter((d.filter + 1) % filterCount)
+	case key.Matches(k, km.Jump):
+		if d.loaded {
+			d.savedCursor, d.savedTop = d.cursor, d.top
+			d.jump.open()
+		}
+	case key.Matches(k, km.Open):
+		if sel, ok := d.selected(); ok {
+			return func() tea.Msg { return openDirectoryMsg{id: sel.ID} }
+		}
+	default:
+		return nil
+	}
+	d.scroll()
+	return nil
+}
+
+// setFilter switches tabs, keeping the selected directory when the new
+// tab lists it.
+func (d *directoriesScreen) setFilter(f filter) {
+	sel, ok := d.selected()
+	d.filter = f
+	d.cursor, d.top = 0, 0
+	if p, found := d.pos[f][sel.ID]; ok && found {
+		d.cursor = p
+		d.top = p - d.rowsHeight()/2
+	}
+}
+
+// name is a directory's name by id, for "merged into".
+func (d *directoriesScreen) name(id string) string {
+	if p, ok := d.pos[showAll][id]; ok {
+		return d.all[d.views[showAll][p]].Name
+	}
+	return id
+}
+
+func (d *directoriesScreen) selected() (store.DirectorySummary, bool) {
+	v := d.view()
+	if d.cursor < 0 || d.cursor >= len(v) {
+		return store.DirectorySummary{}, false
+	}
+	return d.all[v[d.cursor]], true
+}
+
+func (d *directoriesScreen) updateJump(k tea.KeyMsg) tea.Cmd {
+	ev, cmd := d.jump.update(k)
+	switch ev {
+	case jumpCancel:
+		d.cursor, d.top = d.savedCursor, d.savedTop
+	case jumpChanged:
+		p := d.jump.prefix()
+		if p == "" {
+			d.cursor, d.top, d.jump.miss = d.savedCursor, d.savedTop, false
+			break
+		}
+		at, err := d.find(p)
+		d.err = err
+		d.jump.miss = at < 0 && err == nil
+		if at >= 0 {
+			// The match goes to the top of the screen, where the
+			// eye is, unless that would leave blank rows below.
+			d.cursor, d.top = at, at
+		}
+	}
+	d.scroll()
+	return cmd
+}
+
+// find returns the position in the current tab of the first directory
+// holding a domain that starts with prefix, or -1. The domain index is
+// read by seeking to the prefix; pages continue only past domains whose
+// directory the tab hides.
+func (d *directoriesScreen) find(prefix string) (int, error) {
+	const page = 32
+	from := prefix
+	for {
+		recs, err := d.c.Store.DomainsFrom(from, page)
+		if err != nil {
+			return -1, err
+		}
+		for _, r := range recs {
+			if !strings.HasPrefix(r.Domain, prefix) {
+				return -1, nil
+			}
+			if p, ok := d.pos[d.filter][r.Directory]; ok {
+				return p, nil
+			}
+		}
+		if len(recs) < page {
+			return -1, nil
+		}
+		from = recs[len(recs)-1].Domain + "\x00"
+	}
+}
+
+// directoryColumns are the list's columns; usersWidth fits the largest
+// user count, so a number is never cut. The switches are titled with the
+// decision table's abbreviations (AEVU, AAHS) when the terminal is too
+// narrow for their names.
+func directoryColumns(usersWidth int) []column {
+	return []column{
+		{title: "DOMAINS", min: 16},
+		{title: "STATE", min: 9},
+		{title: "USERS", min: max(5, usersWidth), right: true},
+		{title: "SERVICES", min: 10, drop: 2}, // "2 services"
+		{title: "EMAIL-VERIFIED", short: "AEVU", min: 4, drop: 1},
+		{title: "AD-HOC", short: "AAHS", min: 4, drop: 1},
+	}
+}
+
+// directoryGrowth widens the domains first, then the services; the
+// switch titles are spelled out only when both fit.
+var directoryGrowth = []growStep{{0, 24}, {3, 16}, {4, 0}, {0, 40}, {3, 40}, {0, 0}}
+
+func (d *directoriesScreen) View() string {
+	s := d.c.Styles
+	lines := []string{d.tabs()}
+	cols := directoryColumns(d.usersWidth)
+	w := plan(cols, directoryGrowth, d.c.Width-len(marker))
+	lines = append(lines, header(cols, w, s.ColumnHeader))
+	v := d.view()
+	end := min(len(v), d.top+d.rowsHeight())
+	for i := d.top; i < end; i++ {
+		lines = append(lines, d.row(d.all[v[i]], cols, w, i == d.cursor))
+	}
+	// Rows fit by construction; only free text needs clipping.
+	note := ""
+	switch {
+	case !d.loaded && d.err == nil:
+		note = "  Loading directories…"
+	case d.loaded && len(v) == 0 && d.filter == showAll:
+		note = "  No directories yet: the first self-service sign-up creates one."
+	case d.loaded && len(v) == 0:
+		note = fmt.Sprintf("  No %s directories. Press tab for the others.", d.filter)
+	}
+	if note != "" {
+		lines = append(lines, clip(s.Muted.Render(note), d.c.Width))
+	}
+	lines[0] = clip(lines[0], d.c.Width)
+	return fitHeight(strings.Join(lines, "\n"), d.c.Height-1) + "\n" + clip(d.status(), d.c.Width)
+}
+
+func (d *directoriesScreen) row(sum store.DirectorySummary, cols []column, w []int, selected bool) string {
+	s := d.c.Styles
+	domains := strings.Join(sum.Domains, ", ")
+	if sum.State == model.Retired {
+		domains += " → " + d.name(sum.MergedInto)
+	}
+	sw := sum.Switches
+	return row(cols, w, []cell{
+		plain(domains),
+		styled(string(sum.State), s.State(sum.State)),
+		plain(count(sum.Users)),
+		list(servicesInUse(sum)),
+		styled(onOff(sw.AllowEmailVerifiedUsers), s.Switch(sw.AllowEmailVerifiedUsers)),
+		styled(onOff(sw.AllowAdHocSubscriptions), s.Switch(sw.AllowAdHocSubscriptions)),
+	}, selected, s.SelectedRow)
+}
+
+func servicesInUse(sum store.DirectorySummary) []string {
+	var names []string
+	for n, c := range sum.Grants {
+		if c > 0 {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
+// tabs shows the three filters; the active one is bracketed so it reads
+// without colour.
+func (d *directoriesScreen) tabs() string {
+	s := d.c.Styles
+	parts := make([]string, filterCount)
+	for f := range filterCount {
+		label := fmt.Sprintf("%s (%s)", f, count(int64(len(d.views[f]))))
+		if f == d.filter {
+			parts[f] = s.TabActive.Render("[" + label + "]")
+		} else {
+			parts[f] = s.TabInactive.Render(label)
+		}
+	}
+	return strings.Join(parts, "  ")
+}
+
+func (d *directoriesScreen) status() string {
+	s := d.c.Styles
+	switch {
+	case d.jump.active():
+		return d.jump.view()
+	case d.err != nil:
+		return s.Error.Render(fmt.Sprint(d.err))
+	case !d.loaded:
+		return ""
+	}
+	all := d.views[showAll]
+	retired := len(all) - len(d.views[showUnmanaged]) - len(d.views[showManaged])
+	pos := ""
+	if len(d.view()) > 0 {
+		pos = fmt.Sprintf("%s/%s · ", count(int64(d.cursor+1)), count(int64(len(d.view()))))
+	}
+	return s.StatusBar.Render(fmt.Sprintf("%s%s unmanaged · %s managed · %s retired · %s users", pos,
+		count(int64(len(d.views[showUnmanaged]))), count(int64(len(d.views[showManaged]))),
+		count(int64(retired)), count(d.users)))
+}
+
+func (d *directoriesScreen) ShortHelp() []key.Binding {
+	if d.jump.active() {
+		return d.jump.help()
+	}
+	km := d.c.KeyMap
+	return []key.Binding{km.Move, km.Open, km.Jump, km.Filter}
+}
+
+func (d *directoriesScreen) FullHelp() [][]key.Binding {
+	if d.jump.active() {
+		return [][]key.Binding{d.jump.help()}
+	}
+	km := d.c.KeyMap
+	return [][]key.Binding{{km.Up, km.Down, km.PageUp, km.PageDown}, {km.Home, km.End, km.Jump, km.Open}, {km.Filter}}
+}

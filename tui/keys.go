@@ -1,0 +1,49 @@
+package tui
+
+import "github.com/charmbracelet/bubbles/key"
+
+// KeyMap is every key the console knows, with the help text shown for it.
+// One map, so the help line and the handlers cannot disagree.
+type KeyMap struct {
+	// Move only stands for Up and Down in the short help line.
+	Move     key.Binding
+	Up       key.Binding
+	Down     key.Binding
+	PageUp   key.Binding
+	PageDown key.Binding
+	Home     key.Binding
+	End      key.Binding
+	Jump     key.Binding
+	Open     key.Binding
+	Back     key.Binding
+	Filter   key.Binding
+	Help     key.Binding
+	Quit     key.Binding
+	// Interrupt quits even while an input has focus, where q types.
+	Interrupt key.Binding
+	// Accept and Cancel end the prefix input.
+	Accept key.Binding
+	Cancel key.Binding
+}
+
+// DefaultKeyMap is the console's key map.
+func DefaultKeyMap() *KeyMap {
+	return &KeyMap{
+		Move:      key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑/↓", "move")),
+		Up:        key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
+		Down:      key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
+		PageUp:    key.NewBinding(key.WithKeys("pgup", "ctrl+b"), key.WithHelp("pgup", "page up")),
+		PageDown:  key.NewBinding(key.WithKeys("pgdown", "ctrl+f", " "), key.WithHelp("pgdn", "page down")),
+		Home:      key.NewBinding(key.WithKeys("g", "home"), key.WithHelp("g/home", "first")),
+		End:       key.NewBinding(key.WithKeys("G", "end"), key.WithHelp("G/end", "last")),
+		Jump:      key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "jump to prefix")),
+		Open:      key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open")),
+		Back:      key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
+		Filter:    key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "filter by state")),
+		Help:      key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
+		Quit:      key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
+		Interrupt: key.NewBinding(key.WithKeys("ctrl+c")),
+		Accept:    key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "done")),
+		Cancel:    key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
+	}
+}
