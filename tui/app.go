@@ -105,6 +105,13 @@ func Run(ctx context.Context, st *store.Store, opts Options) error {
 	return nil
 }
 
+// push opens s on top of the stack.
+func (a *app) push(s screen) tea.Cmd {
+	a.stack = append(a.stack, s)
+	a.layout()
+	return s.Init()
+}
+
 func (a *app) top() screen { return a.stack[len(a.stack)-1] }
 
 func (a *app) Init() tea.Cmd {
@@ -154,10 +161,23 @@ func (a *app) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		a.layout()
 		return a, cmd
 	case openDirectoryMsg:
-		s := newDirectoryScreen(a.c, msg.id)
-		a.stack = append(a.stack, s)
+		return a, a.push(newDirectoryScreen(a.c, msg.id))
+	case openSwitchesMsg:
+		return a, a.push(newSwitchesScreen(a.c, msg.id))
+	case openUserMsg:
+		return a, a.push(newUserScreen(a.c, msg.dir, msg.email))
+	case switchesSavedMsg:
+		// Saved: back to where the switches were opened from; the
+		// screens below reload what they show of them.
+		if _, ok := a.top().(*switchesScreen); ok && len(a.stack) > 1 {
+			a.stack = a.stack[:len(a.stack)-1]
+		}
+		var cmds []tea.Cmd
+		for _, s := range a.stack {
+			cmds = append(cmds, s.Update(msg))
+		}
 		a.layout()
-		return a, s.Init()
+		return a, tea.Batch(cmds...)
 	}
 	// Anything else is a result some screen asked for; each screen
 	// takes only its own messages.
@@ -227,7 +247,11 @@ func (a *app) renderHelp() string {
 		return clipLines(a.help.FullHelpView(groups), a.c.Width)
 	}
 	// The screen's keys give way, last first, so that help and quit
-	// are always shown.
+	// are always shown. Measured unbounded: at its width the help model
+	// cuts the line with an ellipsis, which would always "fit".
+	width := a.help.Width
+	a.help.Width = 0
+	defer func() { a.help.Width = width }()
 	own := top.ShortHelp()
 	var global []key.Binding
 	if !top.Capturing() {

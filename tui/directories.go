@@ -125,10 +125,18 @@ func (d *directoriesScreen) Update(msg tea.Msg) tea.Cmd {
 	case directoriesLoadedMsg:
 		d.err = msg.err
 		if msg.err == nil {
+			// A reload (after a change elsewhere) keeps the selection.
+			sel, had := d.selected()
 			d.setList(msg.list)
+			if i, ok := d.pos[d.filter][sel.ID]; had && ok {
+				d.cursor = i
+			}
 			d.scroll()
 		}
 		return nil
+	case switchesSavedMsg:
+		// The list shows every directory's switches: read it again.
+		return d.Init()
 	case tea.KeyMsg:
 		if d.jump.active() {
 			return d.updateJump(msg)

@@ -158,6 +158,10 @@ func (d *directoryScreen) SetSize(width, height int) {
 }
 
 func (d *directoryScreen) Update(msg tea.Msg) tea.Cmd {
+	if m, ok := msg.(switchesSavedMsg); ok && m.dir.ID == d.sum.ID && d.sum.ID != "" {
+		d.reload()
+		return nil
+	}
 	k, ok := msg.(tea.KeyMsg)
 	if !ok || d.sum.ID == "" {
 		return nil
@@ -180,6 +184,15 @@ func (d *directoryScreen) Update(msg tea.Msg) tea.Cmd {
 		err = d.win.first()
 	case key.Matches(k, km.End):
 		err = d.win.last()
+	case key.Matches(k, km.Switches):
+		id := d.sum.ID
+		return func() tea.Msg { return openSwitchesMsg{id: id} }
+	case key.Matches(k, km.Open):
+		if d.win.cursor < len(d.win.rows) {
+			id, email := d.sum.ID, d.win.rows[d.win.cursor].Email
+			return func() tea.Msg { return openUserMsg{dir: id, email: email} }
+		}
+		return nil
 	case key.Matches(k, km.Jump):
 		// The window's rows are never written in place (pages are
 		// appended to new arrays or re-sliced), so a plain copy keeps it.
@@ -190,6 +203,20 @@ func (d *directoryScreen) Update(msg tea.Msg) tea.Cmd {
 	}
 	d.err = err
 	return nil
+}
+
+// reload re-reads the header (switches, counts) after a change made on
+// another screen; the user window stays where it was.
+func (d *directoryScreen) reload() {
+	sum, err := d.c.Store.Summary(d.sum.ID)
+	if err != nil {
+		d.err = err
+		return
+	}
+	d.sum = sum
+	if d.c.Width > 0 {
+		d.relayout()
+	}
 }
 
 func (d *directoryScreen) updateJump(k tea.KeyMsg) tea.Cmd {
@@ -283,7 +310,7 @@ func (d *directoryScreen) ShortHelp() []key.Binding {
 		return d.jump.help()
 	}
 	km := d.c.KeyMap
-	return []key.Binding{km.Move, km.End, km.Jump, km.Back}
+	return []key.Binding{km.Move, km.Open, km.Switches, km.Jump, km.End, km.Back}
 }
 
 func (d *directoryScreen) FullHelp() [][]key.Binding {
@@ -291,5 +318,5 @@ func (d *directoryScreen) FullHelp() [][]key.Binding {
 		return [][]key.Binding{d.jump.help()}
 	}
 	km := d.c.KeyMap
-	return [][]key.Binding{{km.Up, km.Down, km.PageUp, km.PageDown}, {km.Home, km.End, km.Jump}}
+	return [][]key.Binding{{km.Up, km.Down, km.PageUp, km.PageDown}, {km.Home, km.End, km.Jump}, {km.Open, km.Switches}}
 }

@@ -17,8 +17,16 @@ type KeyMap struct {
 	Open     key.Binding
 	Back     key.Binding
 	Filter   key.Binding
-	Help     key.Binding
-	Quit     key.Binding
+	// Switches opens a directory's switches and their decision table.
+	Switches key.Binding
+	// Toggle flips the focused switch; Save asks to write the switches,
+	// and Yes/No answer that question.
+	Toggle key.Binding
+	Save   key.Binding
+	Yes    key.Binding
+	No     key.Binding
+	Help   key.Binding
+	Quit   key.Binding
 	// Interrupt quits even while an input has focus, where q types.
 	Interrupt key.Binding
 	// Accept and Cancel end the prefix input.
@@ -40,6 +48,11 @@ func DefaultKeyMap() *KeyMap {
 		Open:      key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open")),
 		Back:      key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
 		Filter:    key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "filter by state")),
+		Switches:  key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "switches")),
+		Toggle:    key.NewBinding(key.WithKeys(" ", "enter"), key.WithHelp("space/enter", "toggle")),
+		Save:      key.NewBinding(key.WithKeys("ctrl+s", "w"), key.WithHelp("ctrl+s/w", "save")),
+		Yes:       key.NewBinding(key.WithKeys("y", "Y"), key.WithHelp("y", "yes, save")),
+		No:        key.NewBinding(key.WithKeys("n", "N", "esc"), key.WithHelp("n/esc", "no")),
 		Help:      key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 		Quit:      key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
 		Interrupt: key.NewBinding(key.WithKeys("ctrl+c")),
