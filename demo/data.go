@@ -30,8 +30,10 @@ const (
 var (
 	firstNames = []string{"ada", "ben", "chloe", "dev", "emma", "farid", "grace", "hugo", "ines", "jon", "kai", "lena", "mo", "nina", "omar", "pia", "quinn", "ravi", "sara", "tom", "uma", "vic", "wen", "yara", "zoe"}
 	lastNames  = []string{"adams", "brown", "chen", "diaz", "evans", "fischer", "garcia", "hall", "ito", "jones", "khan", "lopez", "moore", "nguyen", "okafor", "patel", "quist", "rossi", "smith", "tanaka"}
-	orgWords   = []string{"adatum", "alpineski", "blueyonder", "coho", "fabrikam", "fourthcoffee", "graphicdesign", "humongous", "litware", "lucerne", "margie", "northwind", "proseware", "relecloud", "southridge", "tailspin", "treyresearch", "wideworld", "wingtip", "woodgrove"}
-	tlds       = []string{"com", "net", "org", "edu", "io", "co.uk", "de", "fr"}
+	// Filler names sort after the stories' domains, so the console opens
+	// with Bellows College and Contoso on the first screen.
+	orgWords = []string{"datum", "fabrikam", "firstup", "fourthcoffee", "graphicdesign", "humongous", "lamna", "litware", "lucerne", "margie", "northwind", "proseware", "relecloud", "southridge", "tailspin", "treyresearch", "vanarsdel", "wideworld", "wingtip", "woodgrove"}
+	tlds     = []string{"com", "net", "org", "edu", "io", "co.uk", "de", "fr"}
 )
 
 // person makes the i-th distinct address at domain.
