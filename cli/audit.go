@@ -2,11 +2,9 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -75,59 +73,10 @@ func parseSince(s string, now time.Time) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("--since %q: give a time like 2026-11-23 or 2026-11-23T10:00:00Z, or a duration like 24h", s)
 }
 
-// change says in one line what an entry changed: the fields that differ
-// between before and after, or the gist of what was added. --json has the
-// whole records.
+// change says in one line what an entry changed; --json has the whole
+// records.
 func change(e model.AuditEntry) string {
-	before, after := fields(e.Before), fields(e.After)
-	if before == nil || after == nil {
-		return clip(gist(e.After, after), 100)
-	}
-	var parts []string
-	for _, k := range sortedKeys(after) {
-		if b, a := oneLine(before[k]), oneLine(after[k]); a != b {
-			parts = append(parts, k+": "+b+" → "+a)
-		}
-	}
-	return clip(strings.Join(parts, "; "), 100)
-}
-
-// gist picks the telling fields of a new record.
-func gist(v any, m map[string]any) string {
-	for _, k := range []string{"outcome", "email", "token", "name"} {
-		if x, ok := m[k]; ok {
-			return k + " " + oneLine(x)
-		}
-	}
-	if v == nil {
-		return ""
-	}
-	return oneLine(v)
-}
-
-// fields flattens a record to its top-level JSON fields (nil if it is not
-// an object).
-func fields(v any) map[string]any {
-	if v == nil {
-		return nil
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return nil
-	}
-	var m map[string]any
-	if json.Unmarshal(b, &m) != nil {
-		return nil
-	}
-	return m
-}
-
-func oneLine(v any) string {
-	if s, ok := v.(string); ok {
-		return s
-	}
-	b, _ := json.Marshal(v)
-	return string(b)
+	return clip(model.ChangeSummary(e.Before, e.After), 100)
 }
 
 func clip(s string, n int) string {

@@ -51,6 +51,10 @@ type app struct {
 	sizedH     int
 	helpKey    helpKey
 	helpCached string
+	// cmd is the `:` command line; cmdErr is what the last command
+	// said was wrong, shown in place of the help until the next key.
+	cmd    commandLine
+	cmdErr string
 }
 
 type helpKey struct {
@@ -69,7 +73,7 @@ func New(st *store.Store, r *lipgloss.Renderer, opts Options) tea.Model {
 		FullKey: c.Styles.HelpKey, FullDesc: c.Styles.HelpDesc, FullSeparator: c.Styles.HelpSep,
 		Ellipsis: c.Styles.HelpSep,
 	}
-	a := &app{c: c, help: h, stack: []screen{newDirectoriesScreen(c)}}
+	a := &app{c: c, help: h, stack: []screen{newDirectoriesScreen(c)}, cmd: newCommandLine(c)}
 	if opts.Directory != "" {
 		a.stack = append(a.stack, newDirectoryScreen(c, opts.Directory))
 	}
@@ -133,6 +137,18 @@ func (a *app) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if key.Matches(msg, km.Interrupt) {
 			return a, tea.Quit
 		}
+		if a.cmd.active() {
+			line, run, cmd := a.cmd.update(msg)
+			if run {
+				cmd, a.cmdErr = a.runCommand(line)
+			}
+			a.layout()
+			return a, cmd
+		}
+		if a.cmdErr != "" {
+			a.cmdErr = ""
+			a.layout()
+		}
 		if a.top().Capturing() {
 			cmd := a.top().Update(msg)
 			a.layout() // the help line changed with the input
@@ -142,6 +158,11 @@ func (a *app) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return a, a.burst(msg)
 		}
 		switch {
+		case key.Matches(msg, km.Command):
+			a.fullHelp = false
+			a.cmd.open()
+			a.layout()
+			return a, nil
 		case key.Matches(msg, km.Quit):
 			return a, tea.Quit
 		case key.Matches(msg, km.Help):
@@ -166,6 +187,14 @@ func (a *app) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, a.push(newSwitchesScreen(a.c, msg.id))
 	case openUserMsg:
 		return a, a.push(newUserScreen(a.c, msg.dir, msg.email))
+	case openAuditMsg:
+		return a, a.open(newAuditScreen(a.c))
+	case openOutboxMsg:
+		return a, a.open(newOutboxScreen(a.c))
+	case openServicesMsg:
+		return a, a.open(newServicesScreen(a.c))
+	case openMailMsg:
+		return a, a.push(newMailScreen(a.c, msg.m))
 	case switchesSavedMsg:
 		// Saved: back to where the switches were opened from; the
 		// screens below reload what they show of them.
@@ -225,6 +254,14 @@ func (a *app) layout() {
 func (a *app) tooSmall() bool { return a.c.Width < MinWidth || a.c.Height < MinHeight }
 
 func (a *app) helpView() string {
+	// The command line and its error take the help line's place; they
+	// change with every key, so they are not cached.
+	switch {
+	case a.cmd.active():
+		return clip(a.cmd.view(), a.c.Width)
+	case a.cmdErr != "":
+		return clip(a.c.Styles.Error.Render(a.cmdErr), a.c.Width)
+	}
 	k := helpKey{top: a.top(), width: a.c.Width, full: a.fullHelp, capturing: a.top().Capturing()}
 	if k != a.helpKey || a.helpCached == "" {
 		a.helpKey, a.helpCached = k, a.renderHelp()
@@ -243,7 +280,7 @@ func (a *app) renderHelp() string {
 		if len(a.stack) > 1 {
 			last = append(last, km.Back)
 		}
-		groups[len(groups)-1] = append(last, km.Help, km.Quit)
+		groups[len(groups)-1] = append(last, km.Command, km.Help, km.Quit)
 		return clipLines(a.help.FullHelpView(groups), a.c.Width)
 	}
 	// The screen's keys give way, last first, so that help and quit
@@ -252,13 +289,20 @@ func (a *app) renderHelp() string {
 	width := a.help.Width
 	a.help.Width = 0
 	defer func() { a.help.Width = width }()
+	// The `:` hint gives way before any of them: the screen's own keys
+	// are what its user needs, and ? lists the command line anyway.
 	own := top.ShortHelp()
-	var global []key.Binding
+	var global, cmdGlobal []key.Binding
 	if !top.Capturing() {
 		global = []key.Binding{km.Help, km.Quit}
+		cmdGlobal = []key.Binding{km.Command, km.Help, km.Quit}
+	}
+	fits := func(s string) bool { return lipgloss.Width(s) <= a.c.Width }
+	if s := a.help.ShortHelpView(append(own[:len(own):len(own)], cmdGlobal...)); fits(s) {
+		return s
 	}
 	for n := len(own); n > 0; n-- {
-		if s := a.help.ShortHelpView(append(own[:n:n], global...)); lipgloss.Width(s) <= a.c.Width {
+		if s := a.help.ShortHelpView(append(own[:n:n], global...)); fits(s) {
 			return s
 		}
 	}

@@ -174,6 +174,12 @@ func (d *directoriesScreen) updateKey(k tea.KeyMsg) tea.Cmd {
 		if sel, ok := d.selected(); ok {
 			return func() tea.Msg { return openDirectoryMsg{id: sel.ID} }
 		}
+	case key.Matches(k, km.Audit):
+		return func() tea.Msg { return openAuditMsg{} }
+	case key.Matches(k, km.Outbox):
+		return func() tea.Msg { return openOutboxMsg{} }
+	case key.Matches(k, km.Services):
+		return func() tea.Msg { return openServicesMsg{} }
 	default:
 		return nil
 	}
@@ -377,7 +383,7 @@ func (d *directoriesScreen) ShortHelp() []key.Binding {
 		return d.jump.help()
 	}
 	km := d.c.KeyMap
-	return []key.Binding{km.Move, km.Open, km.Jump, km.Filter}
+	return []key.Binding{km.Move, km.Open, km.Jump, km.Filter, km.Audit, km.Outbox, km.Services}
 }
 
 func (d *directoriesScreen) FullHelp() [][]key.Binding {
@@ -385,5 +391,5 @@ func (d *directoriesScreen) FullHelp() [][]key.Binding {
 		return [][]key.Binding{d.jump.help()}
 	}
 	km := d.c.KeyMap
-	return [][]key.Binding{{km.Up, km.Down, km.PageUp, km.PageDown}, {km.Home, km.End, km.Jump, km.Open}, {km.Filter}}
+	return [][]key.Binding{{km.Up, km.Down, km.PageUp, km.PageDown}, {km.Home, km.End, km.Jump, km.Open}, {km.Filter, km.Audit, km.Outbox, km.Services}}
 }

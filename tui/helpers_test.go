@@ -42,7 +42,14 @@ var (
 // users on several services, and enough directories to scroll at 80x24.
 func fixtureStore(t testing.TB) *store.Store {
 	t.Helper()
-	st, err := store.Open(t.TempDir(), store.Options{Create: true, Now: func() time.Time { return fixed }})
+	return fixtureStoreClock(t, func() time.Time { return fixed })
+}
+
+// fixtureStoreClock is fixtureStore on the clock now, for tests that
+// need changes made at different times.
+func fixtureStoreClock(t testing.TB, now func() time.Time) *store.Store {
+	t.Helper()
+	st, err := store.Open(t.TempDir(), store.Options{Create: true, Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,6 +19,14 @@ type KeyMap struct {
 	Filter   key.Binding
 	// Switches opens a directory's switches and their decision table.
 	Switches key.Binding
+	// Command opens the `:` command line; Complete completes a command
+	// name in it. Audit, Outbox and Services open those screens from the
+	// directory list.
+	Command  key.Binding
+	Complete key.Binding
+	Audit    key.Binding
+	Outbox   key.Binding
+	Services key.Binding
 	// Toggle flips the focused switch; Save asks to write the switches,
 	// and Yes/No answer that question.
 	Toggle key.Binding
@@ -49,6 +57,11 @@ func DefaultKeyMap() *KeyMap {
 		Back:      key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
 		Filter:    key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "filter by state")),
 		Switches:  key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "switches")),
+		Command:   key.NewBinding(key.WithKeys(":"), key.WithHelp(":", "command")),
+		Complete:  key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "complete")),
+		Audit:     key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "audit log")),
+		Outbox:    key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "outbox")),
+		Services:  key.NewBinding(key.WithKeys("S"), key.WithHelp("S", "services")),
 		Toggle:    key.NewBinding(key.WithKeys(" ", "enter"), key.WithHelp("space/enter", "toggle")),
 		Save:      key.NewBinding(key.WithKeys("ctrl+s", "w"), key.WithHelp("ctrl+s/w", "save")),
 		Yes:       key.NewBinding(key.WithKeys("y", "Y"), key.WithHelp("y", "yes, save")),

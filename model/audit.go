@@ -1,0 +1,99 @@
+package model
+
+import (
+	"fmt"
+	"reflect"
+	"sort"
+	"strings"
+)
+
+// ChangeSummary says in one line what an entry changed: the fields that
+// differ between before and after, or what was created or removed.
+// Before and after are whatever the store recorded, read back from JSON.
+func ChangeSummary(before, after any) string {
+	switch {
+	case before == nil && after == nil:
+		return "-"
+	case before == nil:
+		return "new " + short(after)
+	case after == nil:
+		return "removed " + short(before)
+	}
+	b, bok := before.(map[string]any)
+	a, aok := after.(map[string]any)
+	if !bok || !aok {
+		if reflect.DeepEqual(before, after) {
+			return "no change"
+		}
+		return short(before) + " → " + short(after)
+	}
+	keys := make([]string, 0, len(a))
+	for k := range a {
+		keys = append(keys, k)
+	}
+	for k := range b {
+		if _, ok := a[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	var parts []string
+	for _, k := range keys {
+		if reflect.DeepEqual(b[k], a[k]) {
+			continue
+		}
+		if scalar(b[k]) && scalar(a[k]) {
+			parts = append(parts, fmt.Sprintf("%s %s → %s", k, short(b[k]), short(a[k])))
+		} else {
+			parts = append(parts, k)
+		}
+	}
+	if len(parts) == 0 {
+		return "no change"
+	}
+	return strings.Join(parts, ", ")
+}
+
+func scalar(v any) bool {
+	switch v.(type) {
+	case nil, string, bool, float64:
+		return true
+	}
+	return false
+}
+
+// short names a recorded value: a scalar as itself, a record by the field
+// that names it.
+func short(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return "none"
+	case string:
+		return v
+	case bool:
+		if v {
+			return "on"
+		}
+		return "off"
+	case float64:
+		return fmt.Sprint(v)
+	case []any:
+		if len(v) == 1 {
+			return "1 item"
+		}
+		return fmt.Sprintf("%d items", len(v))
+	case map[string]any:
+		for _, k := range []string{"name", "email", "domain", "id"} {
+			if s, ok := v[k].(string); ok && s != "" {
+				return s
+			}
+		}
+		keys := make([]string, 0, len(v))
+		for k := range v {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		return strings.Join(keys, ", ")
+	}
+	return fmt.Sprint(v)
+}
