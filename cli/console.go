@@ -2,10 +2,15 @@ package cli
 
 import (
 	"os"
+	"strings"
+	"time"
 
 	"github.com/charmbracelet/x/term"
 	"github.com/spf13/cobra"
 
+	"selfserve/demo"
+	"selfserve/dnscheck"
+	"selfserve/model"
 	"selfserve/store"
 	"selfserve/tui"
 )
@@ -18,14 +23,41 @@ func (a *app) interactive() bool {
 }
 
 // openConsole runs the TUI on the database at dir until the person quits.
-func (a *app) openConsole(cmd *cobra.Command, dir, directory string) error {
+// opts carries the demo's DNS; otherwise the operator's DNS configuration
+// is used.
+func (a *app) openConsole(cmd *cobra.Command, dir string, opts tui.Options) error {
 	st, err := store.Open(dir, store.Options{LockWait: a.lock})
 	if err != nil {
 		return err
 	}
-	err = tui.Run(cmd.Context(), st, tui.Options{Directory: directory})
+	if opts.Publish == nil {
+		cfg, err := st.DNSConfig()
+		if err != nil {
+			st.Close()
+			return err
+		}
+		opts.DNS = dnscheck.Checker{Server: cfg.Server, Resolver: cfg.Resolver, Port: cfg.Port}
+	}
+	err = tui.Run(cmd.Context(), st, opts)
 	if cerr := st.Close(); err == nil {
 		err = cerr
 	}
 	return err
+}
+
+// demoConsole opens the console on the demo database with the demo's DNS
+// server running, so its takeovers can publish and check records.
+func (a *app) demoConsole(cmd *cobra.Command, dir string) error {
+	dns, err := demo.StartDNS("", demo.Bellows, demo.Contoso, demo.ContosoUK)
+	if err != nil {
+		return err
+	}
+	defer dns.Close()
+	publish := func(rec model.RecordSpec) error {
+		// Any demo domain may be taken over: its zone appears on first use.
+		dns.AddZone(strings.TrimSuffix(rec.Name, "."))
+		return dns.Publish(rec)
+	}
+	checker := dnscheck.Checker{Resolver: dns.Addr, Port: dns.Port, Timeout: 2 * time.Second}
+	return a.openConsole(cmd, dir, tui.Options{DNS: checker, Publish: publish})
 }

@@ -21,6 +21,9 @@ type VerifyOptions struct {
 	// Progress hears about every check that did not find the record
 	// while there is time to try again.
 	Progress func(Attempt)
+	// OnBatch hears about every batch of users an external takeover
+	// moves (for a progress bar).
+	OnBatch func(model.Job)
 }
 
 // Attempt is one unsuccessful check during --wait.
@@ -87,7 +90,7 @@ func (c *Console) Verify(ctx context.Context, domain, admin string, opt VerifyOp
 		rep.Directory = &d
 		return rep, err
 	}
-	res, err := c.Store.TakeOverExternal(claim, p, opt.Force)
+	res, err := c.Store.TakeOverExternal(claim, p, opt.Force, opt.OnBatch)
 	rep.Directory = &res.Target
 	if res.Job.ID != "" {
 		rep.Job = &res.Job

@@ -89,7 +89,7 @@ func TestCrashChild(t *testing.T) {
 		c := Claim{Domain: "contoso.co.uk", Admin: addr(t, "admin@contoso.com"), Into: "m"}
 		p, err := s.Pending(c.Domain, c.Admin)
 		if err == nil {
-			_, err = s.TakeOverExternal(c, p, true)
+			_, err = s.TakeOverExternal(c, p, true, nil)
 		}
 		if err != nil {
 			fmt.Println("error", err)

@@ -126,7 +126,7 @@ type ExternalResult struct {
 // TakeOverExternal merges the directory holding the domain into the
 // admin's managed directory. The work is a journaled job: this call
 // starts it and runs it to the end; a crash leaves it for Open to finish.
-func (s *Store) TakeOverExternal(c Claim, p PendingProof, force bool) (ExternalResult, error) {
+func (s *Store) TakeOverExternal(c Claim, p PendingProof, force bool, onBatch func(model.Job)) (ExternalResult, error) {
 	var res ExternalResult
 	var added bool
 	err := s.update(func(txn *badger.Txn) error {
@@ -193,7 +193,7 @@ func (s *Store) TakeOverExternal(c Claim, p PendingProof, force bool) (ExternalR
 	if err != nil || added {
 		return res, err
 	}
-	if res.Job, err = s.runJob(res.Job.ID); err != nil {
+	if res.Job, err = s.runJob(res.Job.ID, onBatch); err != nil {
 		return res, err
 	}
 	res.Target, err = s.Directory(res.Target.ID)
@@ -219,7 +219,7 @@ func (s *Store) ResumeJobs() error {
 		if err != nil {
 			break
 		}
-		_, err = s.runJob(id)
+		_, err = s.runJob(id, nil)
 	}
 	if err != nil {
 		return fmt.Errorf("finishing an interrupted takeover: %w", err)
@@ -232,7 +232,7 @@ func (s *Store) ResumeJobs() error {
 // in one transaction, so a crash costs at most the batch in flight. A
 // batch too big for one Badger transaction (users with many grants) is
 // halved and tried again.
-func (s *Store) runJob(id string) (model.Job, error) {
+func (s *Store) runJob(id string, onBatch func(model.Job)) (model.Job, error) {
 	size := s.opts.BatchSize
 	for {
 		var job model.Job
@@ -263,8 +263,10 @@ func (s *Store) runJob(id string) (model.Job, error) {
 		if err != nil || job.State == model.JobDone {
 			return job, err
 		}
-		if s.opts.AfterBatch != nil {
-			s.opts.AfterBatch(job)
+		for _, hook := range []func(model.Job){s.opts.AfterBatch, onBatch} {
+			if hook != nil {
+				hook(job)
+			}
 		}
 	}
 }

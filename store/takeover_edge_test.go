@@ -36,7 +36,7 @@ func TestTakeoverBatchTooBigIsHalved(t *testing.T) {
 			first = j.Moved
 		}
 	}
-	res, err := s.TakeOverExternal(c, p, false)
+	res, err := s.TakeOverExternal(c, p, false, nil)
 	if err != nil || res.Job.Moved != 1500 {
 		t.Fatalf("job %+v: %v", res.Job, err)
 	}
@@ -66,7 +66,7 @@ func TestTakeoverKeepsTheCatalogueItStartedWith(t *testing.T) {
 			}
 		}
 	}
-	res, err := s.TakeOverExternal(c, p, false)
+	res, err := s.TakeOverExternal(c, p, false, nil)
 	if err != nil || res.Job.Dropped != 0 || res.Job.Moved != 6 {
 		t.Fatalf("job %+v: %v", res.Job, err)
 	}
@@ -93,7 +93,7 @@ func TestTryAgainKeepsTheCode(t *testing.T) {
 			_, during = s.VerifySignup(late, code)
 		}
 	}
-	if _, err := s.TakeOverExternal(c, p, false); err != nil {
+	if _, err := s.TakeOverExternal(c, p, false, nil); err != nil {
 		t.Fatal(err)
 	}
 	if !errors.Is(during, model.ErrTryAgain) {
@@ -148,7 +148,7 @@ func TestInvitePromotesAGuestAtHome(t *testing.T) {
 	c := Claim{Domain: "northwind.com", Admin: admin, Into: "contoso.com"}
 	s.IssueChallenge(c, model.ModeTXT)
 	p, _ := s.Pending(c.Domain, admin)
-	if _, err := s.TakeOverExternal(c, p, false); err != nil {
+	if _, err := s.TakeOverExternal(c, p, false, nil); err != nil {
 		t.Fatal(err)
 	}
 	s.SetDefaultSwitches("operator", func(sw model.Switches) model.Switches { sw.AllowEmailVerifiedUsers = true; return sw })

@@ -121,7 +121,7 @@ func TestExternalTakeoverBlockForceAndMappings(t *testing.T) {
 	if im.Users != 10 || strings.Join(im.Blocking, ",") != "powerbi" || len(im.LosingAccess) != 4 {
 		t.Fatalf("impact: %+v", im)
 	}
-	if _, err := s.TakeOverExternal(c, p, false); !errors.Is(err, model.ErrBlockedByPlan) {
+	if _, err := s.TakeOverExternal(c, p, false, nil); !errors.Is(err, model.ErrBlockedByPlan) {
 		t.Fatalf("unforced: %v", err)
 	}
 	src, _ := s.Directory("contoso.co.uk")
@@ -135,7 +135,7 @@ func TestExternalTakeoverBlockForceAndMappings(t *testing.T) {
 			_, during = signup(t, s, "late@contoso.co.uk", "rms")
 		}
 	}
-	res, err := s.TakeOverExternal(c, p, true)
+	res, err := s.TakeOverExternal(c, p, true, nil)
 	s.opts.AfterBatch = nil
 	if err != nil {
 		t.Fatal(err)
@@ -199,7 +199,7 @@ func TestSubdomainNeedsNoChallengeAndPublicSuffixRefused(t *testing.T) {
 	if err != nil || p.ParentProof != "contoso.com" {
 		t.Fatalf("pending by parent: %+v %v", p, err)
 	}
-	if _, err := s.TakeOverExternal(Claim{Domain: "eu.contoso.com", Admin: admin, Into: m.ID}, p, false); err != nil {
+	if _, err := s.TakeOverExternal(Claim{Domain: "eu.contoso.com", Admin: admin, Into: m.ID}, p, false, nil); err != nil {
 		t.Fatal(err)
 	}
 	recs, _ := s.Domains()

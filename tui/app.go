@@ -13,6 +13,8 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
+	"selfserve/dnscheck"
+	"selfserve/model"
 	"selfserve/store"
 )
 
@@ -34,6 +36,12 @@ type Options struct {
 	// Only Run uses them.
 	Input  io.Reader
 	Output io.Writer
+	// DNS is the checker takeovers use: the operator's configuration,
+	// or in the demo the demo's own DNS server.
+	DNS dnscheck.Checker
+	// Publish, set only in the demo, puts a challenge record into the
+	// demo's DNS server, standing in for the admin's DNS provider.
+	Publish func(model.RecordSpec) error
 }
 
 // app is the root model. It owns only what is global: the screen stack

@@ -34,7 +34,7 @@ func mergedStore(t testing.TB) *store.Store {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.TakeOverExternal(c, p, true); err != nil {
+	if _, err := st.TakeOverExternal(c, p, true, nil); err != nil {
 		t.Fatal(err)
 	}
 	return st
