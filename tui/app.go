@@ -70,11 +70,17 @@ type helpKey struct {
 	width     int
 	full      bool
 	capturing bool
+	variant   int
 }
+
+// helpVarier is a screen whose help changes with more than capturing
+// (the takeover wizard's steps): variant names the help now shown.
+type helpVarier interface{ helpVariant() int }
 
 // New returns the console's root model over st, styled by r.
 func New(st *store.Store, r *lipgloss.Renderer, opts Options) tea.Model {
 	c := NewCommon(opts.Context, st, r)
+	c.DNS, c.Publish = opts.DNS, opts.Publish
 	h := help.New()
 	h.Styles = help.Styles{
 		ShortKey: c.Styles.HelpKey, ShortDesc: c.Styles.HelpDesc, ShortSeparator: c.Styles.HelpSep,
@@ -182,6 +188,10 @@ func (a *app) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			a.layout()
 			return a, nil
 		case key.Matches(msg, km.Back) && len(a.stack) > 1:
+			if b, ok := a.top().(stepper); ok && b.stepBack() {
+				a.layout()
+				return a, nil
+			}
 			a.stack = a.stack[:len(a.stack)-1]
 			a.layout()
 			return a, nil
@@ -201,6 +211,14 @@ func (a *app) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, a.open(newOutboxScreen(a.c))
 	case openServicesMsg:
 		return a, a.open(newServicesScreen(a.c))
+	case openTakeoverMsg:
+		return a, a.push(newTakeoverScreen(a.c, msg.id))
+	case takeoverDoneMsg:
+		// Back to the directory list, read again: the directory changed
+		// state (or was merged away).
+		a.stack = a.stack[:1]
+		a.layout()
+		return a, a.stack[0].Init()
 	case openMailMsg:
 		return a, a.push(newMailScreen(a.c, msg.m))
 	case switchesSavedMsg:
@@ -271,6 +289,9 @@ func (a *app) helpView() string {
 		return clip(a.c.Styles.Error.Render(a.cmdErr), a.c.Width)
 	}
 	k := helpKey{top: a.top(), width: a.c.Width, full: a.fullHelp, capturing: a.top().Capturing()}
+	if v, ok := a.top().(helpVarier); ok {
+		k.variant = v.helpVariant()
+	}
 	if k != a.helpKey || a.helpCached == "" {
 		a.helpKey, a.helpCached = k, a.renderHelp()
 	}

@@ -10,6 +10,8 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
+	"selfserve/dnscheck"
+	"selfserve/model"
 	"selfserve/store"
 )
 
@@ -24,6 +26,10 @@ type Common struct {
 	KeyMap   *KeyMap
 	Renderer *lipgloss.Renderer
 	Store    *store.Store
+	// DNS checks takeover challenges; Publish (the demo only) puts a
+	// challenge record into the demo's DNS server.
+	DNS     dnscheck.Checker
+	Publish func(model.RecordSpec) error
 }
 
 // NewCommon builds the shared value; every style comes from r.

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -187,6 +188,13 @@ func (d *directoryScreen) Update(msg tea.Msg) tea.Cmd {
 	case key.Matches(k, km.Switches):
 		id := d.sum.ID
 		return func() tea.Msg { return openSwitchesMsg{id: id} }
+	case key.Matches(k, km.Takeover):
+		if why := d.whyNoTakeover(); why != "" {
+			err = errors.New(why)
+			break
+		}
+		id := d.sum.ID
+		return func() tea.Msg { return openTakeoverMsg{id: id} }
 	case key.Matches(k, km.Open):
 		if d.win.cursor < len(d.win.rows) {
 			id, email := d.sum.ID, d.win.rows[d.win.cursor].Email
@@ -310,7 +318,11 @@ func (d *directoryScreen) ShortHelp() []key.Binding {
 		return d.jump.help()
 	}
 	km := d.c.KeyMap
-	return []key.Binding{km.Move, km.Open, km.Switches, km.Jump, km.End, km.Back}
+	if d.whyNoTakeover() != "" {
+		// t still answers, saying why not; the help offers what works.
+		return []key.Binding{km.Move, km.Open, km.Switches, km.Jump, km.End, km.Back}
+	}
+	return []key.Binding{km.Move, km.Open, km.Takeover, km.Switches, km.Jump, km.End, km.Back}
 }
 
 func (d *directoryScreen) FullHelp() [][]key.Binding {
@@ -318,5 +330,20 @@ func (d *directoryScreen) FullHelp() [][]key.Binding {
 		return [][]key.Binding{d.jump.help()}
 	}
 	km := d.c.KeyMap
-	return [][]key.Binding{{km.Up, km.Down, km.PageUp, km.PageDown}, {km.Home, km.End, km.Jump}, {km.Open, km.Switches}}
+	return [][]key.Binding{{km.Up, km.Down, km.PageUp, km.PageDown}, {km.Home, km.End, km.Jump}, {km.Open, km.Switches, km.Takeover}}
+}
+
+// whyNoTakeover says why t cannot open the takeover wizard here, or "".
+func (d *directoryScreen) whyNoTakeover() string {
+	switch {
+	case d.sum.State == model.Managed:
+		return d.sum.Name + " is managed: its domains are verified already, so there is nothing to take over."
+	case d.sum.State == model.Retired:
+		return d.sum.Name + " is retired (merged into " + d.mergedInto + "): its domain moved there."
+	case d.sum.Job != "":
+		return "A takeover of " + d.sum.Name + " is running (" + d.sum.Job + "); wait for it to finish."
+	case len(d.sum.DomainRecords) == 0:
+		return d.sum.Name + " holds no domain of its own any more: nothing to take over."
+	}
+	return ""
 }

@@ -40,6 +40,16 @@ type KeyMap struct {
 	// Accept and Cancel end the prefix input.
 	Accept key.Binding
 	Cancel key.Binding
+	// Takeover opens the takeover wizard on an unmanaged directory; in
+	// it, Next goes on, Mode switches TXT/MX, Publish puts the record
+	// into the demo DNS, Retry checks again and Force arms --force.
+	Takeover key.Binding
+	Next     key.Binding
+	Mode     key.Binding
+	Publish  key.Binding
+	Retry    key.Binding
+	Force    key.Binding
+	DropYes  key.Binding
 }
 
 // DefaultKeyMap is the console's key map.
@@ -71,5 +81,12 @@ func DefaultKeyMap() *KeyMap {
 		Interrupt: key.NewBinding(key.WithKeys("ctrl+c")),
 		Accept:    key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "done")),
 		Cancel:    key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
+		Takeover:  key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "take over")),
+		Next:      key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "next")),
+		Mode:      key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "TXT/MX")),
+		Publish:   key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "publish to demo DNS")),
+		Retry:     key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "check again")),
+		Force:     key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "force")),
+		DropYes:   key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "yes, drop them")),
 	}
 }
