@@ -23,14 +23,17 @@ func (a *app) interactive() bool {
 }
 
 // openConsole runs the TUI on the database at dir until the person quits.
-// opts carries the demo's DNS; otherwise the operator's DNS configuration
-// is used.
-func (a *app) openConsole(cmd *cobra.Command, dir string, opts tui.Options) error {
+// demoOpts, when set, gives the demo's options for the open store; otherwise
+// the operator's DNS configuration is used.
+func (a *app) openConsole(cmd *cobra.Command, dir string, demoOpts func(*store.Store) tui.Options) error {
 	st, err := store.Open(dir, store.Options{LockWait: a.lock})
 	if err != nil {
 		return err
 	}
-	if opts.Publish == nil {
+	var opts tui.Options
+	if demoOpts != nil {
+		opts = demoOpts(st)
+	} else {
 		cfg, err := st.DNSConfig()
 		if err != nil {
 			st.Close()
@@ -46,8 +49,9 @@ func (a *app) openConsole(cmd *cobra.Command, dir string, opts tui.Options) erro
 }
 
 // demoConsole opens the console on the demo database with the demo's DNS
-// server running, so its takeovers can publish and check records.
-func (a *app) demoConsole(cmd *cobra.Command, dir string) error {
+// server running, so its takeovers can publish and check records; ctrl+r
+// restores the data built with size.
+func (a *app) demoConsole(cmd *cobra.Command, dir string, size demo.Size) error {
 	dns, err := demo.StartDNS("", demo.Bellows, demo.Contoso, demo.ContosoUK)
 	if err != nil {
 		return err
@@ -59,5 +63,15 @@ func (a *app) demoConsole(cmd *cobra.Command, dir string) error {
 		return dns.Publish(rec)
 	}
 	checker := dnscheck.Checker{Resolver: dns.Addr, Port: dns.Port, Timeout: 2 * time.Second}
-	return a.openConsole(cmd, dir, tui.Options{DNS: checker, Publish: publish})
+	return a.openConsole(cmd, dir, func(st *store.Store) tui.Options {
+		reset := func() error {
+			dns.Clear()
+			if err := st.Reset(); err != nil {
+				return err
+			}
+			_, err := demo.Build(st, size)
+			return err
+		}
+		return tui.Options{DNS: checker, Publish: publish, Reset: reset}
+	})
 }

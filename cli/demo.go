@@ -65,7 +65,7 @@ the demo's own DNS server on loopback, with the same checks as real use.`,
 			}
 			out := map[string]any{"db": dir, "summary": sum, "seconds": took.Seconds()}
 			if !walk && a.interactive() {
-				return a.demoConsole(cmd, dir)
+				return a.demoConsole(cmd, dir, size)
 			}
 			if walk && !a.json {
 				fmt.Fprintf(a.out, "\nThe demo database stays in %s: selfserve --db %s directory list --state managed\n", dir, shellQuote(dir))

@@ -17,7 +17,6 @@ import (
 	"selfserve/dnscheck"
 	"selfserve/ops"
 	"selfserve/store"
-	"selfserve/tui"
 )
 
 // usageError marks a mistake in the command line itself (exit status 2).
@@ -94,7 +93,7 @@ Run without a command at a terminal, it opens the console on --db.`,
 			if !a.interactive() {
 				return cmd.Help()
 			}
-			return a.openConsole(cmd, a.db, tui.Options{})
+			return a.openConsole(cmd, a.db, nil)
 		},
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {

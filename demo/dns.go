@@ -101,6 +101,13 @@ func (d *DNS) Publish(rec model.RecordSpec) error {
 	return nil
 }
 
+// Clear withdraws every published record (the demo's restore).
+func (d *DNS) Clear() {
+	d.mu.Lock()
+	d.records = map[string][]dns.RR{}
+	d.mu.Unlock()
+}
+
 // Withdraw removes a published record.
 func (d *DNS) Withdraw(rec model.RecordSpec) {
 	rr, err := toRR(rec)

@@ -144,6 +144,14 @@ func (s *Store) init() error {
 	return s.ResumeJobs()
 }
 
+// Reset empties the database and starts it afresh (the demo's restore).
+func (s *Store) Reset() error {
+	if err := s.db.DropAll(); err != nil {
+		return fmt.Errorf("emptying the database: %w", err)
+	}
+	return s.init()
+}
+
 // Close flushes and closes the database.
 func (s *Store) Close() error { return s.db.Close() }
 

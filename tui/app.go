@@ -42,6 +42,8 @@ type Options struct {
 	// Publish, set only in the demo, puts a challenge record into the
 	// demo's DNS server, standing in for the admin's DNS provider.
 	Publish func(model.RecordSpec) error
+	// Reset, set only in the demo, restores the demo data (ctrl+r).
+	Reset func() error
 }
 
 // app is the root model. It owns only what is global: the screen stack
@@ -80,7 +82,7 @@ type helpVarier interface{ helpVariant() int }
 // New returns the console's root model over st, styled by r.
 func New(st *store.Store, r *lipgloss.Renderer, opts Options) tea.Model {
 	c := NewCommon(opts.Context, st, r)
-	c.DNS, c.Publish = opts.DNS, opts.Publish
+	c.DNS, c.Publish, c.Reset = opts.DNS, opts.Publish, opts.Reset
 	h := help.New()
 	h.Styles = help.Styles{
 		ShortKey: c.Styles.HelpKey, ShortDesc: c.Styles.HelpDesc, ShortSeparator: c.Styles.HelpSep,
@@ -179,6 +181,9 @@ func (a *app) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return a, nil
 		case key.Matches(msg, km.Quit):
 			return a, tea.Quit
+		case key.Matches(msg, km.Reset) && a.c.Reset != nil:
+			reset := a.c.Reset
+			return a, func() tea.Msg { return demoResetMsg{reset()} }
 		case key.Matches(msg, km.Help):
 			a.fullHelp = !a.fullHelp
 			a.layout()
@@ -213,6 +218,14 @@ func (a *app) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, a.open(newServicesScreen(a.c))
 	case openTakeoverMsg:
 		return a, a.push(newTakeoverScreen(a.c, msg.id))
+	case demoResetMsg:
+		// Fresh data: back to the directory list, read again.
+		if msg.err != nil {
+			a.cmdErr = "restoring the demo data failed: " + msg.err.Error()
+		}
+		a.stack = a.stack[:1]
+		a.layout()
+		return a, a.stack[0].Init()
 	case takeoverDoneMsg:
 		// Back to the directory list, read again: the directory changed
 		// state (or was merged away).
@@ -365,3 +378,6 @@ func (a *app) View() string {
 	body := fitHeight(a.top().View(), a.c.Height-1-lipgloss.Height(hv))
 	return clip(a.breadcrumbs(), a.c.Width) + "\n" + body + "\n" + hv
 }
+
+// demoResetMsg reports that the demo data was restored (or why not).
+type demoResetMsg struct{ err error }

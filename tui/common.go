@@ -30,6 +30,8 @@ type Common struct {
 	// challenge record into the demo's DNS server.
 	DNS     dnscheck.Checker
 	Publish func(model.RecordSpec) error
+	// Reset (the demo only) restores the demo data.
+	Reset func() error
 }
 
 // NewCommon builds the shared value; every style comes from r.

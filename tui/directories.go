@@ -391,5 +391,9 @@ func (d *directoriesScreen) FullHelp() [][]key.Binding {
 		return [][]key.Binding{d.jump.help()}
 	}
 	km := d.c.KeyMap
-	return [][]key.Binding{{km.Up, km.Down, km.PageUp, km.PageDown}, {km.Home, km.End, km.Jump, km.Open}, {km.Filter, km.Audit, km.Outbox, km.Services}}
+	last := []key.Binding{km.Filter, km.Audit, km.Outbox, km.Services}
+	if d.c.Reset != nil {
+		last = append(last, km.Reset)
+	}
+	return [][]key.Binding{{km.Up, km.Down, km.PageUp, km.PageDown}, {km.Home, km.End, km.Jump, km.Open}, last}
 }

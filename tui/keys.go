@@ -22,7 +22,9 @@ type KeyMap struct {
 	// Command opens the `:` command line; Complete completes a command
 	// name in it. Audit, Outbox and Services open those screens from the
 	// directory list.
-	Command  key.Binding
+	Command key.Binding
+	// Reset restores the demo data (only in the demo).
+	Reset    key.Binding
 	Complete key.Binding
 	Audit    key.Binding
 	Outbox   key.Binding
@@ -68,6 +70,7 @@ func DefaultKeyMap() *KeyMap {
 		Filter:    key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "filter by state")),
 		Switches:  key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "switches")),
 		Command:   key.NewBinding(key.WithKeys(":"), key.WithHelp(":", "command")),
+		Reset:     key.NewBinding(key.WithKeys("ctrl+r"), key.WithHelp("ctrl+r", "restore demo data")),
 		Complete:  key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "complete")),
 		Audit:     key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "audit log")),
 		Outbox:    key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "outbox")),
