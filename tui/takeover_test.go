@@ -88,6 +88,36 @@ func TestTUITakeoverImpactGolden(t *testing.T) {
 		step{keys: []string{"enter"}, want: "Blocked by powerbi"})
 }
 
+func TestTUITakeoverKindGolden(t *testing.T) {
+	snapshotWizard(t,
+		step{want: "1 retired"},
+		step{keys: []string{"/", "bel", "enter", "enter"}, want: "user 1 of 41"},
+		step{keys: []string{"t"}, want: "What kind of takeover?"})
+}
+
+func TestTUITakeoverCheckGolden(t *testing.T) {
+	snapshotWizard(t,
+		step{want: "1 retired"},
+		step{keys: []string{"/", "bel", "enter", "enter"}, want: "user 1 of 41"},
+		step{keys: []string{"t"}, want: "What kind of takeover?"},
+		step{keys: []string{"enter"}, want: "Admin address"},
+		step{keys: []string{"enter"}, want: "As a zone-file line"},
+		step{keys: []string{"p"}, want: "Published to the demo DNS"},
+		step{keys: []string{"enter"}, want: "Verified."})
+}
+
+func TestTUITakeoverResultGolden(t *testing.T) {
+	snapshotWizard(t,
+		step{want: "1 retired"},
+		step{keys: []string{"/", "bel", "enter", "enter"}, want: "user 1 of 41"},
+		step{keys: []string{"t"}, want: "What kind of takeover?"},
+		step{keys: []string{"enter"}, want: "Admin address"},
+		step{keys: []string{"enter"}, want: "As a zone-file line"},
+		step{keys: []string{"p"}, want: "Published to the demo DNS"},
+		step{keys: []string{"enter"}, want: "Verified."},
+		step{keys: []string{"enter"}, want: "Done."})
+}
+
 // TestTUITakeoverWizard walks both demo stories through the wizard
 // against a real (demo) DNS server: Dan takes bellowscollege.com over,
 // then contoso.com's admin merges contoso.co.uk, forced past powerbi.
