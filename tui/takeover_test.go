@@ -66,13 +66,27 @@ func snapshotWizard(t *testing.T, steps ...step) {
 	}
 }
 
-func TestTUITakeoverRecordGolden(t *testing.T) {
-	snapshotWizard(t,
-		step{want: "1 retired"},
-		step{keys: []string{"/", "bel", "enter", "enter"}, want: "user 1 of 41"},
-		step{keys: []string{"t"}, want: "What kind of takeover?"},
+// Dan's internal takeover, step by step: each golden below stops at a
+// later step of the same walk.
+var (
+	bellowsKind = []step{
+		{want: "1 retired"},
+		{keys: []string{"/", "bel", "enter", "enter"}, want: "user 1 of 41"},
+		{keys: []string{"t"}, want: "What kind of takeover?"},
+	}
+	bellowsRecord = append(slices.Clone(bellowsKind),
 		step{keys: []string{"enter"}, want: "Admin address"},
 		step{keys: []string{"enter"}, want: "As a zone-file line"})
+	bellowsCheck = append(slices.Clone(bellowsRecord),
+		step{keys: []string{"p"}, want: "Published to the demo DNS"},
+		step{keys: []string{"enter"}, want: "Verified."})
+)
+
+func TestTUITakeoverKindGolden(t *testing.T)   { snapshotWizard(t, bellowsKind...) }
+func TestTUITakeoverRecordGolden(t *testing.T) { snapshotWizard(t, bellowsRecord...) }
+func TestTUITakeoverCheckGolden(t *testing.T)  { snapshotWizard(t, bellowsCheck...) }
+func TestTUITakeoverResultGolden(t *testing.T) {
+	snapshotWizard(t, append(slices.Clone(bellowsCheck), step{keys: []string{"enter"}, want: "Done."})...)
 }
 
 func TestTUITakeoverImpactGolden(t *testing.T) {
@@ -86,36 +100,6 @@ func TestTUITakeoverImpactGolden(t *testing.T) {
 		step{keys: []string{"p"}, want: "Published to the demo DNS"},
 		step{keys: []string{"enter"}, want: "enter shows what the merge would do"},
 		step{keys: []string{"enter"}, want: "Blocked by powerbi"})
-}
-
-func TestTUITakeoverKindGolden(t *testing.T) {
-	snapshotWizard(t,
-		step{want: "1 retired"},
-		step{keys: []string{"/", "bel", "enter", "enter"}, want: "user 1 of 41"},
-		step{keys: []string{"t"}, want: "What kind of takeover?"})
-}
-
-func TestTUITakeoverCheckGolden(t *testing.T) {
-	snapshotWizard(t,
-		step{want: "1 retired"},
-		step{keys: []string{"/", "bel", "enter", "enter"}, want: "user 1 of 41"},
-		step{keys: []string{"t"}, want: "What kind of takeover?"},
-		step{keys: []string{"enter"}, want: "Admin address"},
-		step{keys: []string{"enter"}, want: "As a zone-file line"},
-		step{keys: []string{"p"}, want: "Published to the demo DNS"},
-		step{keys: []string{"enter"}, want: "Verified."})
-}
-
-func TestTUITakeoverResultGolden(t *testing.T) {
-	snapshotWizard(t,
-		step{want: "1 retired"},
-		step{keys: []string{"/", "bel", "enter", "enter"}, want: "user 1 of 41"},
-		step{keys: []string{"t"}, want: "What kind of takeover?"},
-		step{keys: []string{"enter"}, want: "Admin address"},
-		step{keys: []string{"enter"}, want: "As a zone-file line"},
-		step{keys: []string{"p"}, want: "Published to the demo DNS"},
-		step{keys: []string{"enter"}, want: "Verified."},
-		step{keys: []string{"enter"}, want: "Done."})
 }
 
 // TestTUITakeoverWizard walks both demo stories through the wizard
