@@ -2,15 +2,12 @@ package cli
 
 import (
 	"os"
-	"strings"
-	"time"
 
 	"github.com/charmbracelet/x/term"
 	"github.com/spf13/cobra"
 
 	"selfserve/demo"
 	"selfserve/dnscheck"
-	"selfserve/model"
 	"selfserve/store"
 	"selfserve/tui"
 )
@@ -57,21 +54,5 @@ func (a *app) demoConsole(cmd *cobra.Command, dir string, size demo.Size) error 
 		return err
 	}
 	defer dns.Close()
-	publish := func(rec model.RecordSpec) error {
-		// Any demo domain may be taken over: its zone appears on first use.
-		dns.AddZone(strings.TrimSuffix(rec.Name, "."))
-		return dns.Publish(rec)
-	}
-	checker := dnscheck.Checker{Resolver: dns.Addr, Port: dns.Port, Timeout: 2 * time.Second}
-	return a.openConsole(cmd, dir, func(st *store.Store) tui.Options {
-		reset := func() error {
-			dns.Clear()
-			if err := st.Reset(); err != nil {
-				return err
-			}
-			_, err := demo.Build(st, size)
-			return err
-		}
-		return tui.Options{DNS: checker, Publish: publish, Reset: reset}
-	})
+	return a.openConsole(cmd, dir, func(st *store.Store) tui.Options { return demoOptions(dns, st, size) })
 }

@@ -23,6 +23,7 @@ const demoMarker = ".selfserve-demo"
 func (a *app) demoCommand() *cobra.Command {
 	size := demo.DefaultSize
 	var walk bool
+	sshCfg := sshConfig{MaxSessions: 50, IdleTimeout: 10 * time.Minute, MaxSession: time.Hour}
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Build fresh demo data (Bellows College, Contoso and thousands more)",
@@ -33,7 +34,7 @@ or an earlier demo) and opens the console on it (at a terminal; elsewhere it
 prints how to explore it with the other commands).
 Every run starts from fresh data. --tour then walks both takeovers against
 the demo's own DNS server on loopback, with the same checks as real use.`,
-		Example: "  selfserve demo\n  selfserve demo --tour\n  selfserve demo --db /tmp/mydemo --directories 100 --big-users 1000",
+		Example: "  selfserve demo\n  selfserve demo --tour\n  selfserve demo --ssh :2222\n  selfserve demo --db /tmp/mydemo --directories 100 --big-users 1000",
 		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if size.Directories < 0 || size.BigUsers < 0 {
@@ -42,6 +43,13 @@ the demo's own DNS server on loopback, with the same checks as real use.`,
 			dir := a.db
 			if !cmd.Flags().Changed("db") {
 				dir = filepath.Join(os.TempDir(), "selfserve-demo")
+			}
+			if sshCfg.Addr != "" {
+				if !cmd.Flags().Changed("directories") && !cmd.Flags().Changed("big-users") {
+					size = sshSize
+				}
+				sshCfg.Dir, sshCfg.Size = dir, size
+				return a.serveSSHDemo(cmd.Context(), sshCfg)
 			}
 			if err := resetDemoDir(dir); err != nil {
 				return err
@@ -91,6 +99,10 @@ the demo's own DNS server on loopback, with the same checks as real use.`,
 	cmd.Flags().IntVar(&size.Directories, "directories", size.Directories, "number of small filler directories")
 	cmd.Flags().IntVar(&size.BigUsers, "big-users", size.BigUsers, "users of the large directory "+demo.BigDomain)
 	cmd.Flags().BoolVar(&walk, "tour", false, "walk both takeovers against the demo's DNS server")
+	cmd.Flags().StringVar(&sshCfg.Addr, "ssh", "", "serve the demo over SSH on this address (e.g. :2222); each session gets its own copy (default size 300 directories, 20000 big users)")
+	cmd.Flags().IntVar(&sshCfg.MaxSessions, "max-sessions", sshCfg.MaxSessions, "with --ssh: sessions at once; more are refused politely")
+	cmd.Flags().DurationVar(&sshCfg.IdleTimeout, "idle-timeout", sshCfg.IdleTimeout, "with --ssh: close a session after this long without a keystroke")
+	cmd.Flags().DurationVar(&sshCfg.MaxSession, "max-session", sshCfg.MaxSession, "with --ssh: close any session after this long")
 	return cmd
 }
 
