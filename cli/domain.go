@@ -203,7 +203,7 @@ func printVerify(w io.Writer, rep ops.VerifyReport, ok bool) {
 		fmt.Fprintf(w, "\nImpact of merging %s: %d users move.\n", rep.Domain, im.Users)
 		fmt.Fprintln(w, "SERVICE\tPOLICY\tUSERS\tWHAT HAPPENS")
 		for _, s := range im.Services {
-			fmt.Fprintf(w, "%s\t%s\t%d\t%s\n", s.Service, s.Policy, s.Users, policyEffect(s.Policy))
+			fmt.Fprintf(w, "%s\t%s\t%d\t%s\n", s.Service, s.Policy, s.Users, s.Policy.Effect(rep.Job != nil))
 		}
 		if len(im.LosingAccess) > 0 {
 			lose := "Would lose access if forced"
@@ -227,16 +227,6 @@ func printVerify(w io.Writer, rep ops.VerifyReport, ok bool) {
 	if j := rep.Job; j != nil {
 		fmt.Fprintf(w, "Moved %d users (job %s); %d grants dropped.\n", j.Moved, j.ID, j.Dropped)
 	}
-}
-
-func policyEffect(p model.TakeoverPolicy) string {
-	switch p {
-	case model.Remap:
-		return "mapped to the new users, keeps working"
-	case model.Migrate:
-		return "moves, but needs your data migration afterwards"
-	}
-	return "blocks the takeover; --force drops these grants"
 }
 
 // hostPort accepts HOST or HOST:PORT and fills in DNS's port 53.

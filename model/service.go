@@ -21,6 +21,23 @@ func ParsePolicy(s string) (TakeoverPolicy, error) {
 	return "", fmt.Errorf("%w: takeover policy %q: use remap, migrate or block", ErrInvalid, s)
 }
 
+// Effect says what an external takeover does to the grants of a service
+// with this policy (forced: the takeover went ahead past block).
+func (p TakeoverPolicy) Effect(forced bool) string {
+	switch p {
+	case Remap:
+		return "mapped; keeps working"
+	case Migrate:
+		return "moves; data needs migrating"
+	case Block:
+		if forced {
+			return "dropped (forced)"
+		}
+		return "blocks unless forced"
+	}
+	return string(p)
+}
+
 // Service is an entry of the service catalogue.
 type Service struct {
 	Name     string         `json:"name"`

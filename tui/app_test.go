@@ -3,6 +3,7 @@ package tui
 import (
 	"bytes"
 	"fmt"
+	"selfserve/store"
 	"strings"
 	"testing"
 	"time"
@@ -21,12 +22,13 @@ type step struct {
 	want string
 }
 
-// snapshot runs the console in a real (test) program through steps and
-// compares the final View with the golden file.
-func snapshot(t *testing.T, opts Options, steps ...step) {
+// snapshots runs the console at every size in a real (test) program on
+// setup's store and options, through steps, and compares the final View
+// with the golden file; mask (when set) blanks what is drawn at random.
+func snapshots(t *testing.T, setup func(*testing.T) (*store.Store, Options), mask func(*store.Store, string) string, steps ...step) {
 	for _, sz := range sizes {
 		t.Run(fmt.Sprintf("%dx%d", sz.w, sz.h), func(t *testing.T) {
-			st := fixtureStore(t)
+			st, opts := setup(t)
 			tm := teatest.NewTestModel(t, New(st, asciiRenderer(), opts), teatest.WithInitialTermSize(sz.w, sz.h))
 			for _, s := range steps {
 				for _, k := range s.keys {
@@ -41,9 +43,17 @@ func snapshot(t *testing.T, opts Options, steps ...step) {
 				t.Fatal(err)
 			}
 			out := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).View()
+			if mask != nil {
+				out = mask(st, out)
+			}
 			golden.RequireEqual(t, []byte(out))
 		})
 	}
+}
+
+// snapshot is snapshots on the fixture store.
+func snapshot(t *testing.T, opts Options, steps ...step) {
+	snapshots(t, func(t *testing.T) (*store.Store, Options) { return fixtureStore(t), opts }, nil, steps...)
 }
 
 func TestTUIDirectoriesGolden(t *testing.T) {

@@ -45,9 +45,9 @@ type directoriesScreen struct {
 	views  [filterCount][]int       // indices into all, per filter
 	pos    [filterCount]map[string]int
 	filter filter
-	cursor int // index into views[filter]
-	top    int
-	users  int64
+	// scroller's cursor is an index into views[filter].
+	scroller
+	users int64
 	// usersWidth is the width of the largest user count.
 	usersWidth int
 	jump       jumpInput
@@ -109,15 +109,8 @@ func (d *directoriesScreen) SetSize(width, height int) {
 }
 
 func (d *directoriesScreen) scroll() {
-	n, h := len(d.view()), d.rowsHeight()
-	d.cursor = max(0, min(d.cursor, n-1))
-	d.top = max(0, min(d.top, n-h))
-	if d.cursor < d.top {
-		d.top = d.cursor
-	}
-	if d.cursor >= d.top+h {
-		d.top = d.cursor - h + 1
-	}
+	d.n, d.height = len(d.view()), d.rowsHeight()
+	d.clamp()
 }
 
 func (d *directoriesScreen) Update(msg tea.Msg) tea.Cmd {
@@ -147,22 +140,12 @@ func (d *directoriesScreen) Update(msg tea.Msg) tea.Cmd {
 }
 
 func (d *directoriesScreen) updateKey(k tea.KeyMsg) tea.Cmd {
-	km, h := d.c.KeyMap, d.rowsHeight()
+	km := d.c.KeyMap
+	d.scroll()
+	if d.scroller.key(km, k) {
+		return nil
+	}
 	switch {
-	case key.Matches(k, km.Down):
-		d.cursor++
-	case key.Matches(k, km.Up):
-		d.cursor--
-	case key.Matches(k, km.PageDown):
-		d.cursor += h
-		d.top += h
-	case key.Matches(k, km.PageUp):
-		d.cursor -= h
-		d.top -= h
-	case key.Matches(k, km.Home):
-		d.cursor = 0
-	case key.Matches(k, km.End):
-		d.cursor = len(d.view()) - 1
 	case key.Matches(k, km.Filter):
 		d.setFilter((d.filter + 1) % filterCount)
 	case key.Matches(k, km.Jump):

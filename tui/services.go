@@ -83,7 +83,7 @@ func (s *servicesScreen) View() string {
 			pol = styled(string(svc.Takeover), st.Off)
 		}
 		lines = append(lines, row(serviceColumns, w, []cell{
-			plain(svc.Name), pol, plain(exempt), plain(policyShort(svc.Takeover)),
+			plain(svc.Name), pol, plain(exempt), plain(svc.Takeover.Effect(false)),
 		}, i == s.sc.cursor, st.SelectedRow))
 	}
 	if len(s.list) == 0 && s.err == nil {
@@ -103,19 +103,6 @@ func (s *servicesScreen) View() string {
 		status = st.StatusBar.Render(fmt.Sprintf("service %d of %d · selfserve service add changes the catalogue", s.sc.cursor+1, len(s.list)))
 	}
 	return body + "\n" + strings.Join(legend, "\n") + "\n" + clip(status, s.c.Width)
-}
-
-// policyShort is the table's column: the policy's effect in a few words.
-func policyShort(p model.TakeoverPolicy) string {
-	switch p {
-	case model.Remap:
-		return "keeps working"
-	case model.Migrate:
-		return "works; admin moves data"
-	case model.Block:
-		return "blocks unless forced"
-	}
-	return string(p)
 }
 
 func (s *servicesScreen) ShortHelp() []key.Binding {

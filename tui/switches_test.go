@@ -1,15 +1,10 @@
 package tui
 
 import (
-	"bytes"
-	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/x/exp/golden"
-	"github.com/charmbracelet/x/exp/teatest"
 
 	"selfserve/model"
 	"selfserve/store"
@@ -40,33 +35,10 @@ func mergedStore(t testing.TB) *store.Store {
 	return st
 }
 
-// snapshotStore is snapshot over a store of the test's choosing; mask
-// replaces what the store drew at random (ids made by a takeover) so the
-// golden does not change from run to run.
+// snapshotStore is snapshots over a store of the test's choosing; mask
+// replaces what the store drew at random (ids made by a takeover).
 func snapshotStore(t *testing.T, build func(testing.TB) *store.Store, mask func(*store.Store, string) string, opts Options, steps ...step) {
-	for _, sz := range sizes {
-		t.Run(fmt.Sprintf("%dx%d", sz.w, sz.h), func(t *testing.T) {
-			st := build(t)
-			tm := teatest.NewTestModel(t, New(st, asciiRenderer(), opts), teatest.WithInitialTermSize(sz.w, sz.h))
-			for _, s := range steps {
-				for _, k := range s.keys {
-					for _, msg := range keyMsgs(k) {
-						tm.Send(msg)
-					}
-				}
-				teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte(s.want)) },
-					teatest.WithDuration(5*time.Second))
-			}
-			if err := tm.Quit(); err != nil {
-				t.Fatal(err)
-			}
-			out := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).View()
-			if mask != nil {
-				out = mask(st, out)
-			}
-			golden.RequireEqual(t, []byte(out))
-		})
-	}
+	snapshots(t, func(t *testing.T) (*store.Store, Options) { return build(t), opts }, mask, steps...)
 }
 
 func TestTUISwitchesGolden(t *testing.T) {

@@ -1,17 +1,14 @@
 package tui
 
 import (
-	"bytes"
-	"fmt"
 	"regexp"
+	"selfserve/store"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/x/exp/golden"
-	"github.com/charmbracelet/x/exp/teatest"
 
 	"selfserve/demo"
 	"selfserve/dnscheck"
@@ -40,30 +37,13 @@ func maskWizard(s string) string {
 	return portRE.ReplaceAllString(tokenRE.ReplaceAllString(s, "<token>"), "127.0.0.1:<port>")
 }
 
-// snapshotWizard is snapshotStore with a fresh demo DNS server per size,
-// so one size's published record is not another's.
+// snapshotWizard is snapshots with a fresh demo DNS server per size, so
+// one size's published record is not another's.
 func snapshotWizard(t *testing.T, steps ...step) {
-	for _, sz := range sizes {
-		t.Run(fmt.Sprintf("%dx%d", sz.w, sz.h), func(t *testing.T) {
-			st := fixtureStore(t)
-			opts := demoDNS(t, "bellowscollege.com", "contoso.co.uk")
-			tm := teatest.NewTestModel(t, New(st, asciiRenderer(), opts), teatest.WithInitialTermSize(sz.w, sz.h))
-			for _, s := range steps {
-				for _, k := range s.keys {
-					for _, msg := range keyMsgs(k) {
-						tm.Send(msg)
-					}
-				}
-				teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte(s.want)) },
-					teatest.WithDuration(5*time.Second))
-			}
-			if err := tm.Quit(); err != nil {
-				t.Fatal(err)
-			}
-			out := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).View()
-			golden.RequireEqual(t, []byte(maskWizard(out)))
-		})
+	setup := func(t *testing.T) (*store.Store, Options) {
+		return fixtureStore(t), demoDNS(t, "bellowscollege.com", "contoso.co.uk")
 	}
+	snapshots(t, setup, func(_ *store.Store, s string) string { return maskWizard(s) }, steps...)
 }
 
 // Dan's internal takeover, step by step: each golden below stops at a

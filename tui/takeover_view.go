@@ -304,25 +304,12 @@ func (t *takeoverScreen) impactTable(im *model.Impact, done bool) []string {
 			st = s.Error
 		}
 		lines = append(lines, row(cols, w, []cell{plain(sv.Service), styled(string(sv.Policy), st),
-			plain(fmt.Sprint(sv.Users)), plain(policyEffect(sv.Policy, t.force || done))}, false, s.SelectedRow))
+			plain(fmt.Sprint(sv.Users)), plain(sv.Policy.Effect(t.force || done))}, false, s.SelectedRow))
 	}
 	if len(im.Services) == 0 {
 		lines = append(lines, s.Muted.Render("  no service in use"))
 	}
 	return lines
-}
-
-func policyEffect(p model.TakeoverPolicy, forced bool) string {
-	switch p {
-	case model.Remap:
-		return "mapped to the new users, keeps working"
-	case model.Migrate:
-		return "moves; migrate its data afterwards"
-	}
-	if forced {
-		return "grants dropped (forced)"
-	}
-	return "blocks the takeover; f drops these grants"
 }
 
 func (t *takeoverScreen) viewRun() []string {
