@@ -63,14 +63,18 @@ func readCount(txn *badger.Txn, k []byte) (int64, error) {
 		return 0, err
 	}
 	var n int64
-	err = item.Value(func(b []byte) error {
-		if len(b) != 8 {
-			return fmt.Errorf("counter %q is damaged", k)
-		}
-		n = int64(binary.BigEndian.Uint64(b))
-		return nil
+	err = item.Value(func(b []byte) (err error) {
+		n, err = countValue(k, b)
+		return err
 	})
 	return n, err
+}
+
+func countValue(k, b []byte) (int64, error) {
+	if len(b) != 8 {
+		return 0, fmt.Errorf("%w: counter %q cannot be read; restore the database from a backup", errDamaged, k)
+	}
+	return int64(binary.BigEndian.Uint64(b)), nil
 }
 
 // scan calls fn for each record under prefix in key order, starting at

@@ -79,17 +79,12 @@ func summary(txn *badger.Txn, d model.Directory) (DirectorySummary, error) {
 		return sum, err
 	}
 	prefix := grantCountPrefix(d.ID)
-	it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
-	defer it.Close()
-	for it.Rewind(); it.Valid(); it.Next() {
-		k := it.Item().Key()
-		n, err := readCount(txn, k)
-		if err != nil {
-			return sum, err
-		}
+	err = scan(txn, prefix, nil, func(k, v []byte) (bool, error) {
+		n, err := countValue(k, v)
 		sum.Grants[string(k[len(prefix):])] = n
-	}
-	return sum, nil
+		return true, err
+	})
+	return sum, err
 }
 
 // Summary returns one directory with its counts.

@@ -85,7 +85,7 @@ func (s *Store) CheckInvariants() error {
 			}
 		}
 		if err := scan(txn, []byte(pGrantCnt), nil, func(k, v []byte) (bool, error) {
-			n, err := readCount(txn, k)
+			n, err := countValue(k, v)
 			dg := string(k[len(pGrantCnt):])
 			if err == nil && n != grants[dg] {
 				bad("grant counter %s is %d but users hold %d", dg, n, grants[dg])
