@@ -37,7 +37,7 @@ now (90m, 24h); --limit N alone shows the newest N entries.`,
 				var entries []model.AuditEntry
 				var err error
 				if since == "" && limit > 0 {
-					entries, err = c.Store.AuditTail(limit)
+					entries, err = c.Store.AuditTail(limit, nil)
 				} else {
 					entries, err = c.Store.Audit(from, limit)
 				}

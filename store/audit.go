@@ -47,19 +47,28 @@ func (s *Store) Audit(since time.Time, limit int) ([]model.AuditEntry, error) {
 	return out, nil
 }
 
-// AuditTail returns the newest n entries, oldest first.
-func (s *Store) AuditTail(n int) ([]model.AuditEntry, error) {
+// auditScanLimit bounds how far back a filtered tail looks, so an admin
+// with little history does not make the console read a log of millions.
+const auditScanLimit = 200_000
+
+// AuditTail returns the newest n entries that keep accepts (nil: all),
+// oldest first.
+func (s *Store) AuditTail(n int, keep func(model.AuditEntry) bool) ([]model.AuditEntry, error) {
 	out := []model.AuditEntry{}
 	err := s.view(func(txn *badger.Txn) error {
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(pAudit), Reverse: true, PrefetchValues: true})
 		defer it.Close()
 		// A reverse seek must start past every key with the prefix.
-		for it.Seek([]byte(pAudit + "\xff")); it.ValidForPrefix([]byte(pAudit)) && len(out) < n; it.Next() {
+		seen := 0
+		for it.Seek([]byte(pAudit + "\xff")); it.ValidForPrefix([]byte(pAudit)) && len(out) < n && (keep == nil || seen < auditScanLimit); it.Next() {
+			seen++
 			var e model.AuditEntry
 			if err := it.Item().Value(func(v []byte) error { return decode(it.Item().Key(), v, &e) }); err != nil {
 				return err
 			}
-			out = append(out, e)
+			if keep == nil || keep(e) {
+				out = append(out, e)
+			}
 		}
 		return nil
 	})

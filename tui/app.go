@@ -44,6 +44,9 @@ type Options struct {
 	Publish func(model.RecordSpec) error
 	// Reset, set only in the demo, restores the demo data (ctrl+r).
 	Reset func() error
+	// Viewer is who the session acts for: the operator (the zero
+	// value) or an admin signed in over SSH, who sees only their world.
+	Viewer store.Viewer
 }
 
 // app is the root model. It owns only what is global: the screen stack
@@ -82,7 +85,11 @@ type helpVarier interface{ helpVariant() int }
 // New returns the console's root model over st, styled by r.
 func New(st *store.Store, r *lipgloss.Renderer, opts Options) tea.Model {
 	c := NewCommon(opts.Context, st, r)
-	c.DNS, c.Publish, c.Reset = opts.DNS, opts.Publish, opts.Reset
+	c.DNS, c.Publish, c.Reset, c.Viewer = opts.DNS, opts.Publish, opts.Reset, opts.Viewer
+	if !c.Viewer.IsOperator() {
+		// The outbox holds everyone's sign-up codes.
+		c.KeyMap.Outbox.SetEnabled(false)
+	}
 	h := help.New()
 	h.Styles = help.Styles{
 		ShortKey: c.Styles.HelpKey, ShortDesc: c.Styles.HelpDesc, ShortSeparator: c.Styles.HelpSep,
@@ -361,7 +368,11 @@ func (a *app) breadcrumbs() string {
 			parts[i] = s.Crumb.Render(sc.Title())
 		}
 	}
-	return strings.Join(parts, s.CrumbSep.Render(" › "))
+	crumbs := strings.Join(parts, s.CrumbSep.Render(" › "))
+	if !a.c.Viewer.IsOperator() {
+		crumbs += s.Muted.Render("  · signed in as " + a.c.Viewer.Actor())
+	}
+	return crumbs
 }
 
 func (a *app) View() string {

@@ -8,11 +8,13 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
+
+	"selfserve/model"
 )
 
 // commands are the names the `:` line knows, in the order the error
 // line lists them (k9s' command mode).
-var commands = []string{"dir", "dirs", "audit", "outbox", "services", "q"}
+var commands = []string{"dir", "claim", "dirs", "audit", "outbox", "services", "q"}
 
 // commandLine is the one-line `:` input the root shows in place of the
 // help line. While it is open every key but ctrl+c types into it.
@@ -24,7 +26,7 @@ type commandLine struct {
 func newCommandLine(c Common) commandLine {
 	in := textinput.New()
 	in.Prompt = ":"
-	in.Placeholder = "dir DOMAIN · dirs · audit · outbox · services · q   (tab completes)"
+	in.Placeholder = "dir|claim DOMAIN · dirs · audit · outbox · services · q   (tab completes)"
 	in.PromptStyle = c.Styles.JumpPrompt
 	in.TextStyle = c.Styles.JumpText
 	in.PlaceholderStyle = c.Styles.Muted
@@ -106,7 +108,7 @@ func (a *app) runCommand(line string) (tea.Cmd, string) {
 		return nil, ""
 	}
 	name, args := fields[0], fields[1:]
-	if name != "dir" && len(args) > 0 {
+	if name != "dir" && name != "claim" && len(args) > 0 {
 		return nil, fmt.Sprintf(":%s takes no argument", name)
 	}
 	switch name {
@@ -119,14 +121,22 @@ func (a *app) runCommand(line string) (tea.Cmd, string) {
 	case "audit":
 		return a.open(newAuditScreen(a.c)), ""
 	case "outbox":
+		if !a.c.Viewer.IsOperator() {
+			return nil, "the outbox is the operator's: it holds every user's sign-up codes"
+		}
 		return a.open(newOutboxScreen(a.c)), ""
 	case "services":
 		return a.open(newServicesScreen(a.c)), ""
+	case "claim":
+		return a.claim(args)
 	case "dir":
 		if len(args) != 1 {
 			return nil, "usage: :dir DOMAIN-OR-ID"
 		}
 		d, err := a.c.Store.Directory(strings.ToLower(args[0]))
+		if err == nil {
+			err = a.c.allow(d, args[0])
+		}
 		if err != nil {
 			return nil, err.Error() // it names what was looked for
 		}
@@ -134,6 +144,28 @@ func (a *app) runCommand(line string) (tea.Cmd, string) {
 	}
 	n := len(commands) - 1
 	return nil, fmt.Sprintf("unknown command %q: try %s or %s", name, strings.Join(commands[:n], ", "), commands[n])
+}
+
+// claim opens the takeover wizard for the unmanaged directory of a domain
+// the viewer has not proven yet: how an admin starts an external takeover
+// of a directory outside their reach. Issuing the challenge brings it
+// within reach.
+func (a *app) claim(args []string) (tea.Cmd, string) {
+	if len(args) != 1 {
+		return nil, "usage: :claim DOMAIN"
+	}
+	domain, err := model.NormalizeDomain(args[0])
+	if err != nil {
+		return nil, err.Error()
+	}
+	d, err := a.c.Store.Directory(domain)
+	if err != nil {
+		return nil, fmt.Sprintf("nobody has signed up from %s: there is no directory to take over", domain)
+	}
+	if d.State != model.Unmanaged {
+		return nil, fmt.Sprintf("%s is %s: only an unmanaged directory can be taken over", domain, d.State)
+	}
+	return a.open(newTakeoverScreen(a.c, d.ID)), ""
 }
 
 // open pushes s, unless the top already shows the same thing (":audit"

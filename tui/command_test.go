@@ -21,18 +21,18 @@ func activityStore(t testing.TB) *store.Store {
 	st := fixtureStoreClock(t, func() time.Time { return now })
 	at := func(d time.Duration) { now = fixed.Add(d) }
 	at(time.Hour)
-	if _, err := st.SetSwitches("contoso.com", operatorActor, true, func(s model.Switches) model.Switches {
+	if _, err := st.SetSwitches("contoso.com", "operator", true, func(s model.Switches) model.Switches {
 		s.AllowEmailVerifiedUsers = true
 		return s
 	}); err != nil {
 		t.Fatal(err)
 	}
 	at(2 * time.Hour)
-	if _, err := st.PutService(operatorActor, model.Service{Name: "yammer", Takeover: model.Remap, ExemptAdHoc: true}); err != nil {
+	if _, err := st.PutService("operator", model.Service{Name: "yammer", Takeover: model.Remap, ExemptAdHoc: true}); err != nil {
 		t.Fatal(err)
 	}
 	at(3 * time.Hour)
-	if _, err := st.PutService(operatorActor, model.Service{Name: "powerbi", Takeover: model.Migrate}); err != nil {
+	if _, err := st.PutService("operator", model.Service{Name: "powerbi", Takeover: model.Migrate}); err != nil {
 		t.Fatal(err)
 	}
 	for i, to := range []string{"zoe@bellowscollege.com", "yan@northwind00.example"} {
@@ -108,7 +108,7 @@ func TestTUICommandErrors(t *testing.T) {
 	r.keys("down")              // the next key clears the error
 	r.wantView("? help • q quit")
 	r.keys(":frobnicate", "enter")
-	r.wantView(`unknown command "frobnicate": try dir, dirs, audit, outbox, services or q`)
+	r.wantView(`unknown command "frobnicate": try dir, claim, dirs, audit, outbox, services or q`)
 	r.keys(":dir", "enter")
 	r.wantView("usage: :dir DOMAIN-OR-ID")
 	r.keys(":", "esc")

@@ -5,6 +5,7 @@ package tui
 
 import (
 	"context"
+	"slices"
 
 	"github.com/charmbracelet/bubbles/help"
 	tea "github.com/charmbracelet/bubbletea"
@@ -32,6 +33,9 @@ type Common struct {
 	Publish func(model.RecordSpec) error
 	// Reset (the demo only) restores the demo data.
 	Reset func() error
+	// Viewer is who acts: every change is audited under its name, and an
+	// admin sees only the directories within their reach.
+	Viewer store.Viewer
 }
 
 // NewCommon builds the shared value; every style comes from r.
@@ -40,6 +44,29 @@ func NewCommon(ctx context.Context, st *store.Store, r *lipgloss.Renderer) Commo
 		ctx = context.Background()
 	}
 	return Common{ctx: ctx, Styles: DefaultStyles(r), KeyMap: DefaultKeyMap(), Renderer: r, Store: st}
+}
+
+// reach is what the viewer may see now. It is read afresh each time: a
+// challenge or a takeover widens it during the session.
+func (c Common) reach() (store.Reach, error) { return c.Store.Reach(c.Viewer) }
+
+// visible keeps the directories of list within the viewer's reach.
+func (c Common) visible(list []store.DirectorySummary) ([]store.DirectorySummary, error) {
+	r, err := c.reach()
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(list, func(s store.DirectorySummary) bool { return !r.Has(s.ID) }), nil
+}
+
+// allow refuses a directory out of the viewer's reach (ref is what the
+// viewer asked for, for the message).
+func (c Common) allow(d model.Directory, ref string) error {
+	r, err := c.reach()
+	if err != nil {
+		return err
+	}
+	return r.Check(d, ref)
 }
 
 // Context ends with the session (the program's context).

@@ -60,9 +60,12 @@ func newDirectoriesScreen(c Common) *directoriesScreen {
 }
 
 func (d *directoriesScreen) Init() tea.Cmd {
-	st := d.c.Store
+	c := d.c
 	return func() tea.Msg {
-		list, err := st.Directories("")
+		list, err := c.Store.Directories("")
+		if err == nil {
+			list, err = c.visible(list)
+		}
 		return directoriesLoadedMsg{list: list, err: err}
 	}
 }

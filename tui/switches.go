@@ -12,10 +12,6 @@ import (
 	"selfserve/store"
 )
 
-// operatorActor is who the console acts as in the audit log: it has no
-// sign-in yet, so whoever runs it is the operator.
-const operatorActor = "operator"
-
 // openSwitchesMsg asks the root to open a directory's switches on top.
 type openSwitchesMsg struct{ id string }
 
@@ -94,7 +90,7 @@ func (s *switchesScreen) Update(msg tea.Msg) tea.Cmd {
 // on screen as an error line; the proposal is kept so nothing is lost.
 func (s *switchesScreen) save() tea.Cmd {
 	want := s.proposed
-	d, err := s.c.Store.SetSwitches(s.sum.ID, operatorActor, true, func(model.Switches) model.Switches { return want })
+	d, err := s.c.Store.SetSwitches(s.sum.ID, s.c.Viewer.Actor(), s.c.Viewer.IsOperator(), func(model.Switches) model.Switches { return want })
 	if err != nil {
 		s.err = err
 		return nil

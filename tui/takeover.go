@@ -152,11 +152,12 @@ func (t *takeoverScreen) stepBack() bool {
 		t.step = stepKind
 	case stepAdmin:
 		t.admin.Blur()
-		t.step = stepKind
-		if t.external {
-			t.step = stepInto
-		}
+		t.step = t.beforeAdmin()
 	case stepChallenge:
+		if !t.c.Viewer.IsOperator() {
+			t.step = t.beforeAdmin() // an admin was never asked who acts
+			break
+		}
 		t.step = stepAdmin
 		t.admin.Focus()
 	case stepCheck:
@@ -279,6 +280,9 @@ func (t *takeoverScreen) key(k tea.KeyMsg) tea.Cmd {
 				return t.toAdmin(t.firstUser())
 			}
 			t.managed, t.err = t.c.Store.Directories(model.Managed)
+			if t.err == nil {
+				t.managed, t.err = t.c.visible(t.managed)
+			}
 			t.intoPos = min(t.intoPos, max(0, len(t.managed)-1))
 			t.step = stepInto
 		}
@@ -349,7 +353,20 @@ func (t *takeoverScreen) firstUser() string {
 	return us[0].Email
 }
 
+func (t *takeoverScreen) beforeAdmin() wizStep {
+	if t.external {
+		return stepInto
+	}
+	return stepKind
+}
+
+// toAdmin asks who acts, offering prefill; an admin signed in with their
+// key acts as themselves, with nothing to ask.
 func (t *takeoverScreen) toAdmin(prefill string) tea.Cmd {
+	if !t.c.Viewer.IsOperator() {
+		t.admin.SetValue(t.c.Viewer.Actor())
+		return t.toChallenge()
+	}
 	t.step, t.err, t.note = stepAdmin, nil, ""
 	t.admin.SetValue(prefill)
 	t.admin.CursorEnd()

@@ -18,8 +18,11 @@ func (t *takeoverScreen) trail() string {
 		name  string
 		steps []wizStep
 	}
-	stops := []stop{{"Kind", []wizStep{stepKind, stepInto}}, {"Act as", []wizStep{stepAdmin}},
-		{"Challenge", []wizStep{stepChallenge}}, {"Check", []wizStep{stepCheck}}}
+	stops := []stop{{"Kind", []wizStep{stepKind, stepInto}}}
+	if t.c.Viewer.IsOperator() {
+		stops = append(stops, stop{"Act as", []wizStep{stepAdmin}})
+	}
+	stops = append(stops, stop{"Challenge", []wizStep{stepChallenge}}, stop{"Check", []wizStep{stepCheck}})
 	if t.external || t.step < stepAdmin {
 		stops = append(stops, stop{"Impact", []wizStep{stepImpact}})
 	}
