@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"selfserve/demo"
+	"selfserve/demo/sshdemo"
 	"selfserve/dnscheck"
 	"selfserve/store"
 	"selfserve/tui"
@@ -54,5 +55,5 @@ func (a *app) demoConsole(cmd *cobra.Command, dir string, size demo.Size) error 
 		return err
 	}
 	defer dns.Close()
-	return a.openConsole(cmd, dir, func(st *store.Store) tui.Options { return demoOptions(dns, st, size) })
+	return a.openConsole(cmd, dir, func(st *store.Store) tui.Options { return sshdemo.ConsoleOptions(dns, st, size) })
 }

@@ -23,7 +23,7 @@ const demoMarker = ".selfserve-demo"
 func (a *app) demoCommand() *cobra.Command {
 	size := demo.DefaultSize
 	var walk bool
-	sshCfg := sshConfig{MaxSessions: 50, IdleTimeout: 10 * time.Minute, MaxSession: time.Hour}
+	var ssh sshFlags
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Build fresh demo data (Bellows College, Contoso and thousands more)",
@@ -44,12 +44,11 @@ the demo's own DNS server on loopback, with the same checks as real use.`,
 			if !cmd.Flags().Changed("db") {
 				dir = filepath.Join(os.TempDir(), "selfserve-demo")
 			}
-			if sshCfg.Addr != "" {
+			if ssh.addr != "" {
 				if !cmd.Flags().Changed("directories") && !cmd.Flags().Changed("big-users") {
 					size = sshSize
 				}
-				sshCfg.Dir, sshCfg.Size = dir, size
-				return a.serveSSHDemo(cmd.Context(), sshCfg)
+				return a.serveSSHDemo(cmd.Context(), ssh, dir, size)
 			}
 			if err := resetDemoDir(dir); err != nil {
 				return err
@@ -82,7 +81,7 @@ the demo's own DNS server on loopback, with the same checks as real use.`,
 			return a.emit(out, func(w io.Writer) {
 				fmt.Fprintf(w, "Demo data: %d directories, %d users, built in %s in %s\n\n", sum.Directories, sum.Users, took.Round(time.Millisecond), dir)
 				fmt.Fprintf(w, "Watch both takeovers run against the demo's DNS server: selfserve demo --tour\n")
-				fmt.Fprintf(w, "Or explore (the interactive console comes in a later release):\n")
+				fmt.Fprintf(w, "At a terminal, selfserve demo opens the console. Or explore with the commands:\n")
 				for _, c := range []string{
 					"directory list --state managed",
 					"directory show " + demo.Bellows,
@@ -99,10 +98,8 @@ the demo's own DNS server on loopback, with the same checks as real use.`,
 	cmd.Flags().IntVar(&size.Directories, "directories", size.Directories, "number of small filler directories")
 	cmd.Flags().IntVar(&size.BigUsers, "big-users", size.BigUsers, "users of the large directory "+demo.BigDomain)
 	cmd.Flags().BoolVar(&walk, "tour", false, "walk both takeovers against the demo's DNS server")
-	cmd.Flags().StringVar(&sshCfg.Addr, "ssh", "", "serve the demo over SSH on this address (e.g. :2222); each session gets its own copy (default size 300 directories, 20000 big users)")
-	cmd.Flags().IntVar(&sshCfg.MaxSessions, "max-sessions", sshCfg.MaxSessions, "with --ssh: sessions at once; more are refused politely")
-	cmd.Flags().DurationVar(&sshCfg.IdleTimeout, "idle-timeout", sshCfg.IdleTimeout, "with --ssh: close a session after this long without a keystroke")
-	cmd.Flags().DurationVar(&sshCfg.MaxSession, "max-session", sshCfg.MaxSession, "with --ssh: close any session after this long")
+	cmd.Flags().StringVar(&ssh.addr, "ssh", "", "serve the demo over SSH on this address (e.g. :2222); each session gets its own copy (default size 300 directories, 20000 big users)")
+	ssh.register(cmd, "with --ssh: ")
 	return cmd
 }
 

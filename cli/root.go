@@ -112,7 +112,7 @@ Run without a command at a terminal, it opens the console on --db.`,
 	pf.DurationVar(&a.lock, "lock-timeout", 10*time.Second, "wait this long for another selfserve process to close the database")
 	root.AddCommand(a.signupCommand(), a.outboxCommand(), a.directoryCommand(), a.userCommand(),
 		a.domainCommand(), a.settingsCommand(), a.inviteCommand(), a.serviceCommand(), a.auditCommand(),
-		a.consumerCommand(), a.configCommand(), a.demoCommand())
+		a.consumerCommand(), a.configCommand(), a.demoCommand(), a.serveCommand())
 	return root
 }
 

@@ -55,16 +55,14 @@ func (s *syncBuffer) String() string {
 
 var listenRE = regexp.MustCompile(`over SSH on 127\.0\.0\.1:(\d+)`)
 
-// startSSHDemo runs `selfserve demo --ssh 127.0.0.1:0` in-process and
-// returns its port and its database directory; the server is stopped (as by
-// ctrl+c) when the test ends, and must leave no session copy behind.
-func startSSHDemo(t *testing.T, flags ...string) (port, db string) {
+// startSSH runs selfserve with args (a server on 127.0.0.1:0) in-process
+// and returns its port; the server is stopped (as by ctrl+c) when the test
+// ends and must exit 0.
+func startSSH(t *testing.T, args ...string) (port string) {
 	t.Helper()
-	db = t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
 	out, errb := &syncBuffer{}, &syncBuffer{}
 	code := make(chan int, 1)
-	args := append([]string{"--db", db, "demo", "--ssh", "127.0.0.1:0"}, flags...)
 	go func() { code <- cli.Run(ctx, args, out, errb) }()
 	t.Cleanup(func() {
 		cancel()
@@ -76,15 +74,11 @@ func startSSHDemo(t *testing.T, flags ...string) (port, db string) {
 		case <-time.After(15 * time.Second):
 			t.Errorf("server did not stop on cancel")
 		}
-		left, _ := filepath.Glob(filepath.Join(db, "session-*"))
-		if len(left) > 0 {
-			t.Errorf("session copies left behind: %v", left)
-		}
 	})
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
 		if m := listenRE.FindStringSubmatch(out.String()); m != nil {
-			return m[1], db
+			return m[1]
 		}
 		select {
 		case c := <-code:
@@ -93,7 +87,21 @@ func startSSHDemo(t *testing.T, flags ...string) (port, db string) {
 		}
 	}
 	t.Fatalf("server did not start: %s%s", out, errb)
-	return "", ""
+	return ""
+}
+
+// startSSHDemo runs `selfserve demo --ssh` and returns its port and its
+// directory, which must hold no session copy once the server stopped.
+func startSSHDemo(t *testing.T, flags ...string) (port, db string) {
+	t.Helper()
+	db = t.TempDir()
+	t.Cleanup(func() {
+		left, _ := filepath.Glob(filepath.Join(db, "session-*"))
+		if len(left) > 0 {
+			t.Errorf("session copies left behind: %v", left)
+		}
+	})
+	return startSSH(t, append([]string{"--db", db, "demo", "--ssh", "127.0.0.1:0"}, flags...)...), db
 }
 
 // tmuxTerm is one visitor's terminal: a tmux pane running ssh.
@@ -110,10 +118,12 @@ func sshArgs(port string) []string {
 }
 
 // visit opens a 100x30 terminal running `ssh -tt` to the demo; when ssh
-// ends the pane prints SSH-EXITED and its status, and stays.
-func visit(t *testing.T, sock, name, port string) *tmuxTerm {
+// ends the pane prints SSH-EXITED and its status, and stays. extra are
+// more ssh arguments (a key).
+func visit(t *testing.T, sock, name, port string, extra ...string) *tmuxTerm {
 	t.Helper()
-	cmd := strings.Join(sshArgs(port), " ") + " -tt demo@127.0.0.1; echo SSH-EXITED $?; sleep 120"
+	args := append(sshArgs(port), extra...)
+	cmd := strings.Join(args, " ") + " -tt demo@127.0.0.1; echo SSH-EXITED $?; sleep 120"
 	tm := &tmuxTerm{t: t, sock: sock, name: name}
 	tm.tmux("new-session", "-d", "-s", name, "-x", "100", "-y", "30", cmd)
 	return tm
@@ -171,7 +181,7 @@ func (tm *tmuxTerm) wait(want string, within time.Duration) {
 }
 
 // TestSSHDemoPrivateCopies: two visitors at once each get their own copy;
-// one's saved switch does not show in the other's.
+// one's takeover does not show in the other's.
 func TestSSHDemoPrivateCopies(t *testing.T) {
 	needTools(t)
 	t.Parallel()
@@ -183,25 +193,37 @@ func TestSSHDemoPrivateCopies(t *testing.T) {
 	a.wait("q quit", 5*time.Second)
 	a.keys("/", "b", "e", "l", "Enter", "Enter")
 	a.wait("Directories › bellowscollege.com", 5*time.Second)
-	a.wait("email-verified users on", 5*time.Second)
-	a.keys("s", "Space", "w")
-	a.wait("Save the switches of bellowscollege.com? y/n", 5*time.Second)
-	a.keys("y")
-	a.wait("email-verified users off", 5*time.Second)
+	a.keys("t", "Enter") // an internal takeover
+	a.wait("Admin address: ", 5*time.Second)
+	a.keys("Enter") // as the member offered
+	a.wait("Create this record at the DNS provider of bellowscollege.com", 5*time.Second)
+	a.keys("p")
+	a.wait("Published to the demo DNS", 5*time.Second)
+	a.keys("Enter")
+	a.wait("Verified.", 10*time.Second)
+	a.keys("Enter")
+	a.wait("Directory bellowscollege.com is now managed", 10*time.Second)
 
 	b.wait("q quit", 30*time.Second)
 	b.keys("/", "b", "e", "l", "Enter", "Enter")
 	b.wait("Directories › bellowscollege.com", 5*time.Second)
-	b.wait("email-verified users on", 5*time.Second)
+	b.wait("unmanaged", 5*time.Second)
 	b.keys("q")
 	b.wait("SSH-EXITED 0", 10*time.Second)
 	a.keys("q")
 	a.wait("SSH-EXITED 0", 10*time.Second)
 }
 
+// sshRun runs ssh without a terminal and returns what it printed.
+func sshRun(port string, args ...string) (string, error) {
+	all := append(sshArgs(port), args...)
+	out, err := exec.Command(all[0], all[1:]...).CombinedOutput()
+	return string(out), err
+}
+
 // TestSSHDemoLimits: with --max-sessions 1 a second visitor is refused
 // politely; a session without keystrokes ends after --idle-timeout; a
-// session without a terminal is refused.
+// session without a terminal, and a command, are refused.
 func TestSSHDemoLimits(t *testing.T) {
 	needTools(t)
 	t.Parallel()
@@ -212,7 +234,7 @@ func TestSSHDemoLimits(t *testing.T) {
 	opened := time.Now()
 
 	b := visit(t, sock, "b", port)
-	b.wait("the selfserve demo is full (1 visitors at once)", 10*time.Second)
+	b.wait("Sorry, selfserve is full (at most 1 at once)", 10*time.Second)
 	b.wait("SSH-EXITED 1", 5*time.Second)
 
 	// The console keeps drawing, but without keystrokes the session ends.
@@ -224,15 +246,147 @@ func TestSSHDemoLimits(t *testing.T) {
 
 	// The closed session's slot frees once its copy is deleted, just
 	// after the client has gone.
-	var out []byte
+	var out string
 	var err error
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
-		out, err = exec.Command(sshArgs(port)[0], append(sshArgs(port)[1:], "-T", "demo@127.0.0.1")...).CombinedOutput()
-		if !strings.Contains(string(out), "demo is full") {
+		if out, err = sshRun(port, "-T", "demo@127.0.0.1"); !strings.Contains(out, "selfserve is full") {
 			break
 		}
 	}
-	if err == nil || !strings.Contains(string(out), "Requires an active PTY") {
+	if err == nil || !strings.Contains(out, "the console needs a terminal; connect with ssh -t") {
 		t.Errorf("session without a terminal: err %v, output:\n%s", err, out)
+	}
+	out, err = sshRun(port, "demo@127.0.0.1", "directory", "list")
+	if err == nil || !strings.Contains(out, `commands over SSH are not supported (you sent "directory list")`) {
+		t.Errorf("command: err %v, output:\n%s", err, out)
+	}
+}
+
+// TestSSHDemoTimers: keystrokes keep a session past --idle-timeout, and
+// --max-session ends it however busy it is.
+func TestSSHDemoTimers(t *testing.T) {
+	needTools(t)
+	t.Parallel()
+	port, _ := startSSHDemo(t, "--idle-timeout", "2s", "--max-session", "7s")
+	sock := newTmux(t)
+	a := visit(t, sock, "a", port)
+	a.wait("q quit", 30*time.Second)
+	opened := time.Now()
+	for time.Since(opened) < 4500*time.Millisecond {
+		a.keys("j")
+		time.Sleep(500 * time.Millisecond)
+	}
+	if s := a.screen(); strings.Contains(s, "SSH-EXITED") {
+		t.Fatalf("the session ended although keys were pressed within every 2s:\n%s", s)
+	}
+	for !strings.Contains(a.screen(), "SSH-EXITED") && time.Since(opened) < 15*time.Second {
+		a.keys("k")
+		time.Sleep(500 * time.Millisecond)
+	}
+	a.wait("closed: the session reached its maximum length", time.Second)
+	if took := time.Since(opened); took < 6*time.Second {
+		t.Errorf("session ended after %s, want about 7s", took)
+	}
+}
+
+// TestSSHRateLimit: past --conn-per-minute, an address's connections are
+// closed before the SSH handshake.
+func TestSSHRateLimit(t *testing.T) {
+	needTools(t)
+	t.Parallel()
+	port, _ := startSSHDemo(t, "--conn-per-minute", "2")
+	for i := range 2 {
+		if out, _ := sshRun(port, "-T", "demo@127.0.0.1"); !strings.Contains(out, "needs a terminal") {
+			t.Fatalf("connection %d was not served:\n%s", i+1, out)
+		}
+	}
+	out, err := sshRun(port, "-T", "demo@127.0.0.1")
+	if err == nil || strings.Contains(out, "needs a terminal") || strings.Contains(out, "selfserve demo:") {
+		t.Fatalf("third connection within a minute got in: err %v\n%s", err, out)
+	}
+	t.Logf("refused client said: %s", out)
+}
+
+// sshKey makes an ed25519 key pair with ssh-keygen and returns the private
+// key's path and the public key's line.
+func sshKey(t *testing.T, dir, name string) (path, pub string) {
+	t.Helper()
+	path = filepath.Join(dir, name)
+	if out, err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", path).CombinedOutput(); err != nil {
+		t.Fatalf("ssh-keygen: %v: %s", err, out)
+	}
+	b, err := os.ReadFile(path + ".pub")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return path, strings.TrimSpace(string(b))
+}
+
+// withKey are the ssh arguments that offer only this key.
+func withKey(path string) []string {
+	return []string{"-i", path, "-o", "IdentitiesOnly=yes", "-o", "IdentityAgent=none"}
+}
+
+// TestSSHServe: `selfserve serve --ssh` on a real database lets in only
+// listed keys, as the identity their line names; an admin sees only their
+// own world; commands are refused; a line removed locks its key out.
+func TestSSHServe(t *testing.T) {
+	needTools(t)
+	t.Parallel()
+	dir := t.TempDir()
+	db := filepath.Join(dir, "db")
+	if r := run(t, db, "demo", "--directories", "20", "--big-users", "100"); r.code != 0 {
+		t.Fatalf("demo data: %s", r)
+	}
+	op, opPub := sshKey(t, dir, "op")
+	admin, adminPub := sshKey(t, dir, "admin")
+	stranger, _ := sshKey(t, dir, "stranger")
+	keys := filepath.Join(dir, "keys")
+	write := func(lines ...string) {
+		if err := os.WriteFile(keys, []byte(strings.Join(lines, "\n")+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("# who signs in with which key", "operator "+opPub, "admin@contoso.com "+adminPub)
+	port := startSSH(t, "--db", db, "serve", "--ssh", "127.0.0.1:0", "--authorized-keys", keys)
+
+	out, err := sshRun(port, append(withKey(stranger), "anyone@127.0.0.1")...)
+	if err == nil || !strings.Contains(out, "Permission denied (publickey)") {
+		t.Errorf("unknown key: err %v\n%s", err, out)
+	}
+	// Passwords are not even offered.
+	out, err = sshRun(port, "-o", "PreferredAuthentications=password,keyboard-interactive", "-o", "PubkeyAuthentication=no", "anyone@127.0.0.1")
+	if err == nil || !strings.Contains(out, "Permission denied (publickey)") {
+		t.Errorf("password sign-in: err %v\n%s", err, out)
+	}
+	out, err = sshRun(port, append(withKey(op), "ops@127.0.0.1", "domain", "list")...)
+	if err == nil || !strings.Contains(out, "commands over SSH are not supported") {
+		t.Errorf("command: err %v\n%s", err, out)
+	}
+
+	sock := newTmux(t)
+	adm := visit(t, sock, "adm", port, withKey(admin)...)
+	adm.wait("signed in as admin@contoso.com", 30*time.Second)
+	adm.wait("contoso.com", 5*time.Second)
+	if s := adm.screen(); strings.Contains(s, "bellowscollege.com") || strings.Contains(s, "woodgrovebank.com") {
+		t.Errorf("the admin sees other companies' directories:\n%s", s)
+	}
+	adm.keys(":", "dir bellowscollege.com", "Enter")
+	adm.wait(`no directory "bellowscollege.com" that you administer or can take over`, 5*time.Second)
+
+	ops := visit(t, sock, "ops", port, withKey(op)...)
+	ops.wait("bellowscollege.com", 30*time.Second)
+	if s := ops.screen(); strings.Contains(s, "signed in as") {
+		t.Errorf("the operator is shown as an admin:\n%s", s)
+	}
+	ops.keys("q")
+	ops.wait("SSH-EXITED 0", 10*time.Second)
+	adm.keys("q")
+	adm.wait("SSH-EXITED 0", 10*time.Second)
+
+	write("operator " + opPub) // the admin's line removed
+	out, err = sshRun(port, append(withKey(admin), "-T", "admin@127.0.0.1")...)
+	if err == nil || !strings.Contains(out, "Permission denied (publickey)") {
+		t.Errorf("removed key: err %v\n%s", err, out)
 	}
 }

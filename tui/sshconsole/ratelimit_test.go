@@ -1,0 +1,44 @@
+package sshconsole
+
+import (
+	"net"
+	"testing"
+	"time"
+)
+
+func TestLimiter(t *testing.T) {
+	now := time.Unix(1_000_000, 0)
+	l := newLimiter(Rate{Count: 3, Period: time.Minute}, func() time.Time { return now })
+	a := &net.TCPAddr{IP: net.ParseIP("192.0.2.1"), Port: 40000}
+	aOtherPort := &net.TCPAddr{IP: net.ParseIP("192.0.2.1"), Port: 40001}
+	b := &net.TCPAddr{IP: net.ParseIP("2001:db8::1"), Port: 40000}
+	for i := range 3 {
+		if !l.allow(a) {
+			t.Fatalf("connection %d refused within the rate", i+1)
+		}
+	}
+	if l.allow(aOtherPort) {
+		t.Error("a fourth connection from the same host (another port) got in")
+	}
+	if !l.allow(b) {
+		t.Error("another address is limited by the first one's connections")
+	}
+	now = now.Add(20 * time.Second) // one token back (3 a minute)
+	if !l.allow(a) {
+		t.Error("no token back after a third of the period")
+	}
+	if l.allow(a) {
+		t.Error("two tokens back after a third of the period")
+	}
+	now = now.Add(time.Hour)
+	l.allow(b) // sweeps: both buckets are full again
+	if len(l.buckets) != 1 {
+		t.Errorf("%d buckets kept after an idle hour, want only the one just used", len(l.buckets))
+	}
+	off := newLimiter(Rate{}, time.Now)
+	for range 100 {
+		if !off.allow(a) {
+			t.Fatal("a zero rate limits")
+		}
+	}
+}
