@@ -29,3 +29,20 @@ func TestDemoTourTakesBothDirectoriesOver(t *testing.T) {
 	runOK(t, other, "consumer", "add", "mail.example")
 	wantFail(t, other, 1, []string{"not a selfserve demo"}, "demo")
 }
+
+// --users asks for a total: the large directory gets what the rest leave.
+func TestDemoUsersIsATotal(t *testing.T) {
+	t.Parallel()
+	db := filepath.Join(t.TempDir(), "demo")
+	var out struct {
+		Summary struct{ Directories, Users int }
+	}
+	runJSON(t, db, &out, "demo", "--users", "2500", "--directories", "40")
+	if out.Summary.Users != 2500 || out.Summary.Directories != 44 {
+		t.Errorf("demo --users 2500 --directories 40 made %+v, want 2500 users in 44 directories", out.Summary)
+	}
+	if d := directoryShow(t, db, "woodgrovebank.com"); d.Users < 1500 {
+		t.Errorf("the large directory holds %d users", d.Users)
+	}
+	wantFail(t, db, 2, []string{"--users or --big-users, not both"}, "demo", "--users", "10", "--big-users", "10")
+}

@@ -12,6 +12,9 @@ import (
 type Size struct {
 	Directories int // small unmanaged directories
 	BigUsers    int // users of the one large directory
+	// Users, when more than 0, is the total wanted instead: the large
+	// directory gets what the stories and the small ones leave.
+	Users int
 }
 
 // DefaultSize is what `selfserve demo` builds.
@@ -90,10 +93,6 @@ func Build(st *store.Store, size Size) (Summary, error) {
 		}
 		addUser("contosouk001", person(i, ContosoUK), grants...)
 	}
-	addDir("woodgrove001", BigDomain, model.Unmanaged, nil)
-	for i := 0; i < size.BigUsers; i++ {
-		addUser("woodgrove001", person(i, BigDomain), "rms")
-	}
 	for i := 0; i < size.Directories; i++ {
 		domain := fmt.Sprintf("%s%d.%s", orgWords[i%len(orgWords)], i/len(orgWords)+1, tlds[(i/len(orgWords))%len(tlds)])
 		id := fmt.Sprintf("filler%06d", i)
@@ -101,6 +100,14 @@ func Build(st *store.Store, size Size) (Summary, error) {
 		for j := 0; j < 1+i%7; j++ {
 			addUser(id, person(j, domain), "rms")
 		}
+	}
+	big := size.BigUsers
+	if size.Users > 0 {
+		big = max(0, size.Users-sum.Users)
+	}
+	addDir("woodgrove001", BigDomain, model.Unmanaged, nil)
+	for i := 0; i < big; i++ {
+		addUser("woodgrove001", person(i, BigDomain), "rms")
 	}
 	return sum, l.Flush()
 }
