@@ -66,9 +66,29 @@ func Open(dir string, opts Options) (*Store, error) {
 		// Acknowledged means on disk: a sign-up the user was told about
 		// must survive a power cut.
 		WithSyncWrites(true).
-		WithMemTableSize(16 << 20).
-		WithNumMemtables(3).
-		WithBlockCacheSize(32 << 20).
+		// Memory is sized for the 1,000,000-user takeover (PRODUCT.md §6:
+		// peak RSS < 300 MiB), measured with BenchmarkExternalTakeover1M:
+		// 16 MiB memtables, 3 of them, 2 MiB tables and a 32 MiB block
+		// cache peaked at 955 MiB of Go heap and 1070 MiB RSS; the options
+		// below, 361 MiB of heap and 615 MiB RSS, at the same speed
+		// (37-44 s, noisy). The heap profile at peak is Badger's table
+		// builders: with Snappy our JSON shrinks ~10x, a table is cut at
+		// its compressed size, so a builder holds ~10x the table size of
+		// raw blocks plus a compression buffer per block, and up to five
+		// build at once per compaction. Smaller tables shrink every
+		// builder; the L0 flush builder is sized by the memtable (48 MiB
+		// live for an 8 MiB one). Memtables cannot go below 8 MiB while
+		// ValueThreshold is 1 MiB (Badger needs 15% of a memtable to hold
+		// one value). The cost: more, smaller tables make opening a
+		// 1,000,000-user database ~30 ms instead of ~15 ms
+		// (BenchmarkFirstFrameBaselineBadgerOpen), inside the 100 ms
+		// first-frame target.
+		WithMemTableSize(8 << 20).
+		WithNumMemtables(2).
+		WithBaseTableSize(128 << 10).
+		// Decompressed blocks: 32 MiB held 27 MiB live during a takeover
+		// that reads each block once; a page of the TUI needs a few.
+		WithBlockCacheSize(8 << 20).
 		WithIndexCacheSize(16 << 20).
 		WithNumCompactors(2).
 		WithInMemory(opts.InMemory)

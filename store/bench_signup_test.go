@@ -1,0 +1,273 @@
+package store
+
+import (
+	"crypto/rand"
+	"fmt"
+	"os"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+
+	"selfserve/model"
+)
+
+// PRODUCT.md §6's sign-up figure: completed sign-ups (start + verify, each
+// its own durable transaction) by 8 concurrent clients, against raw Badger
+// transactions writing the same bytes with the same options.
+//
+// What is counted: one op is one completed sign-up, which is two
+// acknowledged transactions (StartSignup's and VerifySignup's); the
+// baseline's op is likewise two db.Update calls, the first writing what a
+// start writes and the second what a verify writes (same number of keys,
+// same key and value bytes, measured from a calibration run of the same
+// mix). Both report ops/s, so the ratio compares sign-ups with pairs of raw
+// transactions. Retries after a Badger conflict are part of a sign-up's
+// cost and not counted as extra transactions.
+
+const (
+	signupClients  = 8
+	signupDirs     = 2000 // existing unmanaged directories
+	signupPerDir   = 50   // existing users in each
+	signupServices = "sharepoint"
+)
+
+func signupDirDomain(d int) string { return fmt.Sprintf("co%05d.com", d) }
+
+// openSignupStore opens a store in dir holding signupDirs directories of
+// signupPerDir users each, all on rms, with both switches on.
+func openSignupStore(b *testing.B, dir string) *Store {
+	b.Helper()
+	s, err := Open(dir, Options{Create: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	now := time.Now().UTC()
+	l := s.NewLoader()
+	on := model.Switches{AllowEmailVerifiedUsers: true, AllowAdHocSubscriptions: true}
+	for d := range signupDirs {
+		id := fmt.Sprintf("dir%05d", d)
+		l.Directory(model.Directory{ID: id, Name: signupDirDomain(d), State: model.Unmanaged, Domains: []string{signupDirDomain(d)}, Switches: on, CreatedAt: now})
+		for u := range signupPerDir {
+			l.User(model.User{ID: fmt.Sprintf("%s-%03d", id, u), Email: fmt.Sprintf("user%03d@%s", u, signupDirDomain(d)), Directory: id,
+				Kind: model.Member, CreationMethod: model.EmailVerified, Grants: []string{"rms"}, CreatedAt: now})
+		}
+	}
+	if err := l.Flush(); err != nil {
+		b.Fatal(err)
+	}
+	return s
+}
+
+// signupMix is sign-up n of the mix, a third each: a new domain (a new
+// directory), a new user of an existing directory, and an existing user
+// signing up for another service. Each address is used once, so the
+// per-address code limits never bite; directories are spread so that
+// concurrent clients rarely touch the same counters.
+func signupMix(n int) (email, service string) {
+	k := n / 3
+	switch n % 3 {
+	case 0:
+		return fmt.Sprintf("founder@new%08d.com", k), "rms"
+	case 1:
+		return fmt.Sprintf("joiner%08d@%s", k, signupDirDomain((k*7919)%signupDirs)), "rms"
+	default:
+		u := k % (signupDirs * signupPerDir)
+		return fmt.Sprintf("user%03d@%s", u/signupDirs, signupDirDomain(u%signupDirs)), signupServices
+	}
+}
+
+// signupOnce runs one sign-up of the mix: start, then verify with the code
+// the mailer would have sent.
+func signupOnce(s *Store, n int) error {
+	email, svc := signupMix(n)
+	a, err := model.ParseAddress(email)
+	if err != nil {
+		return err
+	}
+	var code string
+	if _, err := s.StartSignup(a, svc, false, func(c string) model.Message { code = c; return model.Message{} }); err != nil {
+		return fmt.Errorf("start %s: %w", email, err)
+	}
+	res, err := s.VerifySignup(a, code)
+	if err != nil {
+		return fmt.Errorf("verify %s: %w", email, err)
+	}
+	if res.AlreadyGranted {
+		return fmt.Errorf("verify %s: nothing to do, the mix repeated itself", email)
+	}
+	return nil
+}
+
+// runClients runs ops 0..n-1 on signupClients goroutines and returns the
+// first error.
+func runClients(n int, op func(i int) error) error {
+	var next atomic.Int64
+	var first atomic.Value
+	var wg sync.WaitGroup
+	for range signupClients {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				if err := op(i); err != nil {
+					first.CompareAndSwap(nil, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if err, ok := first.Load().(error); ok {
+		return err
+	}
+	return nil
+}
+
+// BenchmarkSignup is the durable sign-up rate of 8 clients.
+func BenchmarkSignup(b *testing.B) {
+	s := openSignupStore(b, b.TempDir())
+	b.Cleanup(func() { s.Close() })
+	b.ResetTimer()
+	if err := runClients(b.N, func(i int) error { return signupOnce(s, i) }); err != nil {
+		b.Fatal(err)
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "ops/s")
+	b.ReportMetric(2*float64(b.N)/b.Elapsed().Seconds(), "txn/s")
+	if err := s.CheckInvariants(); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// txnShape is what one kind of transaction writes, on average.
+type txnShape struct{ keys, keyBytes, valueBytes int }
+
+var (
+	shapeOnce            sync.Once
+	startShape, verShape txnShape
+	shapeErr             error
+)
+
+// signupShapes measures, once per process, what a start and a verify of
+// the mix write: it runs 600 sign-ups on a scratch store and reads every
+// version they committed, grouped by commit timestamp (one per
+// transaction). A transaction writing only the code record is a start.
+func signupShapes(b *testing.B) (start, verify txnShape) {
+	b.Helper()
+	shapeOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "selfserve-bench-shape-")
+		if err != nil {
+			shapeErr = err
+			return
+		}
+		defer os.RemoveAll(dir)
+		s := openSignupStore(b, dir)
+		defer s.Close()
+		since := s.db.MaxVersion()
+		if shapeErr = runClients(600, func(i int) error { return signupOnce(s, i) }); shapeErr != nil {
+			return
+		}
+		type txn struct {
+			keys, keyBytes, valueBytes int
+			onlyCode                   bool
+		}
+		txns := map[uint64]*txn{}
+		shapeErr = s.db.View(func(t *badger.Txn) error {
+			it := t.NewIterator(badger.IteratorOptions{AllVersions: true})
+			defer it.Close()
+			for it.Rewind(); it.Valid(); it.Next() {
+				item := it.Item()
+				if item.Version() <= since {
+					continue
+				}
+				x := txns[item.Version()]
+				if x == nil {
+					x = &txn{onlyCode: true}
+					txns[item.Version()] = x
+				}
+				x.keys++
+				x.keyBytes += len(item.Key())
+				x.valueBytes += int(item.ValueSize())
+				x.onlyCode = x.onlyCode && string(item.Key()[:len(pCode)]) == pCode
+			}
+			return nil
+		})
+		var starts, verifies int
+		for _, x := range txns {
+			sh := &verShape
+			if x.onlyCode {
+				sh = &startShape
+				starts++
+			} else {
+				verifies++
+			}
+			sh.keys += x.keys
+			sh.keyBytes += x.keyBytes
+			sh.valueBytes += x.valueBytes
+		}
+		if starts != 600 || verifies != 600 {
+			// A verify overwrites the start's code record; with
+			// NumVersionsToKeep 1 the older version may be gone only after
+			// a compaction, which 600 sign-ups do not cause.
+			shapeErr = fmt.Errorf("calibration saw %d starts and %d verifies, want 600 each", starts, verifies)
+			return
+		}
+		for _, sh := range []*txnShape{&startShape, &verShape} {
+			sh.keys, sh.keyBytes, sh.valueBytes = (sh.keys+299)/600, sh.keyBytes/600, sh.valueBytes/600
+		}
+	})
+	if shapeErr != nil {
+		b.Fatal(shapeErr)
+	}
+	return startShape, verShape
+}
+
+// writeShape commits one transaction of shape sh with fresh random keys
+// (so, like the sign-ups of distinct addresses, they never conflict).
+func writeShape(db *badger.DB, sh txnShape) error {
+	return db.Update(func(txn *badger.Txn) error {
+		for i := range sh.keys {
+			k := make([]byte, sh.keyBytes/sh.keys)
+			rand.Read(k)
+			v := make([]byte, sh.valueBytes/sh.keys)
+			if i == 0 {
+				// The remainders, so the bytes add up exactly.
+				k = append(k, make([]byte, sh.keyBytes%sh.keys)...)
+				v = append(v, make([]byte, sh.valueBytes%sh.keys)...)
+			}
+			if err := txn.Set(k, v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// BenchmarkSignupBaselineRawBadger is the sign-up baseline: per op, two
+// raw db.Update calls (SyncWrites on, store.Open's options, the same
+// pre-loaded database) shaped like a start and a verify, 8 clients.
+func BenchmarkSignupBaselineRawBadger(b *testing.B) {
+	start, verify := signupShapes(b)
+	s := openSignupStore(b, b.TempDir())
+	b.Cleanup(func() { s.Close() })
+	b.ResetTimer()
+	err := runClients(b.N, func(int) error {
+		if err := writeShape(s.db, start); err != nil {
+			return err
+		}
+		return writeShape(s.db, verify)
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "ops/s")
+	b.ReportMetric(2*float64(b.N)/b.Elapsed().Seconds(), "txn/s")
+	b.ReportMetric(float64(start.keyBytes+start.valueBytes+verify.keyBytes+verify.valueBytes), "bytes/op")
+	b.ReportMetric(float64(start.keys+verify.keys), "keys/op")
+}

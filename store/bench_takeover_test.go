@@ -1,0 +1,327 @@
+package store
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"runtime/metrics"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+
+	"selfserve/model"
+)
+
+// PRODUCT.md §6's takeover figure: an external takeover of a directory of
+// 1,000,000 users with grants, through the real journaled job, against one
+// raw WriteBatch writing the same records, both starting from a copy of the
+// same database. Building the database (~20 s) is setup: it is done once
+// per process and copied for each run, outside the timer.
+
+const (
+	benchUsers  = 1_000_000
+	benchSource = "u"
+	benchTarget = "m"
+	benchDomain = "contoso.co.uk"
+	benchAdmin  = "admin@contoso.com"
+)
+
+func benchEmail(i int) string { return fmt.Sprintf("user%07d@%s", i, benchDomain) }
+func benchOldID(i int) string { return fmt.Sprintf("old%07d", i) }
+func benchCreated() time.Time { return time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC) }
+func benchAdminAddr() model.Address {
+	a, err := model.ParseAddress(benchAdmin)
+	if err != nil {
+		panic(err)
+	}
+	return a
+}
+
+var (
+	templateOnce sync.Once
+	templateDir  string
+	templateErr  error
+)
+
+// takeoverTemplate builds, once per process, the million-user database
+// (the crash tests' shape, scaled up: everyone on rms, every 10th on
+// sharepoint, every 25th on powerbi, which blocks, so the takeover is
+// forced) with the admin's external challenge issued.
+func takeoverTemplate(b *testing.B) string {
+	b.Helper()
+	templateOnce.Do(func() {
+		templateDir, templateErr = os.MkdirTemp("", "selfserve-bench-template-")
+		if templateErr != nil {
+			return
+		}
+		start := time.Now()
+		templateErr = buildTakeoverDB(templateDir)
+		b.Logf("built the %d-user template in %v", benchUsers, time.Since(start).Round(time.Millisecond))
+	})
+	if templateErr != nil {
+		b.Fatal(templateErr)
+	}
+	return templateDir
+}
+
+func buildTakeoverDB(dir string) error {
+	s, err := Open(dir, Options{Create: true})
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	now := benchCreated()
+	l := s.NewLoader()
+	l.Directory(model.Directory{ID: benchTarget, Name: "contoso.com", State: model.Managed, Domains: []string{"contoso.com"},
+		GlobalAdmins: []string{benchAdmin}, CreatedAt: now})
+	l.User(model.User{ID: "admin", Email: benchAdmin, Directory: benchTarget, Kind: model.Member, CreationMethod: model.EmailVerified, CreatedAt: now})
+	l.Directory(model.Directory{ID: benchSource, Name: benchDomain, State: model.Unmanaged, Domains: []string{benchDomain}, CreatedAt: now})
+	for i := range benchUsers {
+		l.User(model.User{ID: benchOldID(i), Email: benchEmail(i), Directory: benchSource, Kind: model.Member,
+			CreationMethod: model.EmailVerified, Grants: crashGrants(i), CreatedAt: now})
+	}
+	if err := l.Flush(); err != nil {
+		return err
+	}
+	_, err = s.IssueChallenge(Claim{Domain: benchDomain, Admin: benchAdminAddr(), Into: benchTarget}, model.ModeTXT)
+	return err
+}
+
+// copyTemplate gives one run its own copy of the template database.
+func copyTemplate(b *testing.B) string {
+	b.Helper()
+	src := takeoverTemplate(b)
+	dst := b.TempDir() + "/db"
+	if err := os.CopyFS(dst, os.DirFS(src)); err != nil {
+		b.Fatal(err)
+	}
+	return dst
+}
+
+// memWatch records the peak Go heap (sampled) and the peak RSS (the
+// kernel's VmHWM, reset at the start) of a stretch of work.
+type memWatch struct {
+	stop     chan struct{}
+	done     chan struct{}
+	peakHeap atomic.Uint64
+}
+
+func watchMemory(b *testing.B) *memWatch {
+	b.Helper()
+	// Give back what setup left so the peak is the work's own.
+	runtime.GC()
+	debug.FreeOSMemory()
+	// "5" resets VmHWM to the current RSS (proc(5), /proc/pid/clear_refs).
+	if err := os.WriteFile("/proc/self/clear_refs", []byte("5"), 0); err != nil {
+		b.Logf("cannot reset peak RSS (%v); it includes setup", err)
+	}
+	w := &memWatch{stop: make(chan struct{}), done: make(chan struct{})}
+	go func() {
+		defer close(w.done)
+		// Live objects and garbage not yet collected: what the heap holds.
+		sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+		tick := time.NewTicker(5 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			metrics.Read(sample)
+			if v := sample[0].Value.Uint64(); v > w.peakHeap.Load() {
+				w.peakHeap.Store(v)
+			}
+			select {
+			case <-w.stop:
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	return w
+}
+
+// finish stops the watch and returns peak heap and peak RSS in MiB.
+func (w *memWatch) finish(b *testing.B) (heapMiB, rssMiB float64) {
+	close(w.stop)
+	<-w.done
+	return float64(w.peakHeap.Load()) / (1 << 20), float64(procStatusKiB(b, "VmHWM")) / 1024
+}
+
+func procStatusKiB(b *testing.B, field string) int64 {
+	f, err := os.Open("/proc/self/status")
+	if err != nil {
+		b.Logf("no /proc/self/status: %v", err)
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := sc.Text()
+		if rest, ok := bytes.CutPrefix([]byte(line), []byte(field+":")); ok {
+			n, _ := strconv.ParseInt(string(bytes.Fields(rest)[0]), 10, 64)
+			return n
+		}
+	}
+	return 0
+}
+
+// BenchmarkExternalTakeover1M times Store.TakeOverExternal of the million
+// users, from the job's first transaction to its last, with the
+// production options (defaultBatchSize, store.Open's Badger options).
+// Reported: users/s, peak heap and peak RSS during the takeover (target
+// < 300 MiB RSS).
+func BenchmarkExternalTakeover1M(b *testing.B) {
+	var heap, rss []float64
+	for range b.N {
+		b.StopTimer()
+		dir := copyTemplate(b)
+		s, err := Open(dir, Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		c := Claim{Domain: benchDomain, Admin: benchAdminAddr(), Into: benchTarget}
+		p, err := s.Pending(c.Domain, c.Admin)
+		if err != nil {
+			b.Fatal(err)
+		}
+		w := watchMemory(b)
+		b.StartTimer()
+		res, err := s.TakeOverExternal(c, p, true, nil)
+		b.StopTimer()
+		h, r := w.finish(b)
+		heap, rss = append(heap, h), append(rss, r)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if res.Job.Moved != benchUsers || res.Job.State != model.JobDone {
+			b.Fatalf("job moved %d users, state %s", res.Job.Moved, res.Job.State)
+		}
+		if err := s.Close(); err != nil {
+			b.Fatal(err)
+		}
+		os.RemoveAll(dir)
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(benchUsers)*float64(b.N)/b.Elapsed().Seconds(), "users/s")
+	b.ReportMetric(maxOf(heap), "peak-heap-MiB")
+	b.ReportMetric(maxOf(rss), "peak-rss-MiB")
+}
+
+// BenchmarkTakeoverBaselineWriteBatch is the takeover's baseline: one raw
+// Badger WriteBatch, on a copy of the same database opened with the same
+// options, writing what the takeover writes — per user the new user record,
+// one mapping per grant and the delete of the old record, and per batch of
+// defaultBatchSize users the job record, an audit entry and the counters —
+// with the same keys and values, but no reads, checks or transactions.
+func BenchmarkTakeoverBaselineWriteBatch(b *testing.B) {
+	var heap, rss []float64
+	var records int
+	for range b.N {
+		b.StopTimer()
+		dir := copyTemplate(b)
+		s, err := Open(dir, Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		w := watchMemory(b)
+		b.StartTimer()
+		records, err = writeTakeoverRecords(s.db)
+		b.StopTimer()
+		h, r := w.finish(b)
+		heap, rss = append(heap, h), append(rss, r)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := s.Close(); err != nil {
+			b.Fatal(err)
+		}
+		os.RemoveAll(dir)
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(benchUsers)*float64(b.N)/b.Elapsed().Seconds(), "users/s")
+	b.ReportMetric(float64(records), "records")
+	b.ReportMetric(maxOf(heap), "peak-heap-MiB")
+	b.ReportMetric(maxOf(rss), "peak-rss-MiB")
+}
+
+// writeTakeoverRecords writes the takeover's records through one
+// WriteBatch and returns how many it wrote (deletes included).
+func writeTakeoverRecords(db *badger.DB) (int, error) {
+	wb := db.NewWriteBatch()
+	defer wb.Cancel()
+	const jobID = "0123456789abcdef"
+	cat := map[string]model.Service{}
+	for _, svc := range model.DefaultServices() {
+		cat[svc.Name] = svc
+	}
+	n := 0
+	set := func(k []byte, v any) error {
+		n++
+		b, err := json.Marshal(v)
+		if err != nil {
+			return err
+		}
+		return wb.Set(k, b)
+	}
+	job := model.Job{ID: jobID, Source: benchSource, Target: benchTarget, Domain: benchDomain, Admin: benchAdmin,
+		Proof: "dns-txt", Force: true, Services: cat, Total: benchUsers, State: model.JobRunning, StartedAt: time.Now().UTC()}
+	for i := range benchUsers {
+		a, err := model.ParseAddress(benchEmail(i))
+		if err != nil {
+			return n, err
+		}
+		grants := crashGrants(i)
+		kept, _ := model.MoveGrants(grants, cat)
+		nu := model.User{ID: newUserID(jobID, benchOldID(i)), Email: a.String(), Directory: benchTarget, Kind: model.Member,
+			CreationMethod: model.EmailVerified, Grants: kept, CreatedAt: benchCreated(), FormerID: benchOldID(i)}
+		for _, g := range grants {
+			svc, known := cat[g]
+			m := model.Mapping{Email: a.String(), Service: g, OldUser: benchOldID(i), NewUser: nu.ID, OldDir: benchSource,
+				NewDir: benchTarget, Status: model.MappingFor(svc, known), Job: jobID}
+			if err := set(append(mappingPrefix(benchTarget, a.Key()), g...), m); err != nil {
+				return n, err
+			}
+		}
+		if err := set(userKey(benchTarget, a.Key()), nu); err != nil {
+			return n, err
+		}
+		n++
+		if err := wb.Delete(userKey(benchSource, a.Key())); err != nil {
+			return n, err
+		}
+		if (i+1)%defaultBatchSize == 0 || i == benchUsers-1 {
+			job.Cursor, job.Moved = a.Key(), i+1
+			if err := set(jobKey(jobID), job); err != nil {
+				return n, err
+			}
+			tail := []byte(strconv.Itoa(i))
+			entry := model.AuditEntry{Time: time.Now().UTC(), Actor: benchAdmin, Action: "takeover.batch", Target: jobID,
+				After: map[string]any{"moved": defaultBatchSize, "first": benchEmail(i + 1 - defaultBatchSize), "last": benchEmail(i)}}
+			if err := set(timeKey(pAudit, entry.Time.UnixNano(), tail), entry); err != nil {
+				return n, err
+			}
+			for _, k := range [][]byte{userCountKey(benchSource), userCountKey(benchTarget),
+				grantCountKey(benchSource, "rms"), grantCountKey(benchTarget, "rms"),
+				grantCountKey(benchSource, "sharepoint"), grantCountKey(benchTarget, "sharepoint"), grantCountKey(benchSource, "powerbi")} {
+				n++
+				if err := wb.Set(k, []byte("01234567")); err != nil {
+					return n, err
+				}
+			}
+		}
+	}
+	return n, wb.Flush()
+}
+
+func maxOf(xs []float64) float64 {
+	m := 0.0
+	for _, x := range xs {
+		m = max(m, x)
+	}
+	return m
+}
