@@ -1,10 +1,12 @@
 package demo
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/miekg/dns"
@@ -33,14 +35,8 @@ func StartDNS(addr string, domains ...string) (*DNS, error) {
 	if addr == "" {
 		addr = "127.0.0.1:0"
 	}
-	pc, err := net.ListenPacket("udp", addr)
+	pc, l, err := listenBoth(addr)
 	if err != nil {
-		return nil, fmt.Errorf("demo DNS: %w", err)
-	}
-	// TCP on the very port UDP got: truncated answers are retried there.
-	l, err := net.Listen("tcp", pc.LocalAddr().String())
-	if err != nil {
-		pc.Close()
 		return nil, fmt.Errorf("demo DNS: %w", err)
 	}
 	d := &DNS{Addr: pc.LocalAddr().String(), zones: map[string]bool{}, records: map[string][]dns.RR{}}
@@ -62,6 +58,35 @@ func StartDNS(addr string, domains ...string) (*DNS, error) {
 		}
 	}
 	return d, nil
+}
+
+// listenBoth opens UDP and TCP on one port: truncated answers are retried
+// over TCP at the address UDP gave. With port 0 the TCP side of the port
+// UDP was given may be taken (by an outgoing connection, for one), so a
+// few other ports are tried; a fixed port is tried once.
+func listenBoth(addr string) (net.PacketConn, net.Listener, error) {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, nil, err
+	}
+	tries := 1
+	if port == "0" {
+		tries = 20
+	}
+	for i := 1; ; i++ {
+		pc, err := net.ListenPacket("udp", addr)
+		if err != nil {
+			return nil, nil, err
+		}
+		l, err := net.Listen("tcp", pc.LocalAddr().String())
+		if err == nil {
+			return pc, l, nil
+		}
+		pc.Close()
+		if i == tries || !errors.Is(err, syscall.EADDRINUSE) {
+			return nil, nil, err
+		}
+	}
 }
 
 // Close stops the server.

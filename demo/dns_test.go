@@ -2,6 +2,7 @@ package demo
 
 import (
 	"context"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -102,5 +103,35 @@ func TestDemoTakeoverThroughDemoDNS(t *testing.T) {
 	rep, err = c.Verify(ctx, ContosoUK, ContosoAdmin, ops.VerifyOptions{Force: true})
 	if err != nil || rep.Job == nil || rep.Job.Moved != 48 {
 		t.Fatalf("external takeover through the demo DNS: %+v %v", rep, err)
+	}
+}
+
+// The demo DNS takes UDP and TCP on one port. With many TCP ports taken
+// (as by the SSH clients of a busy demo server), the TCP side of the port
+// UDP gets is sometimes in use: StartDNS must then try another port.
+func TestStartDNSWhenTCPPortsAreTaken(t *testing.T) {
+	var held []net.Listener
+	t.Cleanup(func() {
+		for _, l := range held {
+			l.Close()
+		}
+	})
+	for range 700 {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		held = append(held, l)
+	}
+	for i := range 150 {
+		d, err := StartDNS("")
+		if err != nil {
+			t.Fatalf("start %d: %v", i, err)
+		}
+		d.Close()
+	}
+	// A fixed port is not changed behind the caller's back.
+	if _, err := StartDNS(held[0].Addr().String()); err == nil || !strings.Contains(err.Error(), "address already in use") {
+		t.Errorf("StartDNS on a taken port: %v", err)
 	}
 }

@@ -30,6 +30,9 @@ type Options struct {
 	ChallengeTTL time.Duration
 	// InMemory keeps nothing on disk (for throw-away demo copies).
 	InMemory bool
+	// Small sizes Badger for one of many small databases open at once in
+	// one process (each SSH demo visitor's copy): see smallOptions.
+	Small bool
 	// Create allows making a new database; without it, opening a
 	// directory that holds none is an error (a mistyped --db must not
 	// quietly show an empty world).
@@ -92,6 +95,9 @@ func Open(dir string, opts Options) (*Store, error) {
 		WithIndexCacheSize(16 << 20).
 		WithNumCompactors(2).
 		WithInMemory(opts.InMemory)
+	if opts.Small {
+		bo = smallOptions(bo)
+	}
 	if opts.InMemory {
 		bo = bo.WithDir("").WithValueDir("")
 	}
@@ -214,6 +220,20 @@ func wrapWriteErr(err error) error {
 }
 
 type quietLogger struct{}
+
+// smallOptions fit a database of a few tens of thousands of records, many
+// of which run in one process: memtables, tables and caches of a megabyte
+// or less instead of the default's tens. Records are far smaller than the
+// lowered value threshold, so they stay in the LSM tree as before (Badger
+// requires the threshold to fit in 15% of a memtable).
+func smallOptions(bo badger.Options) badger.Options {
+	return bo.WithMemTableSize(2 << 20).
+		WithNumMemtables(2).
+		WithValueThreshold(64 << 10).
+		WithBaseTableSize(64 << 10).
+		WithBlockCacheSize(1 << 20).
+		WithIndexCacheSize(1 << 20)
+}
 
 func (quietLogger) Errorf(f string, a ...any) { fmt.Fprintf(os.Stderr, "badger: "+f, a...) }
 func (quietLogger) Warningf(string, ...any)   {}

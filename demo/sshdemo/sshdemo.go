@@ -69,7 +69,7 @@ func Opener(dir string, size demo.Size) func(context.Context, store.Viewer) (ssh
 			return c, err
 		}
 		undo = append(undo, func() { dns.Close() })
-		st, err := store.Open(copyDir, store.Options{Create: true})
+		st, err := store.Open(copyDir, store.Options{Create: true, Small: true})
 		if err != nil {
 			return c, err
 		}
