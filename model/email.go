@@ -111,6 +111,13 @@ func checkQuotedLocal(local string) string {
 	return ""
 }
 
+// idnaProfile is UTS #46 lookup without its hyphen rule: an ASCII label
+// with "--" in places 3 and 4 (r3---sn-abc) is a valid host name (RFC
+// 1123) and is accepted on the ASCII path, so it must be beside an
+// international label too, or a subdomain's validity would depend on its
+// parent's spelling.
+var idnaProfile = idna.New(idna.MapForLookup(), idna.BidiRule(), idna.CheckJoiners(true), idna.CheckHyphens(false))
+
 // NormalizeDomain lower-cases a DNS name and converts it to its IDNA ASCII
 // form. One trailing dot is accepted and removed.
 func NormalizeDomain(s string) (string, error) {
@@ -124,7 +131,7 @@ func NormalizeDomain(s string) (string, error) {
 	ascii := strings.ToLower(d)
 	if !isASCII(d) {
 		var err error
-		if ascii, err = idna.Lookup.ToASCII(d); err != nil {
+		if ascii, err = idnaProfile.ToASCII(d); err != nil {
 			return "", fmt.Errorf("domain %q is not a valid international name: %v", d, err)
 		}
 	}
@@ -148,7 +155,7 @@ func NormalizeDomain(s string) (string, error) {
 	}
 	if strings.Contains(ascii, "xn--") {
 		// An A-label must decode to a valid international name.
-		if _, err := idna.Lookup.ToUnicode(ascii); err != nil {
+		if _, err := idnaProfile.ToUnicode(ascii); err != nil {
 			return "", fmt.Errorf("domain %q is not a valid international name: %v", d, err)
 		}
 	}

@@ -25,6 +25,17 @@ func get(txn *badger.Txn, k []byte, v any) (found bool, err error) {
 // disk space helps, so it is reported as it is.
 var errDamaged = errors.New("database damaged")
 
+// encode is what put stores. The records are plain data, so the only way
+// to fail is a value read from a damaged record that JSON can decode but
+// not encode (a time zone offset of 24 hours): that is damage too.
+func encode(k []byte, v any) ([]byte, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("%w: record %q cannot be written back (%v); restore the database from a backup", errDamaged, k, err)
+	}
+	return b, nil
+}
+
 func decode(k, b []byte, v any) error {
 	if err := json.Unmarshal(b, v); err != nil {
 		return fmt.Errorf("%w: record %q cannot be read (%v); restore the database from a backup", errDamaged, k, err)
@@ -33,7 +44,7 @@ func decode(k, b []byte, v any) error {
 }
 
 func put(txn *badger.Txn, k []byte, v any) error {
-	b, err := json.Marshal(v)
+	b, err := encode(k, v)
 	if err != nil {
 		return err
 	}
