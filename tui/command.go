@@ -117,7 +117,7 @@ func (a *app) runCommand(line string) (tea.Cmd, string) {
 	case "dirs":
 		a.stack = a.stack[:1]
 		a.layout()
-		return nil, ""
+		return a.stack[0].Init(), "" // read afresh: a challenge may have widened it
 	case "audit":
 		return a.open(newAuditScreen(a.c)), ""
 	case "outbox":

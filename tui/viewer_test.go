@@ -117,4 +117,8 @@ func TestTUIAdminClaims(t *testing.T) {
 	if strings.Contains(r.view(), "Admin address") {
 		t.Errorf("esc led to the admin prompt:\n%s", r.view())
 	}
+	// Out of the wizard, the list shows the claimed directory.
+	r.keys("esc", "esc")
+	r.wantView("contoso.co.uk")
+	r.wantView("unmanaged (1)")
 }
