@@ -51,6 +51,16 @@ var (
 	templateErr  error
 )
 
+// TestMain removes the million-user template the takeover benchmarks
+// built, which they share for the whole process.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if templateDir != "" {
+		os.RemoveAll(templateDir)
+	}
+	os.Exit(code)
+}
+
 // takeoverTemplate builds, once per process, the million-user database
 // (the crash tests' shape, scaled up: everyone on rms, every 10th on
 // sharepoint, every 25th on powerbi, which blocks, so the takeover is
