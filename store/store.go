@@ -137,7 +137,9 @@ func checkDir(dir string, create bool) error {
 		return fmt.Errorf("%w: --db %s is not a usable directory: %v", model.ErrInvalid, dir, err)
 	}
 	for _, e := range entries {
-		if !strings.HasPrefix(e.Name(), ".") {
+		// Badger takes its LOCK file before it writes MANIFEST: a first
+		// open killed in between leaves the lock, and nothing else.
+		if !strings.HasPrefix(e.Name(), ".") && e.Name() != "LOCK" {
 			return fmt.Errorf("%w: %s holds other files but no selfserve database; give --db an empty or new directory", model.ErrInvalid, dir)
 		}
 	}
