@@ -22,11 +22,11 @@ OpenSSH's authorized_keys:
   admin@contoso.com ssh-ed25519 AAAAC3Nz... alice
 
 The operator sees every directory. An admin sees and acts only on the
-directories they administer, those merged into them, the unmanaged ones of
-their own domain or its subdomains, and those they have issued a challenge
-for (:claim DOMAIN in the console); every change is audited under their
-address. The file is read again at every sign-in, so removing a line locks
-that key out at once.
+directories they administer, those merged into them, and the unmanaged ones
+of their own domain or its subdomains; :claim DOMAIN in the console starts
+an external takeover of another domain. Every change is audited under their
+address. The file is read again at every sign-in, so removing a line keeps
+that key out from its next connection (open sessions go on).
 Only the console is served: "ssh host COMMAND" is refused; run the CLI on the
 server. The server holds the database while it runs, so other selfserve
 commands on it wait for --lock-timeout and then fail.`,

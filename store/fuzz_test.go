@@ -120,7 +120,7 @@ func FuzzDecodeWriteBack(f *testing.F) {
 		}
 		// A damaged record may decode yet not encode again; writing it
 		// back must then say the database is damaged, naming the key.
-		if _, err := encode(rk.key, v); err != nil && (!errors.Is(err, errDamaged) || !strings.Contains(err.Error(), string(rk.key))) {
+		if _, err := encode(rk.key, v); err != nil && (!errors.Is(err, errDamaged) || !strings.Contains(err.Error(), fmt.Sprintf("%q", rk.key))) {
 			t.Fatalf("%s: decode accepted %q but writing it back fails unclearly: %v", rk.name, b, err)
 		}
 	})

@@ -45,12 +45,18 @@ func (r Reach) Has(id string) bool { return r.all || r.dirs[id] }
 func (r Reach) Covers(target string) bool { return r.all || r.dirs[target] || r.domains[target] }
 
 // Check returns ErrForbidden, naming the directory, when d is out of reach.
-// The message is the same as for a directory that does not exist, apart
-// from its class, so an admin learns nothing about other companies.
+// Callers give an admin the same message for a directory that does not
+// exist (NotWithin), so :dir does not tell them which domains have one.
 func (r Reach) Check(d model.Directory, ref string) error {
 	if r.Has(d.ID) {
 		return nil
 	}
+	return NotWithin(ref)
+}
+
+// NotWithin is the refusal for a directory outside an admin's reach, or
+// one that does not exist.
+func NotWithin(ref string) error {
 	return fmt.Errorf("%w: no directory %q that you administer or can take over", model.ErrForbidden, ref)
 }
 
@@ -59,11 +65,13 @@ func (r Reach) Check(d model.Directory, ref string) error {
 //     directories merged into those;
 //   - unmanaged directories they could take over by their own domain:
 //     the domain of their address (an internal takeover, seed: "admin
-//     takeover"), a subdomain of a domain verified in their directories
-//     (proven by the parent, PRODUCT.md §3), or a domain they have
-//     issued a challenge for (proving it is underway).
+//     takeover") or a subdomain of a domain verified in their directories
+//     (proven by the parent, PRODUCT.md §3).
 //
-// Anything else (another company's directory) stays invisible.
+// Anything else stays invisible. A challenge does not widen it: anyone
+// who administers a directory may ask for one, so until the DNS check
+// passes and the takeover is done, the directory's users are not theirs
+// to read (the wizard's impact preview shows what the takeover does).
 func (s *Store) Reach(v Viewer) (Reach, error) {
 	if v.IsOperator() {
 		return Reach{all: true}, nil
@@ -71,16 +79,6 @@ func (s *Store) Reach(v Viewer) (Reach, error) {
 	r := Reach{dirs: map[string]bool{}, domains: map[string]bool{}}
 	admin := v.Admin.Key()
 	err := s.view(func(txn *badger.Txn) error {
-		claimed := map[string]bool{}
-		if err := scan(txn, []byte(pChallenge), nil, func(k, _ []byte) (bool, error) {
-			domain, who, ok := strings.Cut(strings.TrimPrefix(string(k), pChallenge), sep)
-			if ok && who == admin {
-				claimed[domain] = true
-			}
-			return true, nil
-		}); err != nil {
-			return err
-		}
 		var all []model.Directory
 		var verified []string
 		if err := scan(txn, []byte(pDirectory), nil, func(k, val []byte) (bool, error) {
@@ -102,7 +100,7 @@ func (s *Store) Reach(v Viewer) (Reach, error) {
 			switch {
 			case d.State == model.Retired && r.dirs[d.MergedInto]:
 				r.dirs[d.ID] = true
-			case d.State == model.Unmanaged && claimableBy(d, v.Admin.Domain, verified, claimed):
+			case d.State == model.Unmanaged && claimableBy(d, v.Admin.Domain, verified):
 				r.dirs[d.ID] = true
 			}
 			if r.dirs[d.ID] {
@@ -116,9 +114,9 @@ func (s *Store) Reach(v Viewer) (Reach, error) {
 	return r, err
 }
 
-func claimableBy(d model.Directory, own string, verified []string, claimed map[string]bool) bool {
+func claimableBy(d model.Directory, own string, verified []string) bool {
 	for _, domain := range d.Domains {
-		if domain == own || claimed[domain] {
+		if domain == own {
 			return true
 		}
 		for _, v := range verified {

@@ -204,14 +204,8 @@ func (a *app) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 				a.layout()
 				return a, nil
 			}
-			popped := a.top()
 			a.stack = a.stack[:len(a.stack)-1]
 			a.layout()
-			if _, ok := popped.(*takeoverScreen); ok && len(a.stack) == 1 {
-				// Left a wizard opened by :claim: its challenge may
-				// have widened what the list shows.
-				return a, a.stack[0].Init()
-			}
 			return a, nil
 		}
 		cmd := a.top().Update(msg)

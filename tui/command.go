@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -10,6 +11,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"selfserve/model"
+	"selfserve/store"
 )
 
 // commands are the names the `:` line knows, in the order the error
@@ -117,7 +119,7 @@ func (a *app) runCommand(line string) (tea.Cmd, string) {
 	case "dirs":
 		a.stack = a.stack[:1]
 		a.layout()
-		return a.stack[0].Init(), "" // read afresh: a challenge may have widened it
+		return a.stack[0].Init(), "" // read afresh: other sessions change it
 	case "audit":
 		return a.open(newAuditScreen(a.c)), ""
 	case "outbox":
@@ -134,8 +136,11 @@ func (a *app) runCommand(line string) (tea.Cmd, string) {
 			return nil, "usage: :dir DOMAIN-OR-ID"
 		}
 		d, err := a.c.Store.Directory(strings.ToLower(args[0]))
-		if err == nil {
+		switch {
+		case err == nil:
 			err = a.c.allow(d, args[0])
+		case errors.Is(err, model.ErrNotFound) && !a.c.Viewer.IsOperator():
+			err = store.NotWithin(args[0]) // existence is not an admin's to learn
 		}
 		if err != nil {
 			return nil, err.Error() // it names what was looked for
@@ -148,8 +153,9 @@ func (a *app) runCommand(line string) (tea.Cmd, string) {
 
 // claim opens the takeover wizard for the unmanaged directory of a domain
 // the viewer has not proven yet: how an admin starts an external takeover
-// of a directory outside their reach. Issuing the challenge brings it
-// within reach.
+// of a directory outside their reach. It says whether the domain has a
+// directory that can be taken over, as `domain challenge` does; the
+// directory's users stay hidden until the takeover is done.
 func (a *app) claim(args []string) (tea.Cmd, string) {
 	if len(args) != 1 {
 		return nil, "usage: :claim DOMAIN"

@@ -79,8 +79,11 @@ type takeoverScreen struct {
 	ops    *ops.Console
 	sum    store.DirectorySummary // the unmanaged directory
 	domain string
-	err    error // a read that failed or a refusal, shown on its step
-	note   string
+	// inReach is false for a directory an admin opened with :claim:
+	// then even its size is not shown before the takeover.
+	inReach bool
+	err     error // a read that failed or a refusal, shown on its step
+	note    string
 
 	step     wizStep
 	external bool
@@ -111,6 +114,7 @@ func newTakeoverScreen(c Common, id string) *takeoverScreen {
 	if t.err == nil && len(t.sum.Domains) > 0 {
 		t.domain = t.sum.Domains[0]
 	}
+	t.inReach = t.err == nil && c.allow(t.sum.Directory, id) == nil
 	in := textinput.New()
 	in.Prompt = "Admin address: "
 	in.PromptStyle = c.Styles.JumpPrompt

@@ -48,9 +48,12 @@ func (t *takeoverScreen) View() string {
 	if t.sum.ID == "" {
 		return clip(s.Error.Render(fmt.Sprintf("Cannot open this directory: %v", t.err)), t.c.Width)
 	}
+	title := s.Title.Render("Take over "+t.domain) + "  " + s.State(t.sum.State).Render(string(t.sum.State))
+	if t.inReach {
+		title += s.Muted.Render(" · " + plural(t.sum.Users, "user", "users"))
+	}
 	head := []string{
-		s.Title.Render("Take over "+t.domain) + "  " + s.State(t.sum.State).Render(string(t.sum.State)) +
-			s.Muted.Render(" · "+plural(t.sum.Users, "user", "users")),
+		title,
 		t.trail(),
 		"",
 	}

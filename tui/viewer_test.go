@@ -32,6 +32,10 @@ func TestTUIAdminSeesOnlyTheirWorld(t *testing.T) {
 	}
 	r.keys(":dir bellowscollege.com", "enter")
 	r.wantView(`no directory "bellowscollege.com" that you administer or can take over`)
+	// A domain with no directory gets the same answer: :dir does not
+	// tell an admin which domains have one.
+	r.keys(":dir nosuch.example", "enter")
+	r.wantView(`no directory "nosuch.example" that you administer or can take over`)
 	if strings.Contains(r.view(), "Dan@BellowsCollege.com") {
 		t.Errorf("the refused directory's users show:\n%s", r.view())
 	}
@@ -105,20 +109,26 @@ func TestTUIAdminClaims(t *testing.T) {
 	if strings.Contains(r.view(), "Admin address") {
 		t.Errorf("an admin was asked who acts:\n%s", r.view())
 	}
+	// The directory's size and users stay hidden until the takeover.
+	if strings.Contains(r.view(), "6 users") {
+		t.Errorf("the wizard shows the size of a directory out of reach:\n%s", r.view())
+	}
 	reach, err := st.Reach(v)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !reach.Has("contosouk001") {
-		t.Error("contoso.co.uk is not within reach after the challenge")
+	if reach.Has("contosouk001") {
+		t.Error("a challenge alone brought contoso.co.uk within reach")
 	}
 	r.keys("esc") // back to choosing the target, not to an admin prompt
 	r.wantView("Merge contoso.co.uk into which managed directory?")
 	if strings.Contains(r.view(), "Admin address") {
 		t.Errorf("esc led to the admin prompt:\n%s", r.view())
 	}
-	// Out of the wizard, the list shows the claimed directory.
+	// Out of the wizard, the claimed directory is still not listed, nor
+	// reachable by name.
 	r.keys("esc", "esc")
-	r.wantView("contoso.co.uk")
-	r.wantView("unmanaged (1)")
+	r.wantView("unmanaged (0)")
+	r.keys(":dir contoso.co.uk", "enter")
+	r.wantView(`no directory "contoso.co.uk" that you administer or can take over`)
 }

@@ -99,6 +99,13 @@ func New(cfg Config) (*Server, error) {
 		),
 		func(srv *ssh.Server) error {
 			srv.ConnCallback = s.admit
+			// The console's own timers run inside a session. These bound
+			// every connection, also one that never signs in or opens no
+			// session; they are looser, so a session hears why it ends.
+			srv.IdleTimeout = 2 * cfg.IdleTimeout
+			if cfg.MaxSession > 0 {
+				srv.MaxTimeout = cfg.MaxSession + time.Minute
+			}
 			return nil
 		},
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"sync/atomic"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -17,10 +18,12 @@ import (
 	"selfserve/tui"
 )
 
-// Context keys of what the middleware found out about a session.
+// Context keys of what the middleware found out about a session, and
+// the count of a connection's sessions.
 type (
-	viewerKey  struct{}
-	sessionKey struct{}
+	viewerKey   struct{}
+	sessionKey  struct{}
+	consolesKey struct{}
 )
 
 // session is one open console.
@@ -31,8 +34,9 @@ type session struct {
 }
 
 // admit is the per-address connection rate limit, before any handshake.
-func (s *Server) admit(_ ssh.Context, conn net.Conn) net.Conn {
+func (s *Server) admit(ctx ssh.Context, conn net.Conn) net.Conn {
 	if s.limiter.allow(conn.RemoteAddr()) {
+		ctx.SetValue(consolesKey{}, new(atomic.Int64))
 		return conn
 	}
 	s.log.Warn("connection refused: rate limit", "remote", conn.RemoteAddr().String())
@@ -56,6 +60,16 @@ func (s *Server) limitMiddleware(next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
 		n := s.active.Add(1)
 		defer s.active.Add(-1)
+		// One console per connection: otherwise one connection (ssh's
+		// multiplexing) could take every slot past the rate limit.
+		if c, ok := sess.Context().Value(consolesKey{}).(*atomic.Int64); ok {
+			defer c.Add(-1)
+			if c.Add(1) > 1 {
+				wish.Println(sess, "selfserve: one console per connection; open another connection for another console.")
+				_ = sess.Exit(1)
+				return
+			}
+		}
 		if s.cfg.MaxSessions > 0 && n > int64(s.cfg.MaxSessions) {
 			wish.Printf(sess, "Sorry, selfserve is full (at most %d at once). Please try again in a few minutes.\r\n", s.cfg.MaxSessions)
 			_ = sess.Exit(1)

@@ -1,0 +1,132 @@
+package sshconsole
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	gossh "golang.org/x/crypto/ssh"
+
+	"selfserve/store"
+)
+
+// serve starts a demo-mode server (no keys) on loopback whose sessions
+// each get an empty store, and stops it when the test ends.
+func serve(t *testing.T, cfg Config) string {
+	t.Helper()
+	dir := t.TempDir()
+	cfg.HostKeyPath = filepath.Join(dir, "host_key")
+	cfg.Open = func(context.Context, store.Viewer) (Console, error) {
+		st, err := store.Open(t.TempDir(), store.Options{Create: true})
+		if err != nil {
+			return Console{}, err
+		}
+		return Console{Store: st, Close: func() { st.Close() }}, nil
+	}
+	srv, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ctx, l) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	})
+	return l.Addr().String()
+}
+
+// lockedBuffer is a session's output, read while it runs.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// console opens a session with a terminal on c and starts the console.
+func console(t *testing.T, c *gossh.Client) (*gossh.Session, *lockedBuffer) {
+	t.Helper()
+	s, err := c.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := &lockedBuffer{}
+	s.Stdout, s.Stderr = out, out
+	if err := s.RequestPty("xterm", 30, 100, gossh.TerminalModes{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Shell(); err != nil {
+		t.Fatal(err)
+	}
+	return s, out
+}
+
+// A second console on one connection (ssh multiplexing) is refused: the
+// rate limit counts connections, so each must hold one session slot only.
+func TestOneConsolePerConnection(t *testing.T) {
+	addr := serve(t, Config{MaxSessions: 5})
+	c, err := gossh.Dial("tcp", addr, &gossh.ClientConfig{User: "demo", HostKeyCallback: gossh.InsecureIgnoreHostKey()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	first, out1 := console(t, c)
+	defer first.Close()
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(out1.String(), "Directories"); time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the first console never drew: %q", out1.String())
+		}
+	}
+	second, out2 := console(t, c)
+	var exit *gossh.ExitError
+	if err := second.Wait(); !errors.As(err, &exit) || exit.ExitStatus() != 1 {
+		t.Errorf("second console on the connection: %v, want exit status 1", err)
+	}
+	if !strings.Contains(out2.String(), "one console per connection") {
+		t.Errorf("second console said %q", out2.String())
+	}
+}
+
+// A connection that never signs in is closed too, not only sessions.
+func TestSilentConnectionIsClosed(t *testing.T) {
+	addr := serve(t, Config{IdleTimeout: 500 * time.Millisecond})
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	start := time.Now()
+	_ = conn.SetReadDeadline(start.Add(10 * time.Second))
+	_, err = io.Copy(io.Discard, conn) // the server's version line, then nothing
+	if err != nil {
+		t.Fatalf("the silent connection was not closed by the server: %v", err)
+	}
+	if took := time.Since(start); took < 500*time.Millisecond {
+		t.Errorf("closed after %s, before the idle timeout", took)
+	}
+}
