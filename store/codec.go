@@ -112,5 +112,17 @@ func scan(txn *badger.Txn, prefix, from []byte, fn func(k []byte, val []byte) (b
 	return nil
 }
 
+// each decodes every record under prefix, in key order, and calls fn
+// with its key and value.
+func each[T any](txn *badger.Txn, prefix string, fn func(k []byte, rec T) error) error {
+	return scan(txn, []byte(prefix), nil, func(k, v []byte) (bool, error) {
+		var rec T
+		if err := decode(k, v, &rec); err != nil {
+			return false, err
+		}
+		return true, fn(k, rec)
+	})
+}
+
 // after is the first key that sorts after k.
 func after(k []byte) []byte { return append(append([]byte{}, k...), 0) }

@@ -25,29 +25,18 @@ func (s *Store) CheckInvariants() error {
 	bad := func(f string, a ...any) { problems = append(problems, fmt.Sprintf(f, a...)) }
 	err := s.view(func(txn *badger.Txn) error {
 		dirs := map[string]model.Directory{}
-		if err := scan(txn, []byte(pDirectory), nil, func(k, v []byte) (bool, error) {
-			var d model.Directory
-			err := decode(k, v, &d)
+		if err := each(txn, pDirectory, func(_ []byte, d model.Directory) error {
 			dirs[d.ID] = d
-			return true, err
+			return nil
 		}); err != nil {
 			return err
 		}
-		jobs := map[string]model.Job{}
-		if err := scan(txn, []byte(pJob), nil, func(k, v []byte) (bool, error) {
-			var j model.Job
-			err := decode(k, v, &j)
-			jobs[j.ID] = j
-			return true, err
-		}); err != nil {
+		jobs, err := readJobs(txn)
+		if err != nil {
 			return err
 		}
 		domains := map[string]model.DomainRecord{}
-		if err := scan(txn, []byte(pDomain), nil, func(k, v []byte) (bool, error) {
-			var r model.DomainRecord
-			if err := decode(k, v, &r); err != nil {
-				return false, err
-			}
+		if err := each(txn, pDomain, func(_ []byte, r model.DomainRecord) error {
 			domains[r.Domain] = r
 			d, ok := dirs[r.Directory]
 			switch {
@@ -56,7 +45,7 @@ func (s *Store) CheckInvariants() error {
 			case d.State == model.Retired:
 				bad("domain %s belongs to retired directory %s, which was merged into %s", r.Domain, r.Directory, d.MergedInto)
 			}
-			return true, nil
+			return nil
 		}); err != nil {
 			return err
 		}
@@ -154,6 +143,16 @@ func (s *Store) CheckInvariants() error {
 		return fmt.Errorf("%d broken invariants:\n  %s", len(problems), strings.Join(problems, "\n  "))
 	}
 	return nil
+}
+
+// readJobs reads every takeover job, by id.
+func readJobs(txn *badger.Txn) (map[string]model.Job, error) {
+	jobs := map[string]model.Job{}
+	err := each(txn, pJob, func(_ []byte, j model.Job) error {
+		jobs[j.ID] = j
+		return nil
+	})
+	return jobs, err
 }
 
 // checkDirectories looks at the directory side of the domain records: a
@@ -346,24 +345,15 @@ func (s *Store) checkAuditTrail() error {
 		if err != nil {
 			return err
 		}
-		jobs := map[string]model.Job{}
-		if err := scan(txn, []byte(pJob), nil, func(k, v []byte) (bool, error) {
-			var j model.Job
-			err := decode(k, v, &j)
-			jobs[j.ID] = j
-			return true, err
-		}); err != nil {
+		jobs, err := readJobs(txn)
+		if err != nil {
 			return err
 		}
-		if err := scan(txn, []byte(pDirectory), nil, func(k, v []byte) (bool, error) {
-			var d model.Directory
-			if err := decode(k, v, &d); err != nil {
-				return false, err
-			}
+		if err := each(txn, pDirectory, func(_ []byte, d model.Directory) error {
 			if !tr.dirCreated[d.ID] {
 				bad("directory %s (%s) has no directory.create audit entry", d.ID, d.Name)
 			}
-			return true, nil
+			return nil
 		}); err != nil {
 			return err
 		}
@@ -393,27 +383,19 @@ func (s *Store) checkAuditTrail() error {
 		}); err != nil {
 			return err
 		}
-		if err := scan(txn, []byte(pDomain), nil, func(k, v []byte) (bool, error) {
-			var r model.DomainRecord
-			if err := decode(k, v, &r); err != nil {
-				return false, err
-			}
+		if err := each(txn, pDomain, func(_ []byte, r model.DomainRecord) error {
 			if r.Verified && !tr.verified[r.Directory+sep+r.Domain] {
 				bad("domain %s is verified in %s, but no takeover or domain.add audit entry says so", r.Domain, r.Directory)
 			}
-			return true, nil
+			return nil
 		}); err != nil {
 			return err
 		}
-		return scan(txn, []byte(pChallenge), nil, func(k, v []byte) (bool, error) {
-			var ch model.Challenge
-			if err := decode(k, v, &ch); err != nil {
-				return false, err
-			}
+		return each(txn, pChallenge, func(_ []byte, ch model.Challenge) error {
 			if !tr.challenges[ch.Domain+sep+ch.Token] {
 				bad("challenge for %s issued to %s has no challenge.issue audit entry", ch.Domain, ch.Admin)
 			}
-			return true, nil
+			return nil
 		})
 	})
 	if err != nil {

@@ -81,18 +81,14 @@ func (s *Store) Reach(v Viewer) (Reach, error) {
 	err := s.view(func(txn *badger.Txn) error {
 		var all []model.Directory
 		var verified []string
-		if err := scan(txn, []byte(pDirectory), nil, func(k, val []byte) (bool, error) {
-			var d model.Directory
-			if err := decode(k, val, &d); err != nil {
-				return false, err
-			}
+		if err := each(txn, pDirectory, func(_ []byte, d model.Directory) error {
 			all = append(all, d)
 			if d.State == model.Managed && d.IsAdmin(admin) {
 				r.Own = append(r.Own, d.ID)
 				r.dirs[d.ID] = true
 				verified = append(verified, d.Domains...)
 			}
-			return true, nil
+			return nil
 		}); err != nil {
 			return err
 		}
