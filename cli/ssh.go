@@ -121,7 +121,7 @@ func (a *app) serveSSHShared(ctx context.Context, f sshFlags, keysPath string) e
 	cfg := f.config(a, filepath.Join(a.db, hostKeyFile))
 	cfg.Banner = "selfserve: sign in with a key listed by the operator.\r\n"
 	cfg.Keys = func() (*sshconsole.Keys, error) { return sshconsole.ReadKeys(keysPath) }
-	cfg.Open = func(context.Context, store.Viewer) (sshconsole.Console, error) {
+	cfg.Open = func() (sshconsole.Console, error) {
 		// One shared store: every session sees the others' changes.
 		c := sshconsole.Console{Store: st, Close: func() {}}
 		c.Options.DNS = dnscheck.Checker{Server: dns.Server, Resolver: dns.Resolver, Port: dns.Port}

@@ -43,7 +43,19 @@ func reached(t *testing.T, s *Store, v Viewer) []string {
 	}
 	var ids []string
 	for _, id := range []string{"bellows", "contoso", "eu", "fabrikam", "litware", "uk"} {
-		if r.Has(id) {
+		d, err := s.Directory(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The listing and the point check apply one rule.
+		one, err := s.Reaches(v, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if one != r.Has(id) {
+			t.Errorf("%s: Reaches says %v, the listing %v", id, one, r.Has(id))
+		}
+		if one {
 			ids = append(ids, id)
 		}
 	}
@@ -76,11 +88,10 @@ func TestReach(t *testing.T) {
 	if got := reached(t, s, Viewer{Admin: addr(t, "boss@fabrikam.com")}); !slices.Equal(got, []string{"fabrikam"}) {
 		t.Errorf("fabrikam's admin reaches %v", got)
 	}
-	r, _ := s.Reach(admin)
-	fab, _ := s.Directory("fabrikam.com")
-	if err := r.Check(fab, "fabrikam.com"); !errors.Is(err, model.ErrForbidden) {
-		t.Errorf("Check(fabrikam) = %v, want ErrForbidden", err)
+	if err := NotWithin("fabrikam.com"); !errors.Is(err, model.ErrForbidden) {
+		t.Errorf("NotWithin = %v, want ErrForbidden", err)
 	}
+	r, _ := s.Reach(admin)
 	if !r.Covers("eu.contoso.com") || !r.Covers("contoso") || r.Covers("contoso.co.uk") || r.Covers("fabrikam.com") {
 		t.Error("Covers does not follow the reach")
 	}

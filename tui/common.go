@@ -62,11 +62,11 @@ func (c Common) visible(list []store.DirectorySummary) ([]store.DirectorySummary
 // allow refuses a directory out of the viewer's reach (ref is what the
 // viewer asked for, for the message).
 func (c Common) allow(d model.Directory, ref string) error {
-	r, err := c.reach()
-	if err != nil {
-		return err
+	ok, err := c.Store.Reaches(c.Viewer, d)
+	if err == nil && !ok {
+		err = store.NotWithin(ref)
 	}
-	return r.Check(d, ref)
+	return err
 }
 
 // Context ends with the session (the program's context).

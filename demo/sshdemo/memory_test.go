@@ -1,7 +1,6 @@
 package sshdemo
 
 import (
-	"context"
 	"os"
 	"runtime"
 	"strconv"
@@ -9,7 +8,6 @@ import (
 	"testing"
 
 	"selfserve/demo"
-	"selfserve/store"
 	"selfserve/tui/sshconsole"
 )
 
@@ -47,7 +45,7 @@ func BenchmarkSessionMemory(b *testing.B) {
 		rss0 := rssKiB(b)
 		var open1 []sshconsole.Console
 		for range sessions {
-			c, err := open(context.Background(), store.Viewer{})
+			c, err := open()
 			if err != nil {
 				b.Fatal(err)
 			}

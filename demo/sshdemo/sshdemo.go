@@ -3,7 +3,6 @@
 package sshdemo
 
 import (
-	"context"
 	"os"
 	"strings"
 	"time"
@@ -49,8 +48,8 @@ func ConsoleOptions(dns *demo.DNS, st *store.Store, size demo.Size) tui.Options 
 
 // Opener gives every session its own demo database (in dir) and demo DNS
 // server, both removed when the session ends.
-func Opener(dir string, size demo.Size) func(context.Context, store.Viewer) (sshconsole.Console, error) {
-	return func(context.Context, store.Viewer) (c sshconsole.Console, err error) {
+func Opener(dir string, size demo.Size) func() (sshconsole.Console, error) {
+	return func() (c sshconsole.Console, err error) {
 		var undo []func()
 		defer func() {
 			if err != nil {

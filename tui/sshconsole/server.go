@@ -36,9 +36,9 @@ type Config struct {
 	// at once) and only its keys get in; nil lets anyone in with no key
 	// at all, which only the demo's throw-away copies may do.
 	Keys func() (*Keys, error)
-	// Open builds the console of a session that signed in as v; the
-	// console's Close runs when the session ends.
-	Open func(ctx context.Context, v store.Viewer) (Console, error)
+	// Open builds a session's console (the middleware adds who signed
+	// in and the session's context); its Close runs when the session ends.
+	Open func() (Console, error)
 	// Now is the clock of the rate limit; nil is time.Now.
 	Now func() time.Time
 }

@@ -23,7 +23,7 @@ func serve(t *testing.T, cfg Config) string {
 	t.Helper()
 	dir := t.TempDir()
 	cfg.HostKeyPath = filepath.Join(dir, "host_key")
-	cfg.Open = func(context.Context, store.Viewer) (Console, error) {
+	cfg.Open = func() (Console, error) {
 		st, err := store.Open(t.TempDir(), store.Options{Create: true})
 		if err != nil {
 			return Console{}, err

@@ -131,7 +131,7 @@ func (s *Server) consoleMiddleware(next ssh.Handler) ssh.Handler {
 			defer t.Stop()
 		}
 		v, _ := sess.Context().Value(viewerKey{}).(store.Viewer)
-		c, err := s.cfg.Open(ctx, v)
+		c, err := s.cfg.Open()
 		if err != nil {
 			s.log.Error("open console", "err", err)
 			wish.Fatalln(sess, "selfserve: "+err.Error())
