@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"crypto/rand"
 	"fmt"
 	"os"
@@ -28,21 +29,20 @@ import (
 // cost and not counted as extra transactions.
 
 const (
-	signupClients  = 8
-	signupDirs     = 2000 // existing unmanaged directories
-	signupPerDir   = 50   // existing users in each
-	signupServices = "sharepoint"
+	signupClients = 8
+	signupDirs    = 2000 // existing unmanaged directories
+	signupPerDir  = 50   // existing users in each
+	signupService = "sharepoint"
 )
 
 func signupDirDomain(d int) string { return fmt.Sprintf("co%05d.com", d) }
 
 // openSignupStore opens a store in dir holding signupDirs directories of
 // signupPerDir users each, all on rms, with both switches on.
-func openSignupStore(b *testing.B, dir string) *Store {
-	b.Helper()
+func openSignupStore(dir string) (*Store, error) {
 	s, err := Open(dir, Options{Create: true})
 	if err != nil {
-		b.Fatal(err)
+		return nil, err
 	}
 	now := time.Now().UTC()
 	l := s.NewLoader()
@@ -56,15 +56,17 @@ func openSignupStore(b *testing.B, dir string) *Store {
 		}
 	}
 	if err := l.Flush(); err != nil {
-		b.Fatal(err)
+		s.Close()
+		return nil, err
 	}
-	return s
+	return s, nil
 }
 
 // signupMix is sign-up n of the mix, a third each: a new domain (a new
 // directory), a new user of an existing directory, and an existing user
-// signing up for another service. Each address is used once, so the
-// per-address code limits never bite; directories are spread so that
+// signing up for another service. Each address is used once while n stays
+// under 3 × signupDirs × signupPerDir (past that, existing users repeat
+// and signupOnce fails), so the per-address code limits never bite; directories are spread so that
 // concurrent clients rarely touch the same counters.
 func signupMix(n int) (email, service string) {
 	k := n / 3
@@ -75,7 +77,7 @@ func signupMix(n int) (email, service string) {
 		return fmt.Sprintf("joiner%08d@%s", k, signupDirDomain((k*7919)%signupDirs)), "rms"
 	default:
 		u := k % (signupDirs * signupPerDir)
-		return fmt.Sprintf("user%03d@%s", u/signupDirs, signupDirDomain(u%signupDirs)), signupServices
+		return fmt.Sprintf("user%03d@%s", u/signupDirs, signupDirDomain(u%signupDirs)), signupService
 	}
 }
 
@@ -105,7 +107,8 @@ func signupOnce(s *Store, n int) error {
 // first error.
 func runClients(n int, op func(i int) error) error {
 	var next atomic.Int64
-	var first atomic.Value
+	var once sync.Once
+	var first error
 	var wg sync.WaitGroup
 	for range signupClients {
 		wg.Go(func() {
@@ -115,22 +118,22 @@ func runClients(n int, op func(i int) error) error {
 					return
 				}
 				if err := op(i); err != nil {
-					first.CompareAndSwap(nil, err)
+					once.Do(func() { first = err })
 					return
 				}
 			}
 		})
 	}
 	wg.Wait()
-	if err, ok := first.Load().(error); ok {
-		return err
-	}
-	return nil
+	return first
 }
 
 // BenchmarkSignup is the durable sign-up rate of 8 clients.
 func BenchmarkSignup(b *testing.B) {
-	s := openSignupStore(b, b.TempDir())
+	s, err := openSignupStore(b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
 	b.Cleanup(func() { s.Close() })
 	b.ResetTimer()
 	if err := runClients(b.N, func(i int) error { return signupOnce(s, i) }); err != nil {
@@ -166,7 +169,11 @@ func signupShapes(b *testing.B) (start, verify txnShape) {
 			return
 		}
 		defer os.RemoveAll(dir)
-		s := openSignupStore(b, dir)
+		s, err := openSignupStore(dir)
+		if err != nil {
+			shapeErr = err
+			return
+		}
 		defer s.Close()
 		since := s.db.MaxVersion()
 		if shapeErr = runClients(600, func(i int) error { return signupOnce(s, i) }); shapeErr != nil {
@@ -193,7 +200,7 @@ func signupShapes(b *testing.B) (start, verify txnShape) {
 				x.keys++
 				x.keyBytes += len(item.Key())
 				x.valueBytes += int(item.ValueSize())
-				x.onlyCode = x.onlyCode && string(item.Key()[:len(pCode)]) == pCode
+				x.onlyCode = x.onlyCode && bytes.HasPrefix(item.Key(), []byte(pCode))
 			}
 			return nil
 		})
@@ -253,10 +260,13 @@ func writeShape(db *badger.DB, sh txnShape) error {
 // pre-loaded database) shaped like a start and a verify, 8 clients.
 func BenchmarkSignupBaselineRawBadger(b *testing.B) {
 	start, verify := signupShapes(b)
-	s := openSignupStore(b, b.TempDir())
+	s, err := openSignupStore(b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
 	b.Cleanup(func() { s.Close() })
 	b.ResetTimer()
-	err := runClients(b.N, func(int) error {
+	err = runClients(b.N, func(int) error {
 		if err := writeShape(s.db, start); err != nil {
 			return err
 		}

@@ -2,14 +2,15 @@ package store
 
 import (
 	"bufio"
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -109,7 +110,7 @@ func buildTakeoverDB(dir string) error {
 func copyTemplate(b *testing.B) string {
 	b.Helper()
 	src := takeoverTemplate(b)
-	dst := b.TempDir() + "/db"
+	dst := filepath.Join(b.TempDir(), "db")
 	if err := os.CopyFS(dst, os.DirFS(src)); err != nil {
 		b.Fatal(err)
 	}
@@ -171,9 +172,8 @@ func procStatusKiB(b *testing.B, field string) int64 {
 	defer f.Close()
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		line := sc.Text()
-		if rest, ok := bytes.CutPrefix([]byte(line), []byte(field+":")); ok {
-			n, _ := strconv.ParseInt(string(bytes.Fields(rest)[0]), 10, 64)
+		if rest, ok := strings.CutPrefix(sc.Text(), field+":"); ok {
+			n, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
 			return n
 		}
 	}
@@ -248,8 +248,8 @@ func onCopies(b *testing.B, prepare, timed func(*Store) error) {
 		b.StartTimer()
 	}
 	b.ReportMetric(float64(benchUsers)*float64(b.N)/b.Elapsed().Seconds(), "users/s")
-	b.ReportMetric(maxOf(heap), "peak-heap-MiB")
-	b.ReportMetric(maxOf(rss), "peak-rss-MiB")
+	b.ReportMetric(slices.Max(heap), "peak-heap-MiB")
+	b.ReportMetric(slices.Max(rss), "peak-rss-MiB")
 }
 
 // writeTakeoverRecords writes the takeover's records through one
@@ -258,14 +258,11 @@ func writeTakeoverRecords(db *badger.DB) (int, error) {
 	wb := db.NewWriteBatch()
 	defer wb.Cancel()
 	const jobID = "0123456789abcdef"
-	cat := map[string]model.Service{}
-	for _, svc := range model.DefaultServices() {
-		cat[svc.Name] = svc
-	}
+	cat := catalogueMap()
 	n := 0
 	set := func(k []byte, v any) error {
 		n++
-		b, err := json.Marshal(v)
+		b, err := encode(k, v)
 		if err != nil {
 			return err
 		}
@@ -319,12 +316,4 @@ func writeTakeoverRecords(db *badger.DB) (int, error) {
 		}
 	}
 	return n, wb.Flush()
-}
-
-func maxOf(xs []float64) float64 {
-	m := 0.0
-	for _, x := range xs {
-		m = max(m, x)
-	}
-	return m
 }

@@ -54,7 +54,7 @@ func BenchmarkSessionMemory(b *testing.B) {
 		runtime.GC()
 		var after runtime.MemStats
 		runtime.ReadMemStats(&after)
-		heap += float64(after.HeapInuse-before.HeapInuse) / sessions
+		heap += (float64(after.HeapInuse) - float64(before.HeapInuse)) / sessions
 		rss += (rssKiB(b) - rss0) * 1024 / sessions
 		for _, c := range open1 {
 			c.Close()
