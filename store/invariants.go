@@ -3,8 +3,8 @@ package store
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/dgraph-io/badger/v4"
@@ -54,13 +54,8 @@ func (s *Store) CheckInvariants() error {
 		users := map[string]int64{}
 		grants := map[string]int64{}
 		movedBy := map[string]int{}
-		if err := scan(txn, []byte(pUser), nil, func(k, v []byte) (bool, error) {
-			var u model.User
-			if err := decode(k, v, &u); err != nil {
-				return false, err
-			}
-			rest := string(k[len(pUser):])
-			dir, addr, _ := strings.Cut(rest, "/")
+		if err := each(txn, pUser, func(k []byte, u model.User) error {
+			dir, addr, _ := strings.Cut(string(k[len(pUser):]), "/")
 			d, ok := dirs[dir]
 			switch {
 			case !ok:
@@ -96,17 +91,32 @@ func (s *Store) CheckInvariants() error {
 			for _, g := range u.Grants {
 				grants[dir+"/"+g]++
 			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		// Counters are walked, not looked up by directory, so that a
+		// counter left behind by a directory that is gone is seen too.
+		if err := scan(txn, []byte(pUserCount), nil, func(k, v []byte) (bool, error) {
+			n, err := countValue(k, v)
+			if err != nil {
+				return false, err
+			}
+			id := string(k[len(pUserCount):])
+			if _, ok := dirs[id]; !ok {
+				bad("user counter %s is %d, but there is no directory %s", id, n, id)
+			} else if n != users[id] {
+				bad("directory %s counts %d users but holds %d", id, n, users[id])
+			}
+			delete(users, id)
 			return true, nil
 		}); err != nil {
 			return err
 		}
-		for id := range dirs {
-			n, err := readCount(txn, userCountKey(id))
-			if err != nil {
-				return err
-			}
-			if n != users[id] {
-				bad("directory %s counts %d users but holds %d", id, n, users[id])
+		// Users of a missing directory are reported one by one above.
+		for _, id := range slices.Sorted(maps.Keys(users)) {
+			if _, ok := dirs[id]; ok {
+				bad("directory %s counts 0 users but holds %d", id, users[id])
 			}
 		}
 		if err := scan(txn, []byte(pGrantCnt), nil, func(k, v []byte) (bool, error) {
@@ -127,11 +137,11 @@ func (s *Store) CheckInvariants() error {
 		if err != nil {
 			return err
 		}
-		trail, err := readJobTrail(txn)
+		trail, err := readAuditTrail(txn)
 		if err != nil {
 			return err
 		}
-		for _, id := range sortedKeys(jobs) {
+		for _, id := range slices.Sorted(maps.Keys(jobs)) {
 			checkJob(jobs[id], dirs, domains, movedBy[id], dropped[id], trail, bad)
 		}
 		return nil
@@ -161,7 +171,7 @@ func readJobs(txn *badger.Txn) (map[string]model.Job, error) {
 // a record of what it held, so it is left out.
 func checkDirectories(dirs map[string]model.Directory, domains map[string]model.DomainRecord, jobs map[string]model.Job, bad func(string, ...any)) {
 	listedBy := map[string]string{}
-	for _, id := range sortedKeys(dirs) {
+	for _, id := range slices.Sorted(maps.Keys(dirs)) {
 		d := dirs[id]
 		if d.Job != "" {
 			// A stale mark refuses every sign-up to the directory forever.
@@ -203,11 +213,7 @@ func movedFrom(jobs map[string]model.Job, u model.User) (model.Job, bool) {
 // returns the dropped grants per job.
 func checkMappings(txn *badger.Txn, jobs map[string]model.Job, bad func(string, ...any)) (map[string]int, error) {
 	dropped := map[string]int{}
-	err := scan(txn, []byte(pMapping), nil, func(k, v []byte) (bool, error) {
-		var m model.Mapping
-		if err := decode(k, v, &m); err != nil {
-			return false, err
-		}
+	err := each(txn, pMapping, func(k []byte, m model.Mapping) error {
 		dir, rest, _ := strings.Cut(string(k[len(pMapping):]), "/")
 		addr, svc, _ := strings.Cut(rest, sep)
 		if m.NewDir != dir || m.Service != svc {
@@ -216,7 +222,7 @@ func checkMappings(txn *badger.Txn, jobs map[string]model.Job, bad func(string, 
 		var u model.User
 		found, err := get(txn, userKey(dir, addr), &u)
 		if err != nil {
-			return false, err
+			return err
 		}
 		if !found || u.ID != m.NewUser {
 			bad("mapping of %s (%s) names user %s in %s, who is not there", addr, svc, m.NewUser, dir)
@@ -224,7 +230,7 @@ func checkMappings(txn *badger.Txn, jobs map[string]model.Job, bad func(string, 
 		j, ok := jobs[m.Job]
 		if !ok {
 			bad("mapping of %s (%s) was written by takeover job %s, which does not exist", addr, svc, m.Job)
-			return true, nil
+			return nil
 		}
 		if j.Source != m.OldDir || j.Target != dir || newUserID(j.ID, m.OldUser) != m.NewUser {
 			bad("mapping of %s (%s) does not match its job %s (%s → %s)", addr, svc, j.ID, j.Source, j.Target)
@@ -238,16 +244,9 @@ func checkMappings(txn *badger.Txn, jobs map[string]model.Job, bad func(string, 
 		} else if found && !u.HasGrant(svc) {
 			bad("grant %s of %s was carried over by job %s (%s), but the user no longer holds it", svc, addr, j.ID, m.Status)
 		}
-		return true, nil
+		return nil
 	})
 	return dropped, err
-}
-
-// jobTrail is what the audit log says about takeover jobs.
-type jobTrail struct {
-	started  map[string]bool // job id
-	moved    map[string]int  // job id → users its batches moved
-	finished map[string]bool // source directory id
 }
 
 // auditHead is an audit entry with its after-value left undecoded, so
@@ -258,36 +257,10 @@ type auditHead struct {
 	After  json.RawMessage `json:"after"`
 }
 
-func readJobTrail(txn *badger.Txn) (jobTrail, error) {
-	tr := jobTrail{started: map[string]bool{}, moved: map[string]int{}, finished: map[string]bool{}}
-	err := scan(txn, []byte(pAudit), nil, func(k, v []byte) (bool, error) {
-		var e auditHead
-		if err := decode(k, v, &e); err != nil {
-			return false, err
-		}
-		switch e.Action {
-		case "takeover.start":
-			tr.started[e.Target] = true
-		case "takeover.batch":
-			var b struct {
-				Moved int `json:"moved"`
-			}
-			if err := decode(k, e.After, &b); err != nil {
-				return false, err
-			}
-			tr.moved[e.Target] += b.Moved
-		case "takeover.external":
-			tr.finished[e.Target] = true
-		}
-		return true, nil
-	})
-	return tr, err
-}
-
 // checkJob: a job must be done once the database is open, account for
 // every user it moved and every grant it dropped, and be in the audit log
 // from start to finish (each batch's entry is written with the batch).
-func checkJob(j model.Job, dirs map[string]model.Directory, domains map[string]model.DomainRecord, moved, dropped int, tr jobTrail, bad func(string, ...any)) {
+func checkJob(j model.Job, dirs map[string]model.Directory, domains map[string]model.DomainRecord, moved, dropped int, tr auditTrail, bad func(string, ...any)) {
 	if j.State != model.JobDone {
 		bad("takeover job %s is still %s", j.ID, j.State)
 	}
@@ -322,15 +295,6 @@ func checkJob(j model.Job, dirs map[string]model.Directory, domains map[string]m
 	}
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
 // checkAuditTrail reports every record that no audit entry accounts for: a
 // directory, a user, a grant, a verified domain, a challenge (PRODUCT.md
 // §3: every change is written to the audit log). Only a database built
@@ -357,11 +321,7 @@ func (s *Store) checkAuditTrail() error {
 		}); err != nil {
 			return err
 		}
-		if err := scan(txn, []byte(pUser), nil, func(k, v []byte) (bool, error) {
-			var u model.User
-			if err := decode(k, v, &u); err != nil {
-				return false, err
-			}
+		if err := each(txn, pUser, func(k []byte, u model.User) error {
 			dir, addr, _ := strings.Cut(string(k[len(pUser):]), "/")
 			// A merged user was created, and granted what it brought, in
 			// the directory it came from.
@@ -379,7 +339,7 @@ func (s *Store) checkAuditTrail() error {
 					bad("user %s of %s holds %s, but no audit entry granted it", addr, dir, g)
 				}
 			}
-			return true, nil
+			return nil
 		}); err != nil {
 			return err
 		}
@@ -407,66 +367,93 @@ func (s *Store) checkAuditTrail() error {
 	return nil
 }
 
-// auditTrail is what the audit log says was created, granted and verified.
+// auditTrail is what the audit log says was created, granted, verified
+// and taken over. One walk fills it for both checks: the log is the
+// longest thing in the database.
 type auditTrail struct {
 	dirCreated  map[string]bool // directory id
 	userCreated map[string]bool // dir/address
 	granted     map[string]bool // dir/address sep service
 	verified    map[string]bool // dir sep domain
 	challenges  map[string]bool // domain sep token
+	started     map[string]bool // job id
+	moved       map[string]int  // job id → users its batches moved
+	finished    map[string]bool // source directory id
 }
 
+// readAuditTrail decodes each entry's after-value only for the actions
+// that need it, and only the fields they need.
 func readAuditTrail(txn *badger.Txn) (auditTrail, error) {
 	tr := auditTrail{dirCreated: map[string]bool{}, userCreated: map[string]bool{}, granted: map[string]bool{},
-		verified: map[string]bool{}, challenges: map[string]bool{}}
-	err := scan(txn, []byte(pAudit), nil, func(k, v []byte) (bool, error) {
-		var e auditHead
-		if err := decode(k, v, &e); err != nil {
-			return false, err
-		}
-		var after struct {
-			Grants  []string `json:"grants"`
-			Domains []string `json:"domains"`
-			Token   string   `json:"token"`
-			Target  struct {
-				ID string `json:"id"`
-			} `json:"target"`
-			Job struct {
-				Domain string `json:"domain"`
-			} `json:"job"`
-		}
+		verified: map[string]bool{}, challenges: map[string]bool{},
+		started: map[string]bool{}, moved: map[string]int{}, finished: map[string]bool{}}
+	err := each(txn, pAudit, func(k []byte, e auditHead) error {
 		switch e.Action {
 		case "directory.create":
 			tr.dirCreated[e.Target] = true
-		case "user.create", "user.grant", "user.member", "takeover.internal", "takeover.external", "challenge.issue":
-			if err := decode(k, e.After, &after); err != nil {
-				return false, err
-			}
-		case "domain.add":
-			var domain string
-			if err := decode(k, e.After, &domain); err != nil {
-				return false, err
-			}
-			tr.verified[e.Target+sep+domain] = true
-		}
-		switch e.Action {
 		case "user.create":
 			tr.userCreated[e.Target] = true
 			fallthrough
 		case "user.grant", "user.member":
-			for _, g := range after.Grants {
+			var u struct {
+				Grants []string `json:"grants"`
+			}
+			if err := decode(k, e.After, &u); err != nil {
+				return err
+			}
+			for _, g := range u.Grants {
 				tr.granted[e.Target+sep+g] = true
 			}
-		case "takeover.internal":
-			for _, d := range after.Domains {
-				tr.verified[e.Target+sep+d] = true
+		case "domain.add":
+			var domain string
+			if err := decode(k, e.After, &domain); err != nil {
+				return err
 			}
-		case "takeover.external":
-			tr.verified[after.Target.ID+sep+after.Job.Domain] = true
+			tr.verified[e.Target+sep+domain] = true
 		case "challenge.issue":
-			tr.challenges[e.Target+sep+after.Token] = true
+			var ch struct {
+				Token string `json:"token"`
+			}
+			if err := decode(k, e.After, &ch); err != nil {
+				return err
+			}
+			tr.challenges[e.Target+sep+ch.Token] = true
+		case "takeover.internal":
+			var d struct {
+				Domains []string `json:"domains"`
+			}
+			if err := decode(k, e.After, &d); err != nil {
+				return err
+			}
+			for _, dom := range d.Domains {
+				tr.verified[e.Target+sep+dom] = true
+			}
+		case "takeover.start":
+			tr.started[e.Target] = true
+		case "takeover.batch":
+			var b struct {
+				Moved int `json:"moved"`
+			}
+			if err := decode(k, e.After, &b); err != nil {
+				return err
+			}
+			tr.moved[e.Target] += b.Moved
+		case "takeover.external":
+			var x struct {
+				Target struct {
+					ID string `json:"id"`
+				} `json:"target"`
+				Job struct {
+					Domain string `json:"domain"`
+				} `json:"job"`
+			}
+			if err := decode(k, e.After, &x); err != nil {
+				return err
+			}
+			tr.finished[e.Target] = true
+			tr.verified[x.Target.ID+sep+x.Job.Domain] = true
 		}
-		return true, nil
+		return nil
 	})
 	return tr, err
 }

@@ -378,12 +378,10 @@ func checkAcked(s *Store, acks []ack) (dropped int, err error) {
 	var problems []string
 	err = s.view(func(txn *badger.Txn) error {
 		where := map[string][]model.User{}
-		if err := scan(txn, []byte(pUser), nil, func(k, v []byte) (bool, error) {
-			var u model.User
-			err := decode(k, v, &u)
+		if err := each(txn, pUser, func(k []byte, u model.User) error {
 			_, a, _ := strings.Cut(string(k[len(pUser):]), "/")
 			where[a] = append(where[a], u)
-			return true, err
+			return nil
 		}); err != nil {
 			return err
 		}
@@ -533,7 +531,6 @@ func childMain(cfg tortureChild) {
 	for i := range tortureCorps {
 		tt.corps = append(tt.corps, tt.ensureManaged(tortureCorp(i)))
 	}
-	fmt.Println("ready")
 	var wg sync.WaitGroup
 	for w := range cfg.Size.Workers {
 		wg.Go(func() { tt.signups(w) })
@@ -868,30 +865,31 @@ func newBrokenFixture(t *testing.T) brokenFixture {
 // case breaks one rule with raw writes and expects its message.
 func TestTortureCheckersCatchBrokenDatabases(t *testing.T) {
 	fx := newBrokenFixture(t)
-	if err := fx.s.CheckInvariants(); err != nil {
-		t.Fatalf("the intact fixture: %v", err)
-	}
+	checkInvariants(t, fx.s)
 	if err := fx.s.checkAuditTrail(); err != nil {
 		t.Fatalf("the intact fixture's audit trail: %v", err)
 	}
 	if _, err := checkAcked(fx.s, []ack{{addr(t, "dan@bellows.test"), "rms"}, {addr(t, "cy@fabrikam.test"), "powerbi"}}); err != nil {
 		t.Fatalf("the intact fixture's sign-ups: %v", err)
 	}
-	edit := func(fn func(txn *badger.Txn, fx brokenFixture) error) func(*testing.T, brokenFixture) {
+	// The damage runs in the subtest, so its helpers fail the subtest.
+	edit := func(fn func(t *testing.T, txn *badger.Txn, fx brokenFixture) error) func(*testing.T, brokenFixture) {
 		return func(t *testing.T, fx brokenFixture) {
-			if err := fx.s.update(func(txn *badger.Txn) error { return fn(txn, fx) }); err != nil {
+			if err := fx.s.update(func(txn *badger.Txn) error { return fn(t, txn, fx) }); err != nil {
 				t.Fatal(err)
 			}
 		}
 	}
-	user := func(txn *badger.Txn, dir, key string) model.User {
+	user := func(t *testing.T, txn *badger.Txn, dir, key string) model.User {
+		t.Helper()
 		var u model.User
 		if found, err := get(txn, userKey(dir, key), &u); err != nil || !found {
-			t.Fatalf("fixture user %s/%s: %v", dir, key, err)
+			t.Fatalf("fixture user %s/%s: found %v, %v", dir, key, found, err)
 		}
 		return u
 	}
-	dir := func(txn *badger.Txn, id string) model.Directory {
+	dir := func(t *testing.T, txn *badger.Txn, id string) model.Directory {
+		t.Helper()
 		d, err := directory(txn, id)
 		if err != nil {
 			t.Fatal(err)
@@ -905,28 +903,28 @@ func TestTortureCheckersCatchBrokenDatabases(t *testing.T) {
 		check  func(brokenFixture) error
 		want   string
 	}{
-		{"member in two directories", edit(func(txn *badger.Txn, fx brokenFixture) error {
-			u := user(txn, fx.bellows, fx.dan)
+		{"member in two directories", edit(func(t *testing.T, txn *badger.Txn, fx brokenFixture) error {
+			u := user(t, txn, fx.bellows, fx.dan)
 			u.Directory = fx.contoso
 			return put(txn, userKey(fx.contoso, fx.dan), u)
 		}), nil, "member dan@bellows.test is in two directories"},
-		{"member outside its domain's directory", edit(func(txn *badger.Txn, fx brokenFixture) error {
-			u := user(txn, fx.bellows, fx.dan)
+		{"member outside its domain's directory", edit(func(t *testing.T, txn *badger.Txn, fx brokenFixture) error {
+			u := user(t, txn, fx.bellows, fx.dan)
 			u.Directory = fx.contoso
 			if err := txn.Delete(userKey(fx.bellows, fx.dan)); err != nil {
 				return err
 			}
 			return put(txn, userKey(fx.contoso, fx.dan), u)
 		}), nil, "but bellows.test belongs to"},
-		{"domain in two directories", edit(func(txn *badger.Txn, fx brokenFixture) error {
-			m := dir(txn, fx.contoso)
+		{"domain in two directories", edit(func(t *testing.T, txn *badger.Txn, fx brokenFixture) error {
+			m := dir(t, txn, fx.contoso)
 			m.Domains = append(m.Domains, "bellows.test")
 			return put(txn, dirKey(fx.contoso), m)
 		}), nil, "domain bellows.test is listed by two directories"},
-		{"domain held by a retired directory", edit(func(txn *badger.Txn, fx brokenFixture) error {
+		{"domain held by a retired directory", edit(func(t *testing.T, txn *badger.Txn, fx brokenFixture) error {
 			return put(txn, domainKey("fabrikam.test"), model.DomainRecord{Domain: "fabrikam.test", Directory: fx.fabrikam})
 		}), nil, "domain fabrikam.test belongs to retired directory"},
-		{"takeover job left running", edit(func(txn *badger.Txn, fx brokenFixture) error {
+		{"takeover job left running", edit(func(t *testing.T, txn *badger.Txn, fx brokenFixture) error {
 			var j model.Job
 			if _, err := get(txn, jobKey(fx.job), &j); err != nil {
 				return err
@@ -934,23 +932,23 @@ func TestTortureCheckersCatchBrokenDatabases(t *testing.T) {
 			j.State = model.JobRunning
 			return put(txn, jobKey(fx.job), j)
 		}), nil, "is still running"},
-		{"directory stuck in a takeover", edit(func(txn *badger.Txn, fx brokenFixture) error {
-			d := dir(txn, fx.bellows)
+		{"directory stuck in a takeover", edit(func(t *testing.T, txn *badger.Txn, fx brokenFixture) error {
+			d := dir(t, txn, fx.bellows)
 			d.Job = fx.job
 			return put(txn, dirKey(fx.bellows), d)
 		}), nil, "is marked as being taken over by job"},
-		{"dropped grant not listed", edit(func(txn *badger.Txn, fx brokenFixture) error {
+		{"dropped grant not listed", edit(func(t *testing.T, txn *badger.Txn, fx brokenFixture) error {
 			return txn.Delete(append(mappingPrefix(fx.contoso, "cy@fabrikam.test"), "powerbi"...))
 		}), nil, "counts 1 dropped grants, but 0 mappings say dropped"},
-		{"mapped grant gone from the user", edit(func(txn *badger.Txn, fx brokenFixture) error {
-			u := user(txn, fx.contoso, fx.fabAdmin)
+		{"mapped grant gone from the user", edit(func(t *testing.T, txn *badger.Txn, fx brokenFixture) error {
+			u := user(t, txn, fx.contoso, fx.fabAdmin)
 			u.Grants = []string{}
 			if err := addCount(txn, grantCountKey(fx.contoso, "rms"), -1); err != nil {
 				return err
 			}
 			return put(txn, userKey(fx.contoso, fx.fabAdmin), u)
 		}), nil, "grant rms of ann@fabrikam.test was carried over"},
-		{"moved user lost", edit(func(txn *badger.Txn, fx brokenFixture) error {
+		{"moved user lost", edit(func(t *testing.T, txn *badger.Txn, fx brokenFixture) error {
 			if err := addCount(txn, userCountKey(fx.contoso), -1); err != nil {
 				return err
 			}
@@ -959,36 +957,51 @@ func TestTortureCheckersCatchBrokenDatabases(t *testing.T) {
 			}
 			return txn.Delete(userKey(fx.contoso, "bob@fabrikam.test"))
 		}), nil, "moved 3 users, but 2 users of"},
-		{"takeover batch missing from the audit log", edit(func(txn *badger.Txn, fx brokenFixture) error {
+		{"user counter off", edit(func(t *testing.T, txn *badger.Txn, fx brokenFixture) error {
+			return addCount(txn, userCountKey(fx.bellows), 1)
+		}), nil, "counts 3 users but holds 2"},
+		{"user counter of no directory", edit(func(t *testing.T, txn *badger.Txn, fx brokenFixture) error {
+			return addCount(txn, userCountKey("gone"), 4)
+		}), nil, "user counter gone is 4, but there is no directory gone"},
+		{"former id without a job", edit(func(t *testing.T, txn *badger.Txn, fx brokenFixture) error {
+			u := user(t, txn, fx.bellows, fx.dan)
+			u.FormerID = "nobody"
+			return put(txn, userKey(fx.bellows, fx.dan), u)
+		}), nil, "has former id nobody, but no takeover job"},
+		{"takeover batch missing from the audit log", edit(func(t *testing.T, txn *badger.Txn, fx brokenFixture) error {
 			return scan(txn, []byte(pAudit), nil, func(k, v []byte) (bool, error) {
-				var e model.AuditEntry
+				var e auditHead
 				if err := decode(k, v, &e); err != nil || e.Action != "takeover.batch" {
 					return true, err
 				}
 				return false, txn.Delete(k)
 			})
 		}), nil, "its takeover.batch audit entries say"},
-		{"user created without an audit entry", edit(func(txn *badger.Txn, fx brokenFixture) error {
-			u := user(txn, fx.bellows, fx.dan)
+		{"user created without an audit entry", edit(func(t *testing.T, txn *badger.Txn, fx brokenFixture) error {
+			u := user(t, txn, fx.bellows, fx.dan)
 			u.ID, u.Email, u.Grants = "ghost", "zed@bellows.test", []string{}
 			if err := addCount(txn, userCountKey(fx.bellows), 1); err != nil {
 				return err
 			}
 			return put(txn, userKey(fx.bellows, "zed@bellows.test"), u)
 		}), auditTrail, "user zed@bellows.test of"},
-		{"grant without an audit entry", edit(func(txn *badger.Txn, fx brokenFixture) error {
-			u := user(txn, fx.bellows, fx.eve)
+		{"grant without an audit entry", edit(func(t *testing.T, txn *badger.Txn, fx brokenFixture) error {
+			u := user(t, txn, fx.bellows, fx.eve)
 			u.Grants = u.WithGrant("flow")
 			if err := addCount(txn, grantCountKey(fx.bellows, "flow"), 1); err != nil {
 				return err
 			}
 			return put(txn, userKey(fx.bellows, fx.eve), u)
 		}), auditTrail, "holds flow, but no audit entry granted it"},
-		{"domain verified without an audit entry", edit(func(txn *badger.Txn, fx brokenFixture) error {
+		{"domain verified without an audit entry", edit(func(t *testing.T, txn *badger.Txn, fx brokenFixture) error {
 			return put(txn, domainKey("bellows.test"), model.DomainRecord{Domain: "bellows.test", Directory: fx.bellows, Verified: true})
 		}), auditTrail, "domain bellows.test is verified in"},
-		{"acknowledged sign-up lost", edit(func(txn *badger.Txn, fx brokenFixture) error {
-			u := user(txn, fx.bellows, fx.dan)
+		{"challenge without an audit entry", edit(func(t *testing.T, txn *badger.Txn, fx brokenFixture) error {
+			return put(txn, challengeKey("bellows.test", "admin@contoso.com"),
+				model.Challenge{Domain: "bellows.test", Admin: "admin@contoso.com", Token: "forged"})
+		}), auditTrail, "challenge for bellows.test issued to admin@contoso.com has no challenge.issue audit entry"},
+		{"acknowledged sign-up lost", edit(func(t *testing.T, txn *badger.Txn, fx brokenFixture) error {
+			u := user(t, txn, fx.bellows, fx.dan)
 			u.Grants = []string{}
 			if err := addCount(txn, grantCountKey(fx.bellows, "rms"), -1); err != nil {
 				return err
