@@ -3,6 +3,8 @@ package model
 import (
 	"fmt"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/net/idna"
 )
@@ -26,57 +28,92 @@ const (
 )
 
 // ParseAddress validates an RFC 5322 addr-spec (no display name, no angle
-// brackets) and normalises it. Errors wrap ErrInvalid and say what is wrong.
+// brackets, no comments or folding white space) and normalises it. Errors
+// wrap ErrInvalid and say what is wrong.
 func ParseAddress(s string) (Address, error) {
-	in := strings.TrimSpace(s)
 	bad := func(why string) (Address, error) {
 		return Address{}, fmt.Errorf("%w: email %q: %s", ErrInvalid, s, why)
 	}
-	if in == "" {
+	if s == "" {
 		return bad("empty address")
 	}
-	if strings.ContainsAny(in, "<>") {
+	if strings.ContainsAny(s, "<>") {
 		return bad("give the address only, without a display name or angle brackets")
 	}
-	at := strings.LastIndexByte(in, '@')
+	at := strings.LastIndexByte(s, '@')
 	if at < 0 {
 		return bad("missing @")
 	}
-	local, rawDomain := in[:at], in[at+1:]
-	if strings.TrimSpace(rawDomain) == "" {
+	local, rawDomain := s[:at], s[at+1:]
+	if rawDomain == "" {
 		return bad("no domain after the @")
 	}
-	if why := checkLocal(local); why != "" {
+	// A trailing dot is DNS's root, not part of an RFC 5321 Domain: the
+	// address is refused rather than quietly made another string.
+	if strings.HasSuffix(rawDomain, ".") {
+		return bad("the domain cannot end with a dot")
+	}
+	if len(local) > maxLocalLen {
+		return bad(fmt.Sprintf("the part before the @ is longer than %d characters", maxLocalLen))
+	}
+	canon, why := canonicalLocal(local)
+	if why != "" {
 		return bad(why)
 	}
 	domain, err := NormalizeDomain(rawDomain)
 	if err != nil {
-		return bad(err.Error())
+		return Address{}, fmt.Errorf("%w: email %q: %w", ErrInvalid, s, err)
 	}
-	a := Address{Local: local, Domain: domain}
-	if len(a.String()) > maxAddressLen {
+	// Measured as given: the canonical form is never longer.
+	if len(local)+1+len(domain) > maxAddressLen {
 		return bad(fmt.Sprintf("longer than %d characters", maxAddressLen))
 	}
-	return a, nil
+	return Address{Local: canon, Domain: domain}, nil
 }
 
-func checkLocal(local string) string {
-	switch {
-	case local == "":
-		return "nothing before the @"
-	case len(local) > maxLocalLen:
-		return fmt.Sprintf("the part before the @ is longer than %d characters", maxLocalLen)
-	case strings.HasPrefix(local, `"`):
-		return checkQuotedLocal(local)
+// canonicalLocal checks a local part and returns the one spelling of its
+// mailbox (issue 10 point 14). RFC 5322 §3.2.4 makes the quotes and the
+// backslash of a quoted-pair no part of the value, so "dan", "d\an" and
+// dan are one mailbox and must be one key: the value is unescaped, and
+// written unquoted when it is a dot-atom (RFC 5321 §4.1.2 asks senders for
+// that form), else quoted with only " and \ escaped.
+func canonicalLocal(local string) (string, string) {
+	if local == "" {
+		return "", "nothing before the @"
 	}
+	if !strings.HasPrefix(local, `"`) {
+		return local, checkDotAtom(local)
+	}
+	value, why := unquote(local)
+	if why != "" {
+		return "", why
+	}
+	if value != "" && checkDotAtom(value) == "" {
+		return value, ""
+	}
+	var b strings.Builder
+	b.WriteByte('"')
+	for i := 0; i < len(value); i++ {
+		if value[i] == '"' || value[i] == '\\' {
+			b.WriteByte('\\')
+		}
+		b.WriteByte(value[i])
+	}
+	b.WriteByte('"')
+	return b.String(), ""
+}
+
+func checkDotAtom(local string) string {
 	if strings.HasPrefix(local, ".") || strings.HasSuffix(local, ".") || strings.Contains(local, "..") {
 		return "the part before the @ cannot start or end with a dot or hold two dots in a row"
 	}
 	for _, r := range local {
-		if r > 0x7e {
+		switch {
+		case unicode.IsSpace(r):
+			return "white space is not allowed in an address"
+		case r > 0x7e:
 			return fmt.Sprintf("the part before the @ must be ASCII; %q is not allowed", r)
-		}
-		if r != '.' && !isAtext(byte(r)) {
+		case r != '.' && !isAtext(byte(r)):
 			return fmt.Sprintf("character %q is not allowed before the @ unless the part is quoted", r)
 		}
 	}
@@ -89,26 +126,32 @@ func isAtext(c byte) bool {
 		strings.IndexByte("!#$%&'*+-/=?^_`{|}~", c) >= 0
 }
 
-func checkQuotedLocal(local string) string {
+// unquote returns the value of an RFC 5322 quoted-string local part,
+// narrowed to printable ASCII: no tab, control or non-ASCII character, even
+// escaped.
+func unquote(local string) (string, string) {
 	if len(local) < 2 || !strings.HasSuffix(local, `"`) {
-		return "unterminated quoted part before the @"
+		return "", "unterminated quoted part before the @"
 	}
 	body := local[1 : len(local)-1]
+	var b strings.Builder
 	for i := 0; i < len(body); i++ {
 		c := body[i]
 		switch {
 		case c == '\\':
 			i++
 			if i == len(body) || body[i] < 0x20 || body[i] > 0x7e {
-				return "bad escape in the quoted part before the @"
+				return "", "bad escape in the quoted part before the @"
 			}
+			c = body[i]
 		case c == '"':
-			return "stray quote in the part before the @"
+			return "", "stray quote in the part before the @"
 		case c < 0x20 || c > 0x7e:
-			return "the quoted part before the @ must be printable ASCII"
+			return "", "the quoted part before the @ must be printable ASCII"
 		}
+		b.WriteByte(c)
 	}
-	return ""
+	return b.String(), ""
 }
 
 // idnaProfile is UTS #46 lookup without its hyphen rule: an ASCII label
@@ -121,12 +164,15 @@ var idnaProfile = idna.New(idna.MapForLookup(), idna.BidiRule(), idna.CheckJoine
 // NormalizeDomain lower-cases a DNS name and converts it to its IDNA ASCII
 // form. One trailing dot is accepted and removed.
 func NormalizeDomain(s string) (string, error) {
-	d := strings.TrimSuffix(strings.TrimSpace(s), ".")
+	d := strings.TrimSuffix(s, ".")
 	switch {
 	case d == "":
 		return "", fmt.Errorf("the domain is empty")
 	case strings.HasPrefix(d, "["):
 		return "", fmt.Errorf("address literals like %s are not accepted; use a domain name", d)
+	}
+	if why := invisible(d); why != "" {
+		return "", fmt.Errorf("domain %q %s", d, why)
 	}
 	ascii := strings.ToLower(d)
 	if !isASCII(d) {
@@ -143,9 +189,6 @@ func NormalizeDomain(s string) (string, error) {
 		if l == "" || len(l) > 63 {
 			return "", fmt.Errorf("domain %q has an empty or over-long label", d)
 		}
-		if strings.HasPrefix(l, "-") || strings.HasSuffix(l, "-") {
-			return "", fmt.Errorf("domain %q has a label starting or ending with a hyphen", d)
-		}
 		for i := 0; i < len(l); i++ {
 			c := l[i]
 			if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
@@ -153,19 +196,67 @@ func NormalizeDomain(s string) (string, error) {
 			}
 		}
 	}
+	unicodeForm := ascii
 	if strings.Contains(ascii, "xn--") {
 		// An A-label must decode to a valid international name.
-		if _, err := idnaProfile.ToUnicode(ascii); err != nil {
+		var err error
+		if unicodeForm, err = idnaProfile.ToUnicode(ascii); err != nil {
 			return "", fmt.Errorf("domain %q is not a valid international name: %v", d, err)
 		}
 	}
-	if tld := labels[len(labels)-1]; strings.Trim(tld, "0123456789") == "" {
-		return "", fmt.Errorf("domain %q looks like an IP address; use a domain name", d)
+	// RFC 1123 and UTS #46 V3 alike: the hyphen rule holds for the label a
+	// person reads, so -ä.com (xn----0fa.com) is refused as -a.com is.
+	for _, l := range strings.Split(unicodeForm, ".") {
+		if strings.HasPrefix(l, "-") || strings.HasSuffix(l, "-") {
+			return "", fmt.Errorf("domain %q has a label starting or ending with a hyphen", d)
+		}
+	}
+	if why := checkTopLabel(labels[len(labels)-1]); why != "" {
+		return "", fmt.Errorf("domain %q %s", d, why)
 	}
 	if len(ascii) > 253 {
 		return "", fmt.Errorf("domain %q is longer than 253 characters", d)
 	}
+	if err := checkSpecialUse(ascii); err != nil {
+		return "", err
+	}
 	return ascii, nil
+}
+
+// invisible refuses white space, controls and the characters UTS #46
+// silently drops (soft hyphen, zero-width space, variation selectors):
+// "dan@ x.com" and "dan@\u200bx.com" would otherwise become dan@x.com
+// while "dan @x.com" is refused (issue 10 point 15). ZWNJ and ZWJ stay:
+// IDNA2008 allows them in context (RFC 5892 CONTEXTJ) and checks that.
+func invisible(d string) string {
+	if !utf8.ValidString(d) {
+		return "is not valid UTF-8"
+	}
+	for _, r := range d {
+		if r == '\u200c' || r == '\u200d' {
+			continue
+		}
+		if unicode.IsSpace(r) || unicode.In(r, unicode.Z, unicode.Cc, unicode.Cf, unicode.Variation_Selector) || r == '\u034f' {
+			return fmt.Sprintf("holds white space or the invisible character %U", r)
+		}
+	}
+	return ""
+}
+
+// checkTopLabel: top-level domains are letters (RFC 1123 §2.1, and IANA
+// delegates nothing else) or an A-label, so iana.123 and bad.tld-2 are
+// typos or addresses, never mail domains.
+func checkTopLabel(tld string) string {
+	if strings.Trim(tld, "0123456789") == "" {
+		return "looks like an IP address; use a domain name"
+	}
+	if strings.HasPrefix(tld, "xn--") {
+		return ""
+	}
+	if strings.Trim(tld, "abcdefghijklmnopqrstuvwxyz") != "" {
+		return fmt.Sprintf("ends in %q, which is no top-level domain: those are letters only", tld)
+	}
+	return ""
 }
 
 // ParseDomain is NormalizeDomain with the error wrapped for callers that
@@ -173,7 +264,7 @@ func NormalizeDomain(s string) (string, error) {
 func ParseDomain(s string) (string, error) {
 	d, err := NormalizeDomain(s)
 	if err != nil {
-		return "", fmt.Errorf("%w: %v", ErrInvalid, err)
+		return "", fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 	return d, nil
 }

@@ -2,6 +2,7 @@ package model
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -101,7 +102,7 @@ func FuzzNormalizeDomain(f *testing.F) {
 			if perr == nil || !errors.Is(perr, ErrInvalid) {
 				t.Fatalf("NormalizeDomain(%q) rejects (%v) but ParseDomain gives %q, %v", s, err, pd, perr)
 			}
-			if !strings.ContainsAny(s, "@<>") && strings.TrimSpace(s) != "" {
+			if !strings.ContainsAny(s, "@<>") && s != "" {
 				if _, aerr := ParseAddress("x@" + s); aerr == nil {
 					t.Fatalf("domain %q is rejected on its own but accepted in an address", s)
 				}
@@ -126,8 +127,10 @@ func FuzzNormalizeDomain(f *testing.F) {
 		if ok, why := simpleDomain(s); !ok && why != skipOracle {
 			t.Fatalf("NormalizeDomain(%q) = %q, but a plain RFC 1123 host name check rejects it: %s", s, d, why)
 		}
+		// An address takes the domain without the trailing dot a bare
+		// domain may carry.
 		if !strings.ContainsAny(s, "@<>") && len(d) <= 252 {
-			if a, err := ParseAddress("x@" + s); err != nil || a.Domain != d {
+			if a, err := ParseAddress("x@" + strings.TrimSuffix(s, ".")); err != nil || a.Domain != d {
 				t.Fatalf("domain %q normalises to %q on its own but to %q, %v in an address", s, d, a.Domain, err)
 			}
 		}
@@ -221,15 +224,15 @@ const skipOracle = "outside the oracle"
 // name, written without looking at ParseAddress. Deliberate narrowings
 // that the product chose and this check shares: no angle brackets
 // anywhere (a pasted "Name <addr>" must not slip through inside quotes),
-// no tab inside quotes, and spaces only around the whole address or right
-// after the @.
+// no tab inside quotes, no space outside them (not around the address,
+// not after the @: issue 10 point 15), and no trailing dot after the
+// domain.
 func simpleAddress(s string) (bool, string) {
 	for i := 0; i < len(s); i++ {
 		if s[i] < 0x20 || s[i] > 0x7e {
 			return false, skipOracle
 		}
 	}
-	s = strings.Trim(s, " ")
 	if strings.ContainsAny(s, "<>") {
 		return false, "angle bracket"
 	}
@@ -238,6 +241,9 @@ func simpleAddress(s string) (bool, string) {
 		return false, "no @"
 	}
 	local, dom := s[:at], s[at+1:]
+	if strings.HasSuffix(dom, ".") {
+		return false, "trailing dot after the domain"
+	}
 	if local == "" || len(local) > 64 {
 		return false, "local part length"
 	}
@@ -248,8 +254,7 @@ func simpleAddress(s string) (bool, string) {
 	if !ok {
 		return false, why
 	}
-	host := strings.ToLower(strings.TrimSuffix(strings.Trim(dom, " "), "."))
-	if len(local)+1+len(host) > 254 {
+	if len(local)+1+len(strings.ToLower(dom)) > 254 {
 		return false, "longer than 254"
 	}
 	return true, ""
@@ -290,16 +295,15 @@ func quoted(s string) bool {
 }
 
 // simpleDomain is RFC 1123 §2.1 host name syntax plus the product's own
-// refusals: at least two labels, not an IP address, one optional trailing
-// dot.
+// refusals: at least two labels, a top-level label of letters, no
+// special-use name but .test and .example, one optional trailing dot.
 func simpleDomain(s string) (bool, string) {
 	for i := 0; i < len(s); i++ {
 		if s[i] < 0x20 || s[i] > 0x7e {
 			return false, skipOracle
 		}
 	}
-	h := strings.ToLower(strings.Trim(s, " "))
-	h = strings.TrimSuffix(h, ".")
+	h := strings.TrimSuffix(strings.ToLower(s), ".")
 	labels := strings.Split(h, ".")
 	if len(labels) < 2 {
 		return false, "fewer than two labels"
@@ -312,11 +316,14 @@ func simpleDomain(s string) (bool, string) {
 			return false, "label " + l + " is not a host name label"
 		}
 	}
-	if strings.Trim(labels[len(labels)-1], "0123456789") == "" {
-		return false, "numeric top-level label"
-	}
 	if strings.Contains(h, "xn--") {
 		return false, skipOracle
+	}
+	switch tld := labels[len(labels)-1]; {
+	case strings.Trim(tld, "abcdefghijklmnopqrstuvwxyz") != "":
+		return false, "top-level label that is not all letters"
+	case slices.Contains([]string{"invalid", "localhost", "local", "onion", "arpa", "alt"}, tld):
+		return false, "special-use top-level name"
 	}
 	return true, ""
 }
