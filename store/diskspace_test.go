@@ -1,0 +1,127 @@
+package store
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"selfserve/internal/tmpfs"
+)
+
+// Issue 10 point 5: a full disk crashed with SIGBUS inside Badger's
+// mmapped memtable log. The test fills a small tmpfs with sign-ups in a
+// child process (this test binary re-executed) until the store refuses,
+// then reopens the database and looks for every acknowledged sign-up.
+
+const diskFullEnvDB = "SELFSERVE_DISKFULL_DB"
+
+// diskFullHeadroom is how much the child may write before it meets the
+// reserve: enough for several memtable rotations and a flush, so the
+// test crosses Badger's own background writes, yet quick to fill.
+const diskFullHeadroom = 12 << 20
+
+func TestDiskFullRefusesAndKeepsAcknowledged(t *testing.T) {
+	dir := tmpfs.Mount(t, 160<<20)
+	db := filepath.Join(dir, "db")
+	s := openTest(t, db, Options{})
+	reserve := s.diskReserve()
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// Other files fill the disk but for the reserve and some headroom,
+	// the usual way a disk fills up.
+	tmpfs.Ballast(t, filepath.Join(dir, "ballast"), int64(reserve)+diskFullHeadroom)
+
+	cmd := exec.Command(os.Args[0], "-test.run=^TestDiskFullChild$", "-test.count=1", "-test.v")
+	cmd.Env = append(os.Environ(), diskFullEnvDB+"="+db)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	timer := time.AfterFunc(5*time.Minute, func() { cmd.Process.Kill() })
+	defer timer.Stop()
+	var acked []string
+	var refusal string
+	sc := bufio.NewScanner(out)
+	for sc.Scan() {
+		line := sc.Text()
+		if email, ok := strings.CutPrefix(line, "acked "); ok {
+			acked = append(acked, email)
+		} else if r, ok := strings.CutPrefix(line, "refused "); ok {
+			refusal = r
+		}
+	}
+	err = cmd.Wait()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+		t.Fatalf("child ended with %v, want exit status 1 (disk full); stderr:\n%s", err, tail(stderr.String()))
+	}
+	if !strings.Contains(refusal, "disk full") {
+		t.Fatalf("child exited 1 without refusing for a full disk (refusal %q); stderr:\n%s", refusal, tail(stderr.String()))
+	}
+	if strings.Contains(stderr.String(), "SIGBUS") || strings.Contains(stderr.String(), "fault") {
+		t.Fatalf("child faulted:\n%s", tail(stderr.String()))
+	}
+	if len(acked) < 100 {
+		t.Fatalf("only %d sign-ups before the refusal: the headroom was not used", len(acked))
+	}
+	t.Logf("%d sign-ups acknowledged, then: %s", len(acked), refusal)
+
+	s = openTest(t, db, Options{})
+	checkInvariants(t, s)
+	for _, email := range acked {
+		if _, _, err := s.User(addr(t, email).Domain, addr(t, email)); err != nil {
+			t.Fatalf("acknowledged sign-up %s is gone: %v", email, err)
+		}
+	}
+}
+
+// TestDiskFullChild signs up until the store refuses; it does nothing in a
+// normal run. Exit 1 is a refusal for a full disk, 3 any other error.
+func TestDiskFullChild(t *testing.T) {
+	db := os.Getenv(diskFullEnvDB)
+	if db == "" {
+		t.Skip("runs only as the child of TestDiskFullRefusesAndKeepsAcknowledged")
+	}
+	s, err := Open(db, Options{})
+	if err != nil {
+		fmt.Println("error", err)
+		os.Exit(3)
+	}
+	for i := 0; ; i++ {
+		email := fmt.Sprintf("user%07d@d%02d.example", i, i%40)
+		if _, err := signup(t, s, email, "rms"); err != nil {
+			if !errors.Is(err, ErrDiskFull) {
+				fmt.Println("error", err)
+				os.Exit(3)
+			}
+			fmt.Println("refused", err)
+			// Closing flushes the memtable: it must fit in the reserve.
+			if err := s.Close(); err != nil {
+				fmt.Println("error closing", err)
+				os.Exit(3)
+			}
+			os.Exit(1)
+		}
+		fmt.Println("acked", email)
+	}
+}
+
+// tail is the end of a child's stderr, where a crash puts its reason.
+func tail(s string) string {
+	if len(s) > 4000 {
+		return "…" + s[len(s)-4000:]
+	}
+	return s
+}
