@@ -243,18 +243,17 @@ func invisible(d string) string {
 	return ""
 }
 
-// checkTopLabel: top-level domains are letters (RFC 1123 §2.1, and IANA
-// delegates nothing else) or an A-label, so iana.123 and bad.tld-2 are
-// typos or addresses, never mail domains.
+// checkTopLabel: a top-level label is never numeric (RFC 3696 §2) and
+// IANA delegates letters or A-labels only, so one that does not end in a
+// letter (iana.123, bad.tld-2) is a typo or an address, never a mail
+// domain. Hyphens are left to the host name rule: iana.co-uk is well
+// formed and merely not delegated, which DNS tells, not syntax.
 func checkTopLabel(tld string) string {
 	if strings.Trim(tld, "0123456789") == "" {
 		return "looks like an IP address; use a domain name"
 	}
-	if strings.HasPrefix(tld, "xn--") {
-		return ""
-	}
-	if strings.Trim(tld, "abcdefghijklmnopqrstuvwxyz") != "" {
-		return fmt.Sprintf("ends in %q, which is no top-level domain: those are letters only", tld)
+	if last := tld[len(tld)-1]; !strings.HasPrefix(tld, "xn--") && !(last >= 'a' && last <= 'z') {
+		return fmt.Sprintf("ends in %q; a top-level domain ends in a letter", tld)
 	}
 	return ""
 }

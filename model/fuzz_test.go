@@ -295,7 +295,7 @@ func quoted(s string) bool {
 }
 
 // simpleDomain is RFC 1123 §2.1 host name syntax plus the product's own
-// refusals: at least two labels, a top-level label of letters, no
+// refusals: at least two labels, a top-level label ending in a letter, no
 // special-use name but .test and .example, one optional trailing dot.
 func simpleDomain(s string) (bool, string) {
 	for i := 0; i < len(s); i++ {
@@ -320,8 +320,8 @@ func simpleDomain(s string) (bool, string) {
 		return false, skipOracle
 	}
 	switch tld := labels[len(labels)-1]; {
-	case strings.Trim(tld, "abcdefghijklmnopqrstuvwxyz") != "":
-		return false, "top-level label that is not all letters"
+	case !strings.ContainsAny(tld[len(tld)-1:], "abcdefghijklmnopqrstuvwxyz"):
+		return false, "top-level label that does not end in a letter"
 	case slices.Contains([]string{"invalid", "localhost", "local", "onion", "arpa", "alt"}, tld):
 		return false, "special-use top-level name"
 	}
