@@ -2,8 +2,14 @@ package model
 
 import (
 	_ "embed"
+	"errors"
+	"fmt"
 	"strings"
 )
+
+// ErrConsumerDomain marks a refusal because the domain is consumer mail
+// (gmail.com …). Errors carrying it also wrap ErrRefused.
+var ErrConsumerDomain = errors.New("consumer mail domain")
 
 //go:embed consumer_domains.txt
 var shippedConsumerDomains string
@@ -36,4 +42,14 @@ func (c ConsumerDomains) Contains(domain string) bool {
 		}
 	}
 	return false
+}
+
+// Refuse says no to a directory for a consumer domain or a name under one:
+// its mailboxes belong to strangers, and nobody's DNS record proves the
+// right to all of them (PRODUCT.md §3 rule 2, issue 10 point 18).
+func (c ConsumerDomains) Refuse(domain string) error {
+	if c.Contains(domain) {
+		return fmt.Errorf("%w: %s is a %w and never joins a directory", ErrRefused, domain, ErrConsumerDomain)
+	}
+	return nil
 }

@@ -10,7 +10,7 @@ import (
 // domains already verified in a managed directory (PRODUCT.md §3).
 func CheckClaimable(domain string, rec *DomainRecord, holder *Directory, into string) error {
 	if IsPublicSuffix(domain) {
-		return fmt.Errorf("%w: %s is a public suffix; nobody can claim it", ErrRefused, domain)
+		return fmt.Errorf("%w: %s is a %w; nobody can claim it", ErrRefused, domain, ErrPublicSuffix)
 	}
 	if rec == nil || holder == nil {
 		return nil

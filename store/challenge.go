@@ -26,9 +26,14 @@ type claimScope struct {
 	Parent string
 }
 
-// authorize applies the takeover rules of PRODUCT.md §3 to c.
+// authorize applies the takeover rules of PRODUCT.md §3 to c. It runs at
+// challenge, at verify and again inside the takeover's transaction, so a
+// domain the operator lists as consumer mail in between is refused too.
 func authorize(txn *badger.Txn, c Claim) (claimScope, error) {
 	var sc claimScope
+	if err := claimableName(txn, c.Domain); err != nil {
+		return sc, err
+	}
 	rec, err := domainRecord(txn, c.Domain)
 	if err != nil {
 		return sc, err
@@ -79,6 +84,20 @@ func authorize(txn *badger.Txn, c Claim) (claimScope, error) {
 		}
 	}
 	return sc, nil
+}
+
+// claimableName refuses, whoever asks and whatever was issued before, a
+// domain that can never be claimed: a consumer mail domain (shipped or the
+// operator's) or a public suffix.
+func claimableName(txn *badger.Txn, domain string) error {
+	consumer, err := consumerDomains(txn)
+	if err != nil {
+		return err
+	}
+	if err := consumer.Refuse(domain); err != nil {
+		return err
+	}
+	return model.CheckClaimable(domain, nil, nil, "")
 }
 
 // ChallengeResult is the answer to `domain challenge`.
@@ -151,6 +170,9 @@ type PendingProof struct {
 func (s *Store) Pending(domain string, admin model.Address) (PendingProof, error) {
 	var p PendingProof
 	err := s.view(func(txn *badger.Txn) error {
+		if err := claimableName(txn, domain); err != nil {
+			return err
+		}
 		var ch model.Challenge
 		found, err := get(txn, challengeKey(domain, admin.Key()), &ch)
 		if err != nil {
