@@ -56,7 +56,7 @@ const auditScanLimit = 200_000
 func (s *Store) AuditTail(n int, keep func(model.AuditEntry) bool) ([]model.AuditEntry, error) {
 	out := []model.AuditEntry{}
 	err := s.view(func(txn *badger.Txn) error {
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(pAudit), Reverse: true, PrefetchValues: true})
+		it := newIterator(txn, badger.IteratorOptions{Prefix: []byte(pAudit), Reverse: true, PrefetchValues: true})
 		defer it.Close()
 		// A reverse seek must start past every key with the prefix.
 		seen := 0

@@ -267,10 +267,10 @@ func BenchmarkSignupBaselineRawBadger(b *testing.B) {
 	b.Cleanup(func() { s.Close() })
 	b.ResetTimer()
 	err = runClients(b.N, func(int) error {
-		if err := writeShape(s.db, start); err != nil {
+		if err := writeShape(s.db.DB, start); err != nil {
 			return err
 		}
-		return writeShape(s.db, verify)
+		return writeShape(s.db.DB, verify)
 	})
 	if err != nil {
 		b.Fatal(err)

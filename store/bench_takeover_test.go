@@ -209,7 +209,7 @@ func BenchmarkExternalTakeover1M(b *testing.B) {
 func BenchmarkTakeoverBaselineWriteBatch(b *testing.B) {
 	var records int
 	onCopies(b, nil, func(s *Store) (err error) {
-		records, err = writeTakeoverRecords(s.db)
+		records, err = writeTakeoverRecords(s.db.DB)
 		return err
 	})
 	b.ReportMetric(float64(records), "records")

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -11,7 +12,7 @@ import (
 
 // get decodes the record at k into v; found is false when there is none.
 func get(txn *badger.Txn, k []byte, v any) (found bool, err error) {
-	item, err := txn.Get(k)
+	item, err := lookup(txn, k)
 	if errors.Is(err, badger.ErrKeyNotFound) {
 		return false, nil
 	}
@@ -21,8 +22,16 @@ func get(txn *badger.Txn, k []byte, v any) (found bool, err error) {
 	return true, item.Value(func(b []byte) error { return decode(k, b, v) })
 }
 
-// errDamaged marks a record that cannot be read back: no retry or free
-// disk space helps, so it is reported as it is.
+// lookup is txn.Get, noted for checkedDB: a damaged block reads as a
+// missing key.
+func lookup(txn *badger.Txn, k []byte) (*badger.Item, error) {
+	noteRead(txn, k, k)
+	return txn.Get(k)
+}
+
+// errDamaged marks a record or file that cannot be read back: no retry or
+// free disk space helps, so it is reported as it is (exported as
+// ErrDamaged for the front ends, which add what to do).
 var errDamaged = errors.New("database damaged")
 
 // encode is what put stores. The records are plain data, so the only way
@@ -31,14 +40,14 @@ var errDamaged = errors.New("database damaged")
 func encode(k []byte, v any) ([]byte, error) {
 	b, err := json.Marshal(v)
 	if err != nil {
-		return nil, fmt.Errorf("%w: record %q cannot be written back (%v); restore the database from a backup", errDamaged, k, err)
+		return nil, fmt.Errorf("%w: record %q cannot be written back (%v)", errDamaged, k, err)
 	}
 	return b, nil
 }
 
 func decode(k, b []byte, v any) error {
 	if err := json.Unmarshal(b, v); err != nil {
-		return fmt.Errorf("%w: record %q cannot be read (%v); restore the database from a backup", errDamaged, k, err)
+		return fmt.Errorf("%w: record %q cannot be read (%v)", errDamaged, k, err)
 	}
 	return nil
 }
@@ -66,7 +75,7 @@ func addCount(txn *badger.Txn, k []byte, delta int64) error {
 }
 
 func readCount(txn *badger.Txn, k []byte) (int64, error) {
-	item, err := txn.Get(k)
+	item, err := lookup(txn, k)
 	if errors.Is(err, badger.ErrKeyNotFound) {
 		return 0, nil
 	}
@@ -83,7 +92,7 @@ func readCount(txn *badger.Txn, k []byte) (int64, error) {
 
 func countValue(k, b []byte) (int64, error) {
 	if len(b) != 8 {
-		return 0, fmt.Errorf("%w: counter %q cannot be read; restore the database from a backup", errDamaged, k)
+		return 0, fmt.Errorf("%w: counter %q cannot be read", errDamaged, k)
 	}
 	return int64(binary.BigEndian.Uint64(b)), nil
 }
@@ -91,7 +100,7 @@ func countValue(k, b []byte) (int64, error) {
 // scan calls fn for each record under prefix in key order, starting at
 // the key from (nil: the prefix), until fn returns false.
 func scan(txn *badger.Txn, prefix, from []byte, fn func(k []byte, val []byte) (bool, error)) error {
-	it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchValues: true, PrefetchSize: 64})
+	it := newIterator(txn, badger.IteratorOptions{Prefix: prefix, PrefetchValues: true, PrefetchSize: 64})
 	defer it.Close()
 	start := prefix
 	if from != nil {
@@ -126,3 +135,56 @@ func each[T any](txn *badger.Txn, prefix string, fn func(k []byte, rec T) error)
 
 // after is the first key that sorts after k.
 func after(k []byte) []byte { return append(append([]byte{}, k...), 0) }
+
+// notedIterator is a Badger iterator that notes, when closed, the range of
+// keys it read (see checkedDB). Loops must test ValidForPrefix, which is
+// where it learns how far they got.
+type notedIterator struct {
+	*badger.Iterator
+	txn           *badger.Txn
+	prefix        []byte
+	reverse       bool
+	from, last    []byte
+	seeked, ended bool
+}
+
+func newIterator(txn *badger.Txn, o badger.IteratorOptions) *notedIterator {
+	return &notedIterator{Iterator: txn.NewIterator(o), txn: txn, prefix: o.Prefix, reverse: o.Reverse}
+}
+
+func (it *notedIterator) Seek(k []byte) {
+	it.from, it.seeked = bytes.Clone(k), true
+	it.Iterator.Seek(k)
+}
+
+func (it *notedIterator) ValidForPrefix(p []byte) bool {
+	ok := it.Iterator.ValidForPrefix(p)
+	if ok {
+		it.last = it.Item().KeyCopy(it.last)
+	} else {
+		it.ended = true
+	}
+	return ok
+}
+
+func (it *notedIterator) Close() {
+	if it.seeked {
+		// From the seek to the last key looked at; to the prefix's end
+		// (its start, backwards) when the loop ran out of keys.
+		reached := it.from
+		if it.last != nil {
+			reached = it.last
+		}
+		switch {
+		case it.reverse && it.ended:
+			noteRead(it.txn, it.prefix, it.from)
+		case it.reverse:
+			noteRead(it.txn, reached, it.from)
+		case it.ended:
+			noteRead(it.txn, it.from, prefixEnd(it.prefix))
+		default:
+			noteRead(it.txn, it.from, reached)
+		}
+	}
+	it.Iterator.Close()
+}

@@ -75,7 +75,7 @@ func (s *Store) usersPage(ref, at string, limit int, reverse bool) ([]model.User
 				skip = start
 			}
 		}
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, Reverse: reverse, PrefetchValues: true, PrefetchSize: min(limit, 100)})
+		it := newIterator(txn, badger.IteratorOptions{Prefix: prefix, Reverse: reverse, PrefetchValues: true, PrefetchSize: min(limit, 100)})
 		defer it.Close()
 		for it.Seek(start); it.ValidForPrefix(prefix) && len(out) < limit; it.Next() {
 			item := it.Item()

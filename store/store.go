@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
+	"github.com/dgraph-io/badger/v4/options"
 
 	"selfserve/model"
 )
@@ -40,16 +41,28 @@ type Options struct {
 	// LockWait is how long to wait for another process to close the
 	// database before giving up.
 	LockWait time.Duration
+	// ReadOnly opens for commands that only read: Badger read-only, a
+	// lock shared with other readers, no start-up writes, so no file
+	// changes. The one exception is a crash's leftovers (a half-made
+	// table, an empty memtable log, a log cut mid-entry, an unfinished
+	// takeover): those a writer must finish first, as any open did
+	// before, so the open does that and then reads.
+	ReadOnly bool
 }
 
 // Store is an open selfserve database.
 type Store struct {
-	db   *badger.DB
+	db   *checkedDB
+	lock *dirLock
 	opts Options
 	rand io.Reader
 }
 
 const defaultBatchSize = 1000
+
+// errRecover says a read-only open found a crash's leftovers, which only
+// a writer may clear.
+var errRecover = errors.New("a crash left work for a writer")
 
 // Open opens (creating if needed) the database in dir, then finishes any
 // takeover job a crash left running, so callers only ever see a takeover
@@ -64,6 +77,35 @@ func Open(dir string, opts Options) (*Store, error) {
 	if opts.ChallengeTTL <= 0 {
 		opts.ChallengeTTL = model.DefaultChallengeTTL
 	}
+	bo := badgerOptions(dir, opts)
+	if opts.InMemory {
+		db, err := badger.Open(bo)
+		if err != nil {
+			return nil, fmt.Errorf("open database in memory: %w", err)
+		}
+		s := &Store{db: &checkedDB{DB: db}, opts: opts, rand: rand.Reader}
+		if err := s.init(); err != nil {
+			db.Close()
+			return nil, err
+		}
+		return s, nil
+	}
+	s, err := openDir(dir, bo, opts)
+	if !errors.Is(err, errRecover) {
+		return s, err
+	}
+	w := opts
+	w.ReadOnly, w.Create = false, false
+	if s, err = openDir(dir, badgerOptions(dir, w), w); err != nil {
+		return nil, err
+	}
+	if err := s.Close(); err != nil {
+		return nil, fmt.Errorf("closing database %s after finishing a crash's work: %w", dir, err)
+	}
+	return openDir(dir, bo, opts)
+}
+
+func badgerOptions(dir string, opts Options) badger.Options {
 	bo := badger.DefaultOptions(dir).
 		WithLogger(quietLogger{}).
 		// Acknowledged means on disk: a sign-up the user was told about
@@ -94,6 +136,12 @@ func Open(dir string, opts Options) (*Store, error) {
 		WithBlockCacheSize(8 << 20).
 		WithIndexCacheSize(16 << 20).
 		WithNumCompactors(2).
+		// Every block read is checked against its checksum (issue 10
+		// point 2); checkedDB turns a failed check into an error.
+		WithChecksumVerificationMode(options.OnBlockRead).
+		// The lock is ours (dirLock), taken before the directory is read.
+		WithBypassLockGuard(true).
+		WithReadOnly(opts.ReadOnly).
 		WithInMemory(opts.InMemory)
 	if opts.Small {
 		bo = smallOptions(bo)
@@ -101,65 +149,125 @@ func Open(dir string, opts Options) (*Store, error) {
 	if opts.InMemory {
 		bo = bo.WithDir("").WithValueDir("")
 	}
-	if !opts.InMemory {
-		if err := checkDir(dir, opts.Create); err != nil {
+	return bo
+}
+
+// openDir locks dir, refuses it if it is not a selfserve database or is
+// damaged, clears a crash's leftovers, and opens it.
+func openDir(dir string, bo badger.Options, opts Options) (*Store, error) {
+	privateUmask()
+	if err := makeDir(dir, opts.Create); err != nil {
+		return nil, err
+	}
+	lock, err := lockDir(dir, opts.ReadOnly, opts.LockWait)
+	if err != nil {
+		return nil, err
+	}
+	s, err := openLocked(dir, bo, opts, lock)
+	if err != nil {
+		lock.release()
+		return nil, err
+	}
+	return s, nil
+}
+
+func openLocked(dir string, bo badger.Options, opts Options, lock *dirLock) (*Store, error) {
+	left, err := inspect(dir)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkDir(dir, opts.Create); err != nil {
+		return nil, err
+	}
+	if opts.ReadOnly && left.any() {
+		return nil, errRecover
+	}
+	if !opts.ReadOnly {
+		if err := tightenModes(dir); err != nil {
+			return nil, err
+		}
+		if err := removeEmptyLogs(dir, left.emptyLogs); err != nil {
 			return nil, err
 		}
 	}
-	db, err := openLocked(bo, opts.LockWait)
-	if err != nil {
-		if strings.Contains(err.Error(), "directory lock") {
-			return nil, fmt.Errorf("open database %s: another selfserve process is using it; close it and try again", dir)
-		}
-		return nil, fmt.Errorf("open database %s: %w", dir, err)
+	db, err := openBadger(dir, bo)
+	if errors.Is(err, badger.ErrTruncateNeeded) && opts.ReadOnly {
+		return nil, errRecover
 	}
-	s := &Store{db: db, opts: opts, rand: rand.Reader}
-	if err := s.init(); err != nil {
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{db: &checkedDB{DB: db, dir: dir, verdicts: map[uint64]error{}}, lock: lock, opts: opts, rand: rand.Reader}
+	if opts.ReadOnly {
+		err = s.noRunningJob()
+	} else {
+		err = s.init()
+	}
+	if err != nil {
 		db.Close()
 		return nil, err
 	}
 	return s, nil
 }
 
-// checkDir refuses a --db that is not a selfserve database: a missing one
-// unless creating, and a directory of other files always.
+// makeDir creates dir, private, when the command may create a database;
+// otherwise a missing dir is a mistyped --db.
+func makeDir(dir string, create bool) error {
+	_, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist) && create:
+		return os.MkdirAll(dir, 0o700)
+	case errors.Is(err, fs.ErrNotExist):
+		return notFound(dir)
+	case err != nil:
+		return fmt.Errorf("%w: --db %s is not a usable directory: %v", model.ErrInvalid, dir, err)
+	}
+	return nil
+}
+
+func notFound(dir string) error {
+	return fmt.Errorf("%w: no selfserve database at %s; check --db (or SELFSERVE_DB), or start one with signup start or demo", model.ErrNotFound, dir)
+}
+
+// checkDir refuses a --db that is not a selfserve database: an empty one
+// unless creating, and a directory of other files always. It runs under
+// the lock, so another process's half-made database is never mistaken for
+// foreign files.
 func checkDir(dir string, create bool) error {
 	if _, err := os.Stat(filepath.Join(dir, "MANIFEST")); err == nil {
 		return nil
 	}
 	entries, err := os.ReadDir(dir)
-	switch {
-	case errors.Is(err, fs.ErrNotExist) && create:
-		return nil
-	case errors.Is(err, fs.ErrNotExist):
-		return fmt.Errorf("%w: no selfserve database at %s; check --db (or SELFSERVE_DB), or start one with signup start or demo", model.ErrNotFound, dir)
-	case err != nil:
+	if err != nil {
 		return fmt.Errorf("%w: --db %s is not a usable directory: %v", model.ErrInvalid, dir, err)
 	}
 	for _, e := range entries {
-		// Badger takes its LOCK file before it writes MANIFEST: a first
-		// open killed in between leaves the lock, and nothing else.
+		// Badger took its own LOCK file before it wrote MANIFEST: a first
+		// open by an older selfserve, killed in between, left the lock
+		// and nothing else.
 		if !strings.HasPrefix(e.Name(), ".") && e.Name() != "LOCK" {
 			return fmt.Errorf("%w: %s holds other files but no selfserve database; give --db an empty or new directory", model.ErrInvalid, dir)
 		}
 	}
 	if !create {
-		return fmt.Errorf("%w: no selfserve database at %s; check --db (or SELFSERVE_DB), or start one with signup start or demo", model.ErrNotFound, dir)
+		return notFound(dir)
 	}
 	return nil
 }
 
-// openLocked opens the database, waiting up to wait while another
-// process holds its lock: two commands run at once should queue, not fail.
-func openLocked(bo badger.Options, wait time.Duration) (*badger.DB, error) {
-	deadline := time.Now().Add(wait)
-	for pause := 20 * time.Millisecond; ; pause = min(2*pause, 500*time.Millisecond) {
-		db, err := badger.Open(bo)
-		if err == nil || !strings.Contains(err.Error(), "directory lock") || time.Now().After(deadline) {
-			return db, err
+// openBadger opens Badger, turning a panic while it reads the files (in
+// this goroutine) into damage.
+func openBadger(dir string, bo badger.Options) (db *badger.DB, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%w: %s: opening it failed: %v", errDamaged, dir, r)
 		}
-		time.Sleep(pause)
+	}()
+	db, err = badger.Open(bo)
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", dir, err)
 	}
+	return db, nil
 }
 
 func (s *Store) init() error {
@@ -180,8 +288,16 @@ func (s *Store) Reset() error {
 	return s.init()
 }
 
-// Close flushes and closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+// Close flushes and closes the database, then lets the next process in.
+func (s *Store) Close() error {
+	err := s.db.Close()
+	if s.lock != nil {
+		if lerr := s.lock.release(); err == nil {
+			err = lerr
+		}
+	}
+	return err
+}
 
 // Now is the store's clock.
 func (s *Store) Now() time.Time { return s.opts.Now() }

@@ -1,0 +1,240 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dgraph-io/badger/v4/table"
+
+	"selfserve/model"
+)
+
+// damageUsers fills the directory the damage tests break: enough users
+// for several tables with the small options, few enough to build in a
+// second.
+const damageUsers = 20_000
+
+// buildDamageDB writes an unmanaged contoso.co.uk of n users into dir and
+// closes it, leaving only files (Small options: many small tables).
+func buildDamageDB(t *testing.T, dir string, n int) {
+	t.Helper()
+	s, err := Open(dir, Options{Create: true, Small: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	l := s.NewLoader()
+	l.Directory(model.Directory{ID: "u", Name: "contoso.co.uk", State: model.Unmanaged, Domains: []string{"contoso.co.uk"}, CreatedAt: now})
+	for i := range n {
+		l.User(model.User{ID: fmt.Sprintf("old%06d", i), Email: crashEmail(i), Directory: "u", Kind: model.Member,
+			CreationMethod: model.EmailVerified, Grants: crashGrants(i), CreatedAt: now})
+	}
+	if err := l.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// dirState describes every file in dir (name, size, modification time,
+// mode), so a test can tell that an open touched nothing.
+func dirState(t *testing.T, dir string) string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	for _, e := range entries {
+		info, err := e.Info()
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(&b, "%s %d %d %v\n", e.Name(), info.Size(), info.ModTime().UnixNano(), info.Mode())
+	}
+	return b.String()
+}
+
+// tables lists the .sst files in dir, in name order.
+func tables(t *testing.T, dir string) []string {
+	t.Helper()
+	names, err := filepath.Glob(filepath.Join(dir, "*.sst"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// wantDamaged opens dir and wants ErrDamaged naming want, with every file
+// as it was.
+func wantDamaged(t *testing.T, dir, want string, opts Options) {
+	t.Helper()
+	before := dirState(t, dir)
+	s, err := Open(dir, opts)
+	if err == nil {
+		users, uerr := s.Users("contoso.co.uk", "", 0)
+		s.Close()
+		t.Fatalf("open of a damaged database succeeded (%d users, %v); files now:\n%s", len(users), uerr, dirState(t, dir))
+	}
+	if !errors.Is(err, ErrDamaged) || !strings.Contains(err.Error(), want) {
+		t.Fatalf("open = %v; want ErrDamaged naming %s", err, want)
+	}
+	if after := dirState(t, dir); after != before {
+		t.Fatalf("a refused open changed the files:\nbefore:\n%s\nafter:\n%s", before, after)
+	}
+}
+
+// Issue 10 point 1: a MANIFEST that is cut, overwritten or gone, or that
+// has lost a table, is refused before Badger acts on it, and no file is
+// touched; Badger would otherwise delete every table it does not list.
+func TestDamagedManifestIsRefusedAndNothingTouched(t *testing.T) {
+	t.Parallel()
+	template := t.TempDir()
+	buildDamageDB(t, template, damageUsers)
+	manifest := filepath.Join(template, "MANIFEST")
+	info, err := os.Stat(manifest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name  string
+		harm  func(dir string) error
+		names func(dir string) string
+	}{
+		{"cut to 16 bytes", func(dir string) error { return os.Truncate(filepath.Join(dir, "MANIFEST"), 16) }, manifestOf},
+		{"cut mid-entry", func(dir string) error { return os.Truncate(filepath.Join(dir, "MANIFEST"), info.Size()-3) }, manifestOf},
+		{"overwritten", func(dir string) error { return overwrite(filepath.Join(dir, "MANIFEST"), info.Size()/2, 16) }, manifestOf},
+		{"removed", func(dir string) error { return os.Remove(filepath.Join(dir, "MANIFEST")) }, manifestOf},
+		{"a table removed", func(dir string) error { return os.Remove(tables(t, dir)[0]) }, func(dir string) string {
+			return filepath.Base(tables(t, template)[0])
+		}},
+	}
+	for _, c := range cases {
+		t.Run(strings.ReplaceAll(c.name, " ", "-"), func(t *testing.T) {
+			dir := copyDir(t, template)
+			if err := c.harm(dir); err != nil {
+				t.Fatal(err)
+			}
+			wantDamaged(t, dir, c.names(dir), Options{})
+			wantDamaged(t, dir, c.names(dir), Options{ReadOnly: true})
+		})
+	}
+}
+
+func manifestOf(dir string) string { return filepath.Join(dir, "MANIFEST") }
+
+// A table the MANIFEST never recorded is what a compaction or flush
+// killed before its MANIFEST entry leaves: its records are still in the
+// tables it was made from. Badger's clean-up of it must go on working.
+func TestUnlistedTableOfInterruptedCompactionIsCleanedUp(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	buildDamageDB(t, dir, damageUsers)
+	names := tables(t, dir)
+	last, _ := table.ParseFileID(filepath.Base(names[len(names)-1]))
+	orphan := table.NewFilename(last+1, dir)
+	b, err := os.ReadFile(names[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(orphan, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatalf("open after an interrupted compaction: %v", err)
+	}
+	defer s.Close()
+	if _, err := os.Stat(orphan); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the unlisted table %s is still there (%v)", orphan, err)
+	}
+	users, err := s.Users("contoso.co.uk", "", 0)
+	if err != nil || len(users) != damageUsers {
+		t.Fatalf("%d users (%v), want %d", len(users), err, damageUsers)
+	}
+}
+
+// Issue 10 point 6: a table cut short is damage naming the file, not a
+// panic inside Badger.
+func TestTruncatedTableIsDamageNamingIt(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	buildDamageDB(t, dir, damageUsers)
+	victim := tables(t, dir)[0]
+	if err := os.Truncate(victim, 5000); err != nil {
+		t.Fatal(err)
+	}
+	wantDamaged(t, dir, victim, Options{})
+	wantDamaged(t, dir, victim, Options{ReadOnly: true})
+}
+
+// Issue 10 point 2: 64 overwritten bytes in the middle of tables make
+// every read that meets them fail naming a table, never a short list.
+func TestOverwrittenBlocksFailReadsNamingTheTable(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	buildDamageDB(t, dir, damageUsers)
+	for _, name := range tables(t, dir) {
+		info, err := os.Stat(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := overwrite(name, info.Size()/2, 64); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, ro := range []bool{false, true} {
+		s, err := Open(dir, Options{ReadOnly: ro})
+		if err != nil {
+			// Refused at open is as good, as long as it names a table.
+			if !errors.Is(err, ErrDamaged) || !strings.Contains(err.Error(), ".sst") {
+				t.Fatalf("open (read-only %v) = %v; want ErrDamaged naming a table", ro, err)
+			}
+			continue
+		}
+		users, err := s.Users("contoso.co.uk", "", 0)
+		s.Close()
+		if !errors.Is(err, ErrDamaged) || !strings.Contains(err.Error(), ".sst") {
+			t.Fatalf("user list (read-only %v) = %d users, %v; want ErrDamaged naming a table", ro, len(users), err)
+		}
+	}
+}
+
+// overwrite writes n bytes of 0xA5 at off.
+func overwrite(path string, off int64, n int) error {
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	_, err = f.WriteAt([]byte(strings.Repeat("\xa5", n)), off)
+	return err
+}
+
+// copyDir copies the files of a closed database into a new directory.
+func copyDir(t *testing.T, from string) string {
+	t.Helper()
+	to := t.TempDir()
+	entries, err := os.ReadDir(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		b, err := os.ReadFile(filepath.Join(from, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(to, e.Name()), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return to
+}
