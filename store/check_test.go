@@ -1,0 +1,204 @@
+package store
+
+import (
+	"crypto/sha256"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"selfserve/model"
+)
+
+// Issue 10 point 3: selfserve check verifies every table's checksums and
+// the invariants, on real files damaged the way a disk damages them, and
+// changes nothing while it looks.
+
+const checkUsers = 30_000
+
+// buildCheckDB fills a database with checkUsers users over ten
+// directories, through the Loader, plus one real sign-up, and closes it.
+// Small memtables and tables spread it over several tables.
+func buildCheckDB(t testing.TB, dir string) {
+	t.Helper()
+	s := openTest(t, dir, Options{Small: true})
+	now := time.Now().UTC()
+	l := s.NewLoader()
+	for d := range 10 {
+		domain := fmt.Sprintf("d%d.example", d)
+		l.Directory(model.Directory{ID: fmt.Sprintf("dir%d", d), Name: domain, State: model.Unmanaged, Domains: []string{domain}, CreatedAt: now})
+	}
+	for i := range checkUsers {
+		l.User(model.User{ID: fmt.Sprintf("u%06d", i), Email: fmt.Sprintf("user%06d@d%d.example", i, i%10), Directory: fmt.Sprintf("dir%d", i%10),
+			Kind: model.Member, CreationMethod: model.EmailVerified, Grants: crashGrants(i), CreatedAt: now})
+	}
+	if err := l.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	mustSignup(t, s, "dan@bellowscollege.com", "rms")
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// snapshot is every file of a directory: name, mode and a hash of its
+// bytes, to show that a command changed nothing.
+func snapshot(t testing.TB, dir string) map[string]string {
+	t.Helper()
+	files := map[string]string{}
+	err := filepath.WalkDir(dir, func(p string, e fs.DirEntry, err error) error {
+		if err != nil || e.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		info, err := e.Info()
+		if err != nil {
+			return err
+		}
+		files[p] = fmt.Sprintf("%v %d %x", info.Mode(), info.ModTime().UnixNano(), sha256.Sum256(b))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
+}
+
+func sameFiles(t testing.TB, before, after map[string]string) {
+	t.Helper()
+	for p, v := range before {
+		if w, ok := after[p]; !ok {
+			t.Errorf("%s was removed", p)
+		} else if w != v {
+			t.Errorf("%s was changed", p)
+		}
+	}
+	for p := range after {
+		if _, ok := before[p]; !ok {
+			t.Errorf("%s was created", p)
+		}
+	}
+}
+
+// tableFiles lists the database's tables, largest first.
+func tableFiles(t testing.TB, dir string) []string {
+	t.Helper()
+	paths, err := filepath.Glob(filepath.Join(dir, "*.sst"))
+	if err != nil || len(paths) == 0 {
+		t.Fatalf("no tables in %s (%v)", dir, err)
+	}
+	size := func(p string) int64 {
+		info, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return info.Size()
+	}
+	slices.SortFunc(paths, func(a, b string) int { return int(size(b) - size(a)) })
+	return paths
+}
+
+func TestCheckSoundDatabase(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "db")
+	buildCheckDB(t, dir)
+	before := snapshot(t, dir)
+	rep, err := Check(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Damaged() {
+		t.Fatalf("a sound database was reported damaged: %q", rep.Problems)
+	}
+	if rep.Users != checkUsers+1 || rep.Directories != 11 || rep.Tables == 0 {
+		t.Errorf("report counts %d users in %d directories and %d tables, want %d users in 11 directories", rep.Users, rep.Directories, rep.Tables, checkUsers+1)
+	}
+	sameFiles(t, before, snapshot(t, dir))
+}
+
+func TestCheckFindsOverwrittenTables(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "db")
+	buildCheckDB(t, dir)
+	tables := tableFiles(t, dir)
+	damaged := tables[:min(2, len(tables))]
+	for _, p := range damaged {
+		overwriteMiddle(t, p)
+	}
+	before := snapshot(t, dir)
+	rep, err := Check(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.Damaged() {
+		t.Fatal("overwritten tables were not found")
+	}
+	all := strings.Join(rep.Problems, "\n")
+	for _, p := range damaged {
+		if !strings.Contains(all, filepath.Base(p)) {
+			t.Errorf("the report does not name %s:\n%s", filepath.Base(p), all)
+		}
+	}
+	sameFiles(t, before, snapshot(t, dir))
+}
+
+func TestCheckFindsTruncatedTable(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "db")
+	buildCheckDB(t, dir)
+	p := tableFiles(t, dir)[0]
+	if err := os.Truncate(p, 5000); err != nil {
+		t.Fatal(err)
+	}
+	before := snapshot(t, dir)
+	rep, err := Check(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.Damaged() || !strings.Contains(strings.Join(rep.Problems, "\n"), filepath.Base(p)) {
+		t.Fatalf("a table cut to 5000 bytes was not reported by name: %q", rep.Problems)
+	}
+	sameFiles(t, before, snapshot(t, dir))
+}
+
+func TestCheckFindsBrokenInvariant(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "db")
+	buildCheckDB(t, dir)
+	s := openTest(t, dir, Options{})
+	l := s.NewLoader()
+	l.User(model.User{ID: "stray", Email: "stray@nowhere.example", Directory: "gone", Kind: model.Member, CreationMethod: model.EmailVerified})
+	if err := l.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	rep, err := Check(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.Damaged() || !strings.Contains(strings.Join(rep.Problems, "\n"), "stray@nowhere.example") {
+		t.Fatalf("a user of a missing directory was not reported: %q", rep.Problems)
+	}
+}
+
+// overwriteMiddle writes 64 bytes of 0xA5 in the middle of a file, inside
+// its data blocks (a table's index is at its end).
+func overwriteMiddle(t testing.TB, path string) {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		t.Fatal(err)
+	}
+	junk := []byte(strings.Repeat("\xa5", 64))
+	if _, err := f.WriteAt(junk, info.Size()/3); err != nil {
+		t.Fatal(err)
+	}
+}
