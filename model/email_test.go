@@ -51,7 +51,7 @@ func TestParseAddressRejects(t *testing.T) {
 		{"dan@bellows..com", "empty"},
 		{strings.Repeat("a", 65) + "@x.com", "longer than 64"},
 		{`"unterminated@x.com`, "unterminated"},
-		{"dan@\u202ebellows.com", "invisible character U+202E"},
+		{"dan@\u202ebellows.com", "U+202E, white space or an invisible character"},
 		{"  dan@bellowscollege.com  ", "white space"},
 		{"dan@bellowscollege.com.", "cannot end with a dot"},
 		{"dan@bellows.123", "IP address"},
