@@ -75,15 +75,15 @@ func summary(txn *badger.Txn, d model.Directory) (DirectorySummary, error) {
 		}
 	}
 	var err error
-	if sum.Users, err = readCount(txn, userCountKey(d.ID)); err != nil {
+	if sum.Users, err = sumCount(txn, userCountKey(d.ID)); err != nil {
 		return sum, err
 	}
-	prefix := grantCountPrefix(d.ID)
-	err = scan(txn, prefix, nil, func(k, v []byte) (bool, error) {
-		n, err := countValue(k, v)
-		sum.Grants[string(k[len(prefix):])] = n
-		return true, err
-	})
+	grants, err := sumCounters(txn, grantCountPrefix(d.ID))
+	for svc, n := range grants {
+		if n != 0 {
+			sum.Grants[svc] = n
+		}
+	}
 	return sum, err
 }
 

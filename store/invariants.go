@@ -97,21 +97,19 @@ func (s *Store) CheckInvariants() error {
 		}
 		// Counters are walked, not looked up by directory, so that a
 		// counter left behind by a directory that is gone is seen too.
-		if err := scan(txn, []byte(pUserCount), nil, func(k, v []byte) (bool, error) {
-			n, err := countValue(k, v)
-			if err != nil {
-				return false, err
-			}
-			id := string(k[len(pUserCount):])
+		// Each sums its shards (counters.go).
+		counted, err := sumCounters(txn, []byte(pUserCount))
+		if err != nil {
+			return err
+		}
+		for _, id := range slices.Sorted(maps.Keys(counted)) {
+			n := counted[id]
 			if _, ok := dirs[id]; !ok {
 				bad("user counter %s is %d, but there is no directory %s", id, n, id)
 			} else if n != users[id] {
 				bad("directory %s counts %d users but holds %d", id, n, users[id])
 			}
 			delete(users, id)
-			return true, nil
-		}); err != nil {
-			return err
 		}
 		// Users of a missing directory are reported one by one above.
 		for _, id := range slices.Sorted(maps.Keys(users)) {
@@ -119,16 +117,15 @@ func (s *Store) CheckInvariants() error {
 				bad("directory %s counts 0 users but holds %d", id, users[id])
 			}
 		}
-		if err := scan(txn, []byte(pGrantCnt), nil, func(k, v []byte) (bool, error) {
-			n, err := countValue(k, v)
-			dg := string(k[len(pGrantCnt):])
-			if err == nil && n != grants[dg] {
+		grantCounts, err := sumCounters(txn, []byte(pGrantCnt))
+		if err != nil {
+			return err
+		}
+		for _, dg := range slices.Sorted(maps.Keys(grantCounts)) {
+			if n := grantCounts[dg]; n != grants[dg] {
 				bad("grant counter %s is %d but users hold %d", dg, n, grants[dg])
 			}
 			delete(grants, dg)
-			return true, err
-		}); err != nil {
-			return err
 		}
 		for dg, n := range grants {
 			bad("grant %s is held by %d users but has no counter", dg, n)

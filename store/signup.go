@@ -226,16 +226,17 @@ func (s *Store) createUser(txn *badger.Txn, dir string, addr model.Address, kind
 		return model.User{}, err
 	}
 	u := model.User{ID: id, Email: addr.String(), Directory: dir, Kind: kind, CreationMethod: how, Grants: []string{}, CreatedAt: s.Now().UTC()}
+	shard := signupShard()
 	if svc != "" {
 		u.Grants = []string{svc}
-		if err := addCount(txn, grantCountKey(dir, svc), 1); err != nil {
+		if err := addShardCount(txn, grantCountKey(dir, svc), shard, 1); err != nil {
 			return u, err
 		}
 	}
 	if err := put(txn, userKey(dir, addr.Key()), u); err != nil {
 		return u, err
 	}
-	if err := addCount(txn, userCountKey(dir), 1); err != nil {
+	if err := addShardCount(txn, userCountKey(dir), shard, 1); err != nil {
 		return u, err
 	}
 	return u, s.audit(txn, actor, "user.create", dir+"/"+addr.Key(), nil, u)
@@ -249,7 +250,7 @@ func (s *Store) grant(txn *badger.Txn, u model.User, addrKey, svc, actor string)
 	u.Kind = model.Member
 	if !u.HasGrant(svc) {
 		u.Grants = u.WithGrant(svc)
-		if err := addCount(txn, grantCountKey(u.Directory, svc), 1); err != nil {
+		if err := addShardCount(txn, grantCountKey(u.Directory, svc), signupShard(), 1); err != nil {
 			return u, err
 		}
 	}

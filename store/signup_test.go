@@ -225,3 +225,75 @@ func TestSettingsPermissions(t *testing.T) {
 		t.Fatalf("audit entry: %+v", last)
 	}
 }
+
+// Issue 10 point 10: sign-ups into one busy directory all land. Every one
+// of them adds to the same directory's counters, which used to make them
+// conflict and give up after 50 immediate retries.
+func TestSixtyFourConcurrentSignupsIntoOneDirectory(t *testing.T) {
+	s := openTest(t, t.TempDir(), Options{})
+	mustSignup(t, s, "founder@busy.example", "rms")
+	const n = 64
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := range n {
+		wg.Go(func() {
+			if _, err := signup(t, s, fmt.Sprintf("user%02d@busy.example", i), "rms"); err != nil {
+				errs <- fmt.Errorf("user%02d: %w", i, err)
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	sum, err := s.Summary("busy.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Users != n+1 || sum.Grants["rms"] != n+1 {
+		t.Errorf("busy.example counts %d users and %d rms grants, want %d of each", sum.Users, sum.Grants["rms"], n+1)
+	}
+	checkInvariants(t, s)
+}
+
+// A directory's sign-ups spread its counters over shards; a takeover that
+// retires it must leave none of them behind once it is purged.
+func TestShardedCountersOfAMergedDirectoryGoWithIt(t *testing.T) {
+	dir := t.TempDir()
+	clk := &clock{now: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
+	s := openTest(t, dir, Options{Now: clk.Now, BatchSize: 4})
+	managed(t, s)
+	for i := range 20 {
+		mustSignup(t, s, fmt.Sprintf("u%02d@fabrikam.co.uk", i), []string{"rms", "sharepoint"}[i%2])
+	}
+	admin := addr(t, "admin@contoso.com")
+	c := Claim{Domain: "fabrikam.co.uk", Admin: admin, Into: "contoso.com"}
+	if _, err := s.IssueChallenge(c, model.ModeTXT); err != nil {
+		t.Fatal(err)
+	}
+	p, err := s.Pending(c.Domain, admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.TakeOverExternal(c, p, false, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, err := s.Summary(res.Job.Source)
+	if err != nil || old.Users != 0 || len(old.Grants) != 0 {
+		t.Fatalf("the retired directory still counts: %+v %v", old, err)
+	}
+	target, err := s.Summary("contoso.com")
+	if err != nil || target.Users != 21 || target.Grants["rms"] != 10 || target.Grants["sharepoint"] != 10 {
+		t.Fatalf("contoso.com after the merge: %+v %v", target, err)
+	}
+	checkInvariants(t, s)
+	s.Close()
+	clk.Add(model.RetentionAfterMerge + time.Hour)
+	s = openTest(t, dir, Options{Now: clk.Now})
+	if _, err := s.Directory(res.Job.Source); !errors.Is(err, model.ErrNotFound) {
+		t.Fatalf("the retired directory was not purged: %v", err)
+	}
+	checkInvariants(t, s)
+}

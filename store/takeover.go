@@ -381,6 +381,9 @@ func (s *Store) finishJob(txn *badger.Txn, job *model.Job) error {
 	if err := put(txn, dirKey(src.ID), src); err != nil {
 		return err
 	}
+	if err := foldCounters(txn, src.ID); err != nil {
+		return err
+	}
 	if err := put(txn, dirKey(dst.ID), dst); err != nil {
 		return err
 	}
