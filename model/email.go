@@ -50,7 +50,7 @@ func ParseAddress(s string) (Address, error) {
 	}
 	// A trailing dot is DNS's root, not part of an RFC 5321 Domain: the
 	// address is refused rather than quietly made another string.
-	if strings.HasSuffix(rawDomain, ".") {
+	if _, dot := trimRootDot(rawDomain); dot {
 		return bad("the domain cannot end with a dot")
 	}
 	if len(local) > maxLocalLen {
@@ -162,9 +162,9 @@ func unquote(local string) (string, string) {
 var idnaProfile = idna.New(idna.MapForLookup(), idna.BidiRule(), idna.CheckJoiners(true), idna.CheckHyphens(false))
 
 // NormalizeDomain lower-cases a DNS name and converts it to its IDNA ASCII
-// form. One trailing dot is accepted and removed.
+// form. One trailing dot (the DNS root) is accepted and removed.
 func NormalizeDomain(s string) (string, error) {
-	d := strings.TrimSuffix(s, ".")
+	d, _ := trimRootDot(s)
 	switch {
 	case d == "":
 		return "", fmt.Errorf("the domain is empty")
@@ -176,6 +176,9 @@ func NormalizeDomain(s string) (string, error) {
 	}
 	ascii := strings.ToLower(d)
 	if !isASCII(d) {
+		if why := checkStable(d); why != "" {
+			return "", fmt.Errorf("domain %q %s", d, why)
+		}
 		var err error
 		if ascii, err = idnaProfile.ToASCII(d); err != nil {
 			return "", fmt.Errorf("domain %q is not a valid international name: %v", d, err)
@@ -204,11 +207,18 @@ func NormalizeDomain(s string) (string, error) {
 			return "", fmt.Errorf("domain %q is not a valid international name: %v", d, err)
 		}
 	}
-	// RFC 1123 and UTS #46 V3 alike: the hyphen rule holds for the label a
-	// person reads, so -ä.com (xn----0fa.com) is refused as -a.com is.
 	for _, l := range strings.Split(unicodeForm, ".") {
+		// RFC 1123 and UTS #46 V3 alike: the hyphen rule holds for the
+		// label a person reads, so -ä.com (xn----0fa.com) is refused as
+		// -a.com is.
 		if strings.HasPrefix(l, "-") || strings.HasSuffix(l, "-") {
 			return "", fmt.Errorf("domain %q has a label starting or ending with a hyphen", d)
+		}
+		// UTS #46 V4 since Unicode 15.1: an A-label that decodes to
+		// "xn--…" again is refused, today already, so that no key is
+		// made that Go 1.27's tables would refuse to read back.
+		if strings.HasPrefix(l, "xn--") {
+			return "", fmt.Errorf("domain %q has an A-label that decodes to another xn-- label", d)
 		}
 	}
 	if why := checkTopLabel(labels[len(labels)-1]); why != "" {
@@ -221,6 +231,18 @@ func NormalizeDomain(s string) (string, error) {
 		return "", err
 	}
 	return ascii, nil
+}
+
+// trimRootDot removes one trailing dot: the full stop or one of the three
+// that UTS #46 maps to it (U+3002, U+FF0E, U+FF61), so a.com。 is a.com.
+// as its mapping says.
+func trimRootDot(s string) (string, bool) {
+	for _, dot := range []string{".", "\u3002", "\uff0e", "\uff61"} {
+		if t, ok := strings.CutSuffix(s, dot); ok {
+			return t, true
+		}
+	}
+	return s, false
 }
 
 // invisible refuses white space, controls and the characters UTS #46
