@@ -51,7 +51,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err == nil {
 		return 0
 	}
-	fmt.Fprintln(stderr, "selfserve:", err)
+	fmt.Fprintln(stderr, "selfserve:", advise(err))
 	if isUsage(err) {
 		fmt.Fprintln(stderr, "Run 'selfserve --help' or 'selfserve COMMAND --help' for usage.")
 		return 2
@@ -112,7 +112,8 @@ Run without a command at a terminal, it opens the console on --db.`,
 	pf.DurationVar(&a.lock, "lock-timeout", 10*time.Second, "wait this long for another selfserve process to close the database")
 	root.AddCommand(a.signupCommand(), a.outboxCommand(), a.directoryCommand(), a.userCommand(),
 		a.domainCommand(), a.settingsCommand(), a.inviteCommand(), a.serviceCommand(), a.auditCommand(),
-		a.consumerCommand(), a.configCommand(), a.demoCommand(), a.serveCommand())
+		a.consumerCommand(), a.configCommand(), a.demoCommand(), a.serveCommand(),
+		a.checkCommand(), a.backupCommand(), a.restoreCommand())
 	return root
 }
 

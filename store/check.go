@@ -91,22 +91,24 @@ func (s *Store) checkTables(rep *CheckReport) {
 	}
 }
 
-// count fills in how many directories and users the report covers, from
-// the directory summaries (the walk has checked their counters).
+// count fills in how many directories and users the report covers (the
+// walk has checked the counters they come from).
 func (s *Store) count(rep *CheckReport) {
-	var sums []DirectorySummary
 	err := recovered("counting directories", func() (err error) {
-		sums, err = s.Directories("")
+		rep.Directories, rep.Users, err = s.Totals()
 		return err
 	})
-	if err != nil {
-		rep.add(err)
-		return
-	}
-	rep.Directories = len(sums)
+	rep.add(err)
+}
+
+// Totals counts the directories and the users in them, from the
+// directory summaries.
+func (s *Store) Totals() (directories int, users int64, err error) {
+	sums, err := s.Directories("")
 	for _, d := range sums {
-		rep.Users += d.Users
+		users += d.Users
 	}
+	return len(sums), users, err
 }
 
 // checkTableFiles checks every table the MANIFEST lists, footer then

@@ -1,0 +1,46 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+
+	"selfserve/store"
+)
+
+func (a *app) checkCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "check",
+		Short: "Verify the whole database: every table's checksums and every rule",
+		Long: `Reads all of --db without changing any file: every block of every table
+against its checksum, then every rule the data must keep (each member in
+one directory, counters that match the users, takeovers finished and
+audited, …). Exit 0 when nothing is wrong, 1 with the list of what is.
+
+A damaged database is best replaced by a backup: restore it into a new
+directory (selfserve restore BACKUP --db NEWDIR) and point --db there.`,
+		Example: "  selfserve check\n  selfserve check --db /srv/selfserve --json",
+		Args:    noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			rep, err := store.Check(a.db, store.Options{LockWait: a.lock})
+			if err != nil {
+				return err
+			}
+			err = a.emit(rep, func(w io.Writer) {
+				if !rep.Damaged() {
+					fmt.Fprintf(w, "no damage found: %d tables, %d directories, %d users checked in %s\n", rep.Tables, rep.Directories, rep.Users, rep.Dir)
+					return
+				}
+				for _, p := range rep.Problems {
+					fmt.Fprintln(w, p)
+				}
+			})
+			if err == nil && rep.Damaged() {
+				err = fmt.Errorf("%w: %d problems found in %s; restore a backup into a new directory (selfserve restore BACKUP --db NEWDIR) and use that",
+					store.ErrDamaged, len(rep.Problems), rep.Dir)
+			}
+			return err
+		},
+	}
+}
