@@ -24,7 +24,7 @@ var ErrDamaged = errDamaged
 // leftovers are what a crash leaves that the next open must clear up: a
 // table written by a flush or compaction the MANIFEST never recorded
 // (Badger deletes it on open: its records are still in the tables it was
-// made from, or in the memtable's log), and an empty memtable log.
+// made from, or in the memtable's log), and an empty log file.
 type leftovers struct {
 	orphans   []string
 	emptyLogs []string
@@ -52,6 +52,8 @@ func inspect(dir string) (leftovers, error) {
 		}
 		if strings.HasSuffix(e.Name(), ".mem") {
 			memLogs++
+		}
+		if strings.HasSuffix(e.Name(), ".mem") || strings.HasSuffix(e.Name(), ".vlog") {
 			if info, err := e.Info(); err == nil && info.Size() == 0 {
 				left.emptyLogs = append(left.emptyLogs, e.Name())
 			}
