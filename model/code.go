@@ -1,8 +1,8 @@
 package model
 
 import (
+	"crypto/hmac"
 	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/hex"
 	"fmt"
 	"io"
@@ -11,18 +11,34 @@ import (
 
 // One-time sign-up codes (PRODUCT.md §3 rule 3).
 const (
-	CodeDigits      = 6
+	CodeDigits = 6
+	// LongCodeDigits is the length of the codes sent while a domain's (or
+	// the whole service's) budget of wrong codes is spent (budget.go): an
+	// attacker who spent it faces a million million codes instead of a
+	// million, so a person asking for a code then is never locked out.
+	LongCodeDigits  = 12
 	CodeTTL         = 15 * time.Minute
 	MaxCodeAttempts = 5
 )
 
-// CodeRecord is a pending one-time code. Only its salted hash is kept, so a
-// copy of the database does not hand out live codes.
+// CodeRecord is what is kept of a one-time code: a MAC of it under a key
+// that is not in the database (store/codekey.go), so a copy of the
+// database neither hands out live codes nor lets them be found by trying
+// all million (issue 10 point 13). A record with no MAC has no code
+// pending: its code was used, or it was written in the older unkeyed
+// format (field "hash"), which is left to expire unread.
 type CodeRecord struct {
-	Email     string    `json:"email"` // display form of the address
-	Service   string    `json:"service"`
-	Salt      string    `json:"salt"`
-	Hash      string    `json:"hash"`
+	Email   string `json:"email"` // display form of the address
+	Service string `json:"service"`
+	Salt    string `json:"salt"`
+	MAC     string `json:"mac,omitempty"`
+	// Void marks a record for which no code was sent, because the
+	// sign-up would be refused in a way that depends on whether the
+	// address is a member (the mail says why instead). It counts
+	// attempts and requests exactly as a real code does, so that neither
+	// the answers nor the limits tell members from others (issue 10
+	// point 12).
+	Void      bool      `json:"void,omitempty"`
 	IssuedAt  time.Time `json:"issuedAt"`
 	ExpiresAt time.Time `json:"expiresAt"`
 	Attempts  int       `json:"attempts"`
@@ -45,7 +61,7 @@ func CheckNewCode(prev *CodeRecord, now time.Time) (requests int, windowStart ti
 		return 1, now, nil
 	}
 	if prev.Locked() && !prev.Expired(now) {
-		return 0, time.Time{}, fmt.Errorf("%w: too many wrong codes for %s; ask again after %s",
+		return 0, time.Time{}, fmt.Errorf("%w: too many wrong codes for %s; a new code can be sent after %s",
 			ErrCodeRejected, prev.Email, prev.ExpiresAt.UTC().Format(time.RFC3339))
 	}
 	if prev.Requests >= MaxCodeRequests {
@@ -55,29 +71,45 @@ func CheckNewCode(prev *CodeRecord, now time.Time) (requests int, windowStart ti
 	return prev.Requests + 1, prev.WindowStart, nil
 }
 
-// NewCode draws a code from rnd and returns it with its record.
-func NewCode(rnd io.Reader, email, service string, now time.Time) (string, CodeRecord, error) {
-	var buf [CodeDigits + 16]byte
-	if _, err := io.ReadFull(rnd, buf[:]); err != nil {
+// NewCode draws a code of digits digits from rnd and returns it with its
+// record, the code's MAC under key.
+func NewCode(rnd io.Reader, key []byte, email, service string, digits int, now time.Time) (string, CodeRecord, error) {
+	code := make([]byte, digits)
+	var b [1]byte
+	for i := 0; i < digits; {
+		if _, err := io.ReadFull(rnd, b[:]); err != nil {
+			return "", CodeRecord{}, fmt.Errorf("drawing a code: %w", err)
+		}
+		// Bytes of 250 and above are drawn again: taking every byte mod 10
+		// made 000000 1.1 times likelier than one in a million, which a
+		// guesser would try first.
+		if b[0] < 250 {
+			code[i] = '0' + b[0]%10
+			i++
+		}
+	}
+	salt := make([]byte, 16)
+	if _, err := io.ReadFull(rnd, salt); err != nil {
 		return "", CodeRecord{}, fmt.Errorf("drawing a code: %w", err)
 	}
-	code := make([]byte, CodeDigits)
-	for i := range code {
-		// 256 mod 10 leaves a bias of under 0.4% per digit; rejection
-		// sampling would buy nothing against 5 attempts.
-		code[i] = '0' + buf[i]%10
-	}
-	salt := hex.EncodeToString(buf[CodeDigits:])
+	// The salt makes equal codes of two records differ in the database.
+	s := hex.EncodeToString(salt)
 	return string(code), CodeRecord{
-		Email: email, Service: service, Salt: salt, Hash: hashCode(salt, string(code)),
+		Email: email, Service: service, Salt: s, MAC: codeMAC(key, s, string(code)),
 		IssuedAt: now, ExpiresAt: now.Add(CodeTTL),
 	}, nil
 }
 
-func hashCode(salt, code string) string {
-	sum := sha256.Sum256([]byte(salt + ":" + code))
-	return hex.EncodeToString(sum[:])
+// codeMAC is HMAC-SHA256 (RFC 2104) of the salt and the code under key.
+func codeMAC(key []byte, salt, code string) string {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(salt + ":" + code))
+	return hex.EncodeToString(m.Sum(nil))
 }
+
+// Pending reports whether the record holds a code that can still be
+// tried (a void one included).
+func (r CodeRecord) Pending() bool { return r.MAC != "" }
 
 // Locked reports whether the code has used up its attempts.
 func (r CodeRecord) Locked() bool { return r.Attempts >= MaxCodeAttempts }
@@ -85,27 +117,26 @@ func (r CodeRecord) Locked() bool { return r.Attempts >= MaxCodeAttempts }
 // Expired reports whether the code is past its lifetime.
 func (r CodeRecord) Expired(now time.Time) bool { return !now.Before(r.ExpiresAt) }
 
-// CheckCode compares code with the record. It returns the record to store
-// (with the attempt counted) and nil only when the code is right, unexpired
-// and not locked. A right code after the lock is still refused: otherwise
-// the lock would only slow a guesser down.
-func CheckCode(r CodeRecord, code string, now time.Time) (CodeRecord, error) {
-	switch {
-	case r.Locked():
-		return r, fmt.Errorf("%w: too many wrong codes for %s; ask for a new one with signup start after %s",
-			ErrCodeRejected, r.Email, r.ExpiresAt.UTC().Format(time.RFC3339))
-	case r.Expired(now):
-		return r, fmt.Errorf("%w: the code for %s expired at %s; ask for a new one with signup start",
-			ErrCodeRejected, r.Email, r.ExpiresAt.UTC().Format(time.RFC3339))
+// CodeRejected is the one answer to a code that does not work: wrong,
+// expired, locked, used, void or never asked for all read the same, since
+// telling them apart would tell whether a code was sent, which tells
+// whether the address is a member (issue 10 point 12).
+func CodeRejected(email string) error {
+	return fmt.Errorf("%w: the code for %s was not accepted", ErrCodeRejected, email)
+}
+
+// CheckCode compares code with the record under key. It returns the
+// record to store (with the attempt counted, if a code is pending) and nil
+// only when the code is right, unexpired, not locked and not void. A
+// right code after the lock is still refused: otherwise the lock would
+// only slow a guesser down.
+func CheckCode(r CodeRecord, key []byte, email, code string, now time.Time) (CodeRecord, error) {
+	if !r.Pending() || r.Locked() || r.Expired(now) {
+		return r, CodeRejected(email)
 	}
 	r.Attempts++
-	if subtle.ConstantTimeCompare([]byte(hashCode(r.Salt, code)), []byte(r.Hash)) != 1 {
-		left := MaxCodeAttempts - r.Attempts
-		if left == 0 {
-			return r, fmt.Errorf("%w: wrong code for %s; that was the last attempt, ask for a new code after %s",
-				ErrCodeRejected, r.Email, r.ExpiresAt.UTC().Format(time.RFC3339))
-		}
-		return r, fmt.Errorf("%w: wrong code for %s; %d attempts left", ErrCodeRejected, r.Email, left)
+	if !hmac.Equal([]byte(codeMAC(key, r.Salt, code)), []byte(r.MAC)) || r.Void {
+		return r, CodeRejected(email)
 	}
 	return r, nil
 }

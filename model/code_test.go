@@ -2,7 +2,11 @@ package model
 
 import (
 	"bytes"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -11,39 +15,92 @@ import (
 
 func TestCodeLifecycle(t *testing.T) {
 	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
-	code, rec, err := NewCode(rand.Reader, "dan@bellowscollege.com", "rms", now)
+	key := []byte("a key of thirty-two bytes, test.")
+	code, rec, err := NewCode(rand.Reader, key, "dan@bellowscollege.com", "rms", CodeDigits, now)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(code) != 6 || strings.Trim(code, "0123456789") != "" {
 		t.Fatalf("code %q is not 6 digits", code)
 	}
-	if strings.Contains(rec.Hash, code) || rec.Hash == "" {
-		t.Fatal("record must hold a hash, not the code")
+	if strings.Contains(rec.MAC, code) || rec.MAC == "" {
+		t.Fatal("record must hold a MAC, not the code")
 	}
-	if _, err := CheckCode(rec, code, now.Add(CodeTTL)); !errors.Is(err, ErrCodeRejected) || !strings.Contains(err.Error(), "expired") {
-		t.Errorf("code at expiry must be refused as expired: %v", err)
+	rejected := CodeRejected("dan@bellowscollege.com").Error()
+	check := func(what string, r CodeRecord, c string, at time.Time) CodeRecord {
+		t.Helper()
+		r, err := CheckCode(r, key, "dan@bellowscollege.com", c, at)
+		if !errors.Is(err, ErrCodeRejected) || err.Error() != rejected {
+			t.Errorf("%s: %v, want the one answer %q", what, err, rejected)
+		}
+		return r
 	}
+	check("at expiry", rec, code, now.Add(CodeTTL))
 	wrong := "000000"
 	if code == wrong {
 		wrong = "111111"
 	}
 	r := rec
 	for i := 1; i <= MaxCodeAttempts; i++ {
-		r, err = CheckCode(r, wrong, now)
-		if !errors.Is(err, ErrCodeRejected) {
-			t.Fatalf("attempt %d: wrong code accepted", i)
+		r = check("wrong code", r, wrong, now)
+		if r.Attempts != i {
+			t.Fatalf("attempt %d counted as %d", i, r.Attempts)
 		}
 	}
-	if _, err := CheckCode(r, code, now); !errors.Is(err, ErrCodeRejected) || !strings.Contains(err.Error(), "too many") {
-		t.Errorf("right code after the lock must be refused: %v", err)
+	check("right code after the lock", r, code, now)
+	if _, err := CheckCode(rec, []byte("another key"), "dan@bellowscollege.com", code, now); err == nil {
+		t.Error("a code checked under another key was accepted")
 	}
-	r, err = CheckCode(rec, wrong, now)
-	if err == nil || !strings.Contains(err.Error(), "4 attempts left") {
-		t.Errorf("want 4 attempts left, got %v", err)
+	check("no code pending", CodeRecord{}, code, now)
+	void := rec
+	void.Void = true
+	if v := check("void record", void, code, now); v.Attempts != 1 {
+		t.Errorf("a void record counts attempts as a real one does: %d", v.Attempts)
 	}
-	if _, err := CheckCode(r, code, now.Add(CodeTTL-time.Second)); err != nil {
+	r, _ = CheckCode(rec, key, "dan@bellowscollege.com", wrong, now)
+	if _, err := CheckCode(r, key, "dan@bellowscollege.com", code, now.Add(CodeTTL-time.Second)); err != nil {
 		t.Errorf("right code within its lifetime refused: %v", err)
+	}
+}
+
+// Issue 10 point 13: what is stored is a MAC under the key, so the salt
+// beside it is no help without the key: it is not the salted SHA-256 the
+// old records held, which a copy of the database cracked in 0.3 s.
+func TestCodeMACNeedsTheKey(t *testing.T) {
+	key := bytes.Repeat([]byte{7}, 32)
+	code, rec, err := NewCode(rand.Reader, key, "dan@bellowscollege.com", "rms", CodeDigits, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain := sha256.Sum256([]byte(rec.Salt + ":" + code))
+	if rec.MAC == hex.EncodeToString(plain[:]) {
+		t.Fatal("the stored value is the unkeyed salted SHA-256 of the code")
+	}
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(rec.Salt + ":" + code))
+	if rec.MAC != hex.EncodeToString(m.Sum(nil)) {
+		t.Fatal("the stored value is not HMAC-SHA256 under the key")
+	}
+	// An old record (field "hash", no "mac") holds no pending code.
+	var old CodeRecord
+	if err := json.Unmarshal([]byte(`{"email":"dan@bellowscollege.com","salt":"ab","hash":"`+hex.EncodeToString(plain[:])+`","attempts":0}`), &old); err != nil {
+		t.Fatal(err)
+	}
+	if old.Pending() {
+		t.Fatal("an old unkeyed record must not count as a pending code")
+	}
+}
+
+// Codes are drawn without bias: bytes of 250 and above are drawn again.
+func TestCodeDigitsAreUnbiased(t *testing.T) {
+	feed := append(bytes.Repeat([]byte{255, 250, 9}, 6), make([]byte, 16)...)
+	code, _, err := NewCode(bytes.NewReader(feed), []byte("k"), "a@b.example", "rms", CodeDigits, time.Now())
+	if err != nil || code != "999999" {
+		t.Fatalf("code %q (%v): bytes 250-255 must be skipped, 9 kept", code, err)
+	}
+	long, _, err := NewCode(rand.Reader, []byte("k"), "a@b.example", "rms", LongCodeDigits, time.Now())
+	if err != nil || len(long) != LongCodeDigits {
+		t.Fatalf("long code %q (%v)", long, err)
 	}
 }
 

@@ -22,7 +22,7 @@ func TestDamageFoundOnWriteBack(t *testing.T) {
 		t.Fatal(err)
 	}
 	k := codeKey(a.Key())
-	damaged := []byte(`{"email":"dan@bellowscollege.com","service":"rms","salt":"00","hash":"00",` +
+	damaged := []byte(`{"email":"dan@bellowscollege.com","service":"rms","salt":"00","mac":"00",` +
 		`"issuedAt":"2030-01-01T00:00:00+24:00","expiresAt":"2030-01-01T00:15:00+24:00","attempts":0}`)
 	if err := s.db.Update(func(txn *badger.Txn) error { return txn.Set(k, damaged) }); err != nil {
 		t.Fatal(err)

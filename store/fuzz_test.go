@@ -175,7 +175,7 @@ func buildRecord(kind, a, b, c string, n int64, flag bool) any {
 		return model.User{ID: b, Email: a, Directory: c, Kind: model.Member, CreationMethod: model.EmailVerified,
 			Grants: fuzzList(c), CreatedAt: at, HomeUser: b, FormerID: c}
 	case "code":
-		return model.CodeRecord{Email: a, Service: b, Salt: c, Hash: a + b, IssuedAt: at, ExpiresAt: later,
+		return model.CodeRecord{Email: a, Service: b, Salt: c, MAC: a + b, Void: flag, IssuedAt: at, ExpiresAt: later,
 			Attempts: int(n % 7), Requests: int(n), WindowStart: at}
 	case "challenge":
 		return model.Challenge{Domain: a, Admin: b, Mode: model.ModeTXT, Kind: model.External, Into: c, Token: b,

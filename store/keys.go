@@ -24,6 +24,7 @@ const (
 	pGrantCnt  = "cg/" // cg/<dirID>/<service> → int64 BE
 	pConsumer  = "cc/" // cc/<domain> → operator's consumer-domain additions
 	pRateLimit = "rl/" // rl/d/<domain>, rl/a/<adminKey> → check window
+	pBudget    = "gb/" // gb/d/<domain>, gb/all → model.Budget of wrong codes
 	kSeeded    = "meta/seeded"
 	sep        = "\x00"
 )

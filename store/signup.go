@@ -73,18 +73,48 @@ func (s *Store) decideSignup(txn *badger.Txn, addr model.Address, svc model.Serv
 	return dec, nil
 }
 
-// StartSignup checks that addr may sign up for service, then issues a
+// SignupMail composes what StartSignupMail sends: the mail with the code,
+// or the mail that says why no code was sent.
+type SignupMail struct {
+	Code func(code string) model.Message
+	// Refused: nil sends nothing when the sign-up would be refused.
+	Refused func(reason error) model.Message
+}
+
+// StartSignup is StartSignupMail with only a code's mail.
+func (s *Store) StartSignup(addr model.Address, serviceName string, keep bool, compose func(code string) model.Message) (model.Message, error) {
+	return s.StartSignupMail(addr, serviceName, keep, SignupMail{Code: compose})
+}
+
+// StartSignupMail checks that addr may sign up for service, then issues a
 // one-time code. With keep, the mail is written to the outbox in the same
 // transaction; otherwise the caller delivers msg.
-func (s *Store) StartSignup(addr model.Address, serviceName string, keep bool, compose func(code string) model.Message) (model.Message, error) {
+//
+// A refusal that depends on whether addr is a member (a switch that
+// blocks new users but not existing ones) is not returned: the answer
+// would tell anyone whether the address is a member. A void code record
+// is written instead, counted like a real one, and the mail tells the
+// address's owner why (issue 10 point 12). Refusals that are the same for
+// everyone at the domain are returned as they are.
+func (s *Store) StartSignupMail(addr model.Address, serviceName string, keep bool, mail SignupMail) (model.Message, error) {
+	key, err := s.codeKey()
+	if err != nil {
+		return model.Message{}, err
+	}
+	digits, err := s.codeLength(addr.Domain, s.Now())
+	if err != nil {
+		return model.Message{}, err
+	}
 	var msg model.Message
-	err := s.update(func(txn *badger.Txn) error {
+	err = s.update(func(txn *badger.Txn) error {
+		msg = model.Message{}
 		svc, err := service(txn, serviceName)
 		if err != nil {
 			return err
 		}
-		if _, err := s.decideSignup(txn, addr, svc); err != nil {
-			return err
+		dec, refusal := s.decideSignup(txn, addr, svc)
+		if refusal != nil && !revealsMembership(dec, svc) {
+			return refusal
 		}
 		var prev model.CodeRecord
 		found, err := get(txn, codeKey(addr.Key()), &prev)
@@ -100,21 +130,39 @@ func (s *Store) StartSignup(addr model.Address, serviceName string, keep bool, c
 		if err != nil {
 			return err
 		}
-		code, rec, err := model.NewCode(s.rand, addr.String(), svc.Name, now)
+		code, rec, err := model.NewCode(s.rand, key, addr.String(), svc.Name, digits, now)
 		if err != nil {
 			return err
 		}
-		rec.Requests, rec.WindowStart = requests, window
+		rec.Requests, rec.WindowStart, rec.Void = requests, window, refusal != nil
 		if err := put(txn, codeKey(addr.Key()), rec); err != nil {
 			return err
 		}
-		msg = compose(code)
+		switch {
+		case refusal == nil:
+			msg = mail.Code(code)
+		case mail.Refused != nil:
+			msg = mail.Refused(refusal)
+		default:
+			return nil
+		}
 		if keep {
 			return s.keepMessage(txn, msg)
 		}
 		return nil
 	})
 	return msg, err
+}
+
+// revealsMembership reports whether refusing dec would tell whether the
+// address is a member: whether the decision table would have answered
+// otherwise had it been (or not been) one. A new domain has no members.
+func revealsMembership(dec SignupDecision, svc model.Service) bool {
+	if dec.Directory == nil || !dec.Outcome.Blocked() {
+		return false
+	}
+	other := model.SignupScenario(dec.User == nil, svc.ExemptAdHoc)
+	return model.Decide(other, dec.Directory.Switches) != dec.Outcome
 }
 
 // SignupResult says what a confirmed sign-up did.
@@ -128,25 +176,38 @@ type SignupResult struct {
 }
 
 // VerifySignup confirms the code and applies the sign-up. A wrong code is
-// counted even though the call fails.
+// counted even though the call fails: against the address's code, and
+// against the budgets of wrong codes (budget.go). Every way a code can
+// fail gets the same answer and the same counting (model.CodeRejected).
 func (s *Store) VerifySignup(addr model.Address, code string) (SignupResult, error) {
 	var res SignupResult
+	key, err := s.codeKey()
+	if err != nil {
+		return res, err
+	}
 	var refusal error
-	err := s.update(func(txn *badger.Txn) error {
+	err = s.update(func(txn *badger.Txn) error {
 		refusal = nil
+		now := s.Now()
+		if len(code) == model.CodeDigits {
+			if err := shortCodesPaused(txn, addr.Domain, now); err != nil {
+				return err
+			}
+		}
 		var rec model.CodeRecord
 		found, err := get(txn, codeKey(addr.Key()), &rec)
 		if err != nil {
 			return err
 		}
-		if !found || rec.Hash == "" {
-			return fmt.Errorf("%w: no code is pending for %s (codes work once); ask for one with signup start", model.ErrCodeRejected, addr)
-		}
-		now := s.Now()
-		checked, err := model.CheckCode(rec, code, now)
+		checked, err := model.CheckCode(rec, key, addr.String(), code, now)
 		if err != nil {
 			refusal = err
-			return put(txn, codeKey(addr.Key()), checked)
+			if found && checked.Attempts != rec.Attempts {
+				if err := put(txn, codeKey(addr.Key()), checked); err != nil {
+					return err
+				}
+			}
+			return spendBudgets(txn, addr.Domain, now)
 		}
 		svc, err := service(txn, rec.Service)
 		if err != nil {
@@ -158,7 +219,7 @@ func (s *Store) VerifySignup(addr model.Address, code string) (SignupResult, err
 			return err
 		}
 		// Spent: keep the record only for its request count.
-		checked.Hash = ""
+		checked.MAC = ""
 		if perr := put(txn, codeKey(addr.Key()), checked); perr != nil {
 			return perr
 		}

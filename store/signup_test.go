@@ -84,11 +84,15 @@ func TestPolicyCheckedAtStartAndAgainAtVerify(t *testing.T) {
 	if _, err := s.VerifySignup(a, code); !errors.Is(err, model.ErrRefused) || !strings.Contains(err.Error(), "AllowEmailVerifiedUsers") {
 		t.Fatalf("verify after the switch flipped: %v", err)
 	}
-	// And refused up front: no code is made.
-	made := false
-	_, err := s.StartSignup(addr(t, "zed@bellowscollege.com"), "rms", true, func(string) model.Message { made = true; return model.Message{} })
-	if !errors.Is(err, model.ErrRefused) || made {
-		t.Fatalf("start with the switch off: err %v, code made %v", err, made)
+	// And refused up front: no code is made, and the mail says why.
+	var why error
+	mail := SignupMail{
+		Code:    func(string) model.Message { t.Error("a code was made for a refused sign-up"); return model.Message{} },
+		Refused: func(reason error) model.Message { why = reason; return model.Message{To: "zed"} },
+	}
+	msg, err := s.StartSignupMail(addr(t, "zed@bellowscollege.com"), "rms", true, mail)
+	if err != nil || msg.To != "zed" || !errors.Is(why, model.ErrRefused) || !strings.Contains(why.Error(), "AllowEmailVerifiedUsers") {
+		t.Fatalf("start with the switch off: err %v, mail %+v saying %v", err, msg, why)
 	}
 	// An existing user may still add a service (existing-user-signup).
 	if res := mustSignup(t, s, "dan@bellowscollege.com", "sharepoint"); res.Outcome != model.GrantService {
@@ -103,13 +107,18 @@ func TestCodeExpiryLockAndRequestLimit(t *testing.T) {
 	a := addr(t, "dan@bellowscollege.com")
 	var code string
 	compose := func(c string) model.Message { code = c; return model.Message{} }
+	rejected := func(what string, err error) {
+		t.Helper()
+		if want := model.CodeRejected(a.String()); err == nil || err.Error() != want.Error() || !errors.Is(err, model.ErrCodeRejected) {
+			t.Fatalf("%s: %v, want %v", what, err, want)
+		}
+	}
 	if _, err := s.StartSignup(a, "rms", false, compose); err != nil {
 		t.Fatal(err)
 	}
 	clk.Add(model.CodeTTL)
-	if _, err := s.VerifySignup(a, code); !errors.Is(err, model.ErrCodeRejected) || !strings.Contains(err.Error(), "expired") {
-		t.Fatalf("expired code: %v", err)
-	}
+	_, err := s.VerifySignup(a, code)
+	rejected("expired code", err)
 	if _, err := s.StartSignup(a, "rms", false, compose); err != nil {
 		t.Fatal(err)
 	}
@@ -118,13 +127,11 @@ func TestCodeExpiryLockAndRequestLimit(t *testing.T) {
 		wrong = "999999"
 	}
 	for range model.MaxCodeAttempts {
-		if _, err := s.VerifySignup(a, wrong); !errors.Is(err, model.ErrCodeRejected) {
-			t.Fatalf("wrong code: %v", err)
-		}
+		_, err := s.VerifySignup(a, wrong)
+		rejected("wrong code", err)
 	}
-	if _, err := s.VerifySignup(a, code); err == nil || !strings.Contains(err.Error(), "too many") {
-		t.Fatalf("right code after lock: %v", err)
-	}
+	_, err = s.VerifySignup(a, code)
+	rejected("right code after the lock", err)
 	if _, err := s.StartSignup(a, "rms", false, compose); err == nil {
 		t.Fatal("a locked address must not get a fresh code before the lock expires")
 	}
@@ -144,9 +151,8 @@ func TestCodeExpiryLockAndRequestLimit(t *testing.T) {
 	if _, err := s.VerifySignup(a, code); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.VerifySignup(a, code); !errors.Is(err, model.ErrCodeRejected) || !strings.Contains(err.Error(), "work once") {
-		t.Fatalf("re-used code: %v", err)
-	}
+	_, err = s.VerifySignup(a, code)
+	rejected("re-used code", err)
 }
 
 func TestSignupRefusals(t *testing.T) {
@@ -296,4 +302,96 @@ func TestShardedCountersOfAMergedDirectoryGoWithIt(t *testing.T) {
 		t.Fatalf("the retired directory was not purged: %v", err)
 	}
 	checkInvariants(t, s)
+}
+
+// Issue 10 point 12: with AllowEmailVerifiedUsers off, asking for a code
+// answers a member and a non-member alike (the mail says what happened),
+// and so does every later step: wrong codes, the lock, asking again.
+func TestSignupAnswersMembersAndOthersAlike(t *testing.T) {
+	s := openTest(t, t.TempDir(), Options{})
+	mustSignup(t, s, "dan@bellowscollege.com", "rms")
+	if _, err := s.SetSwitches("bellowscollege.com", "operator", true, func(sw model.Switches) model.Switches {
+		sw.AllowEmailVerifiedUsers = false
+		return sw
+	}); err != nil {
+		t.Fatal(err)
+	}
+	type step struct {
+		err  string
+		mail string
+	}
+	trace := func(email string) []step {
+		a := addr(t, email)
+		var steps []step
+		note := func(to string, err error) {
+			e := ""
+			if err != nil {
+				e = strings.ReplaceAll(err.Error(), a.String(), "ADDR")
+			}
+			steps = append(steps, step{e, to})
+		}
+		mail := SignupMail{
+			Code:    func(string) model.Message { return model.Message{To: "code"} },
+			Refused: func(error) model.Message { return model.Message{To: "why"} },
+		}
+		msg, err := s.StartSignupMail(a, "sharepoint", false, mail)
+		steps = append(steps, step{fmt.Sprint(err), ""}) // the mail differs, by design: only its reader sees it
+		if msg.To == "" {
+			t.Errorf("%s: no mail at all", email)
+		}
+		for range model.MaxCodeAttempts + 1 {
+			res, err := s.VerifySignup(a, "000000")
+			note(res.User.Email, err)
+		}
+		msg, err = s.StartSignupMail(a, "sharepoint", false, mail)
+		note(msg.To, err)
+		return steps
+	}
+	member, other := trace("dan@bellowscollege.com"), trace("zed@bellowscollege.com")
+	if fmt.Sprint(member) != fmt.Sprint(other) {
+		t.Errorf("a member and a non-member are told apart:\nmember %v\nother  %v", member, other)
+	}
+	if u, _ := s.Users("bellowscollege.com", "", 0); len(u) != 1 {
+		t.Errorf("the refused sign-up made users: %+v", u)
+	}
+}
+
+// A refusal that is the same for everyone at the domain tells nothing
+// about anyone, so it is answered at once.
+func TestSignupRefusedAlikeIsAnsweredDirectly(t *testing.T) {
+	s := openTest(t, t.TempDir(), Options{})
+	mustSignup(t, s, "dan@bellowscollege.com", "rms")
+	if _, err := s.SetSwitches("bellowscollege.com", "operator", true, func(sw model.Switches) model.Switches {
+		sw.AllowAdHocSubscriptions = false
+		return sw
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, email := range []string{"dan@bellowscollege.com", "zed@bellowscollege.com"} {
+		if _, err := signup(t, s, email, "rms"); !errors.Is(err, model.ErrRefused) || !strings.Contains(err.Error(), "AllowAdHocSubscriptions") {
+			t.Errorf("%s: %v, want the ad-hoc refusal", email, err)
+		}
+	}
+}
+
+// "No code pending" and "wrong code" are one answer.
+func TestVerifyWithoutCodeAnswersAsAWrongCode(t *testing.T) {
+	s := openTest(t, t.TempDir(), Options{})
+	a := addr(t, "dan@bellowscollege.com")
+	_, none := s.VerifySignup(a, "000000")
+	code := startCode(t, s, a.String())
+	wrong := "000000"
+	if code == wrong {
+		wrong = "111111"
+	}
+	_, bad := s.VerifySignup(a, wrong)
+	if none == nil || bad == nil || none.Error() != bad.Error() {
+		t.Fatalf("no code: %v\nwrong code: %v\nwant one answer", none, bad)
+	}
+	if _, err := s.VerifySignup(a, code); err != nil {
+		t.Fatal(err)
+	}
+	if _, used := s.VerifySignup(a, code); used == nil || used.Error() != bad.Error() {
+		t.Fatalf("a used code: %v, want %v", used, bad)
+	}
 }

@@ -52,10 +52,11 @@ type Options struct {
 
 // Store is an open selfserve database.
 type Store struct {
-	db   *checkedDB
-	lock *dirLock
-	opts Options
-	rand io.Reader
+	db    *checkedDB
+	lock  *dirLock
+	opts  Options
+	rand  io.Reader
+	codes codeKeyring // the key of the code MACs (codekey.go)
 }
 
 const defaultBatchSize = 1000
