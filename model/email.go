@@ -192,6 +192,9 @@ func NormalizeDomain(s string) (string, error) {
 		if l == "" || len(l) > 63 {
 			return "", fmt.Errorf("domain %q has an empty or over-long label", d)
 		}
+		if strings.HasPrefix(l, "-") || strings.HasSuffix(l, "-") {
+			return "", fmt.Errorf("domain %q has a label starting or ending with a hyphen", d)
+		}
 		for i := 0; i < len(l); i++ {
 			c := l[i]
 			if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
@@ -209,8 +212,8 @@ func NormalizeDomain(s string) (string, error) {
 	}
 	for _, l := range strings.Split(unicodeForm, ".") {
 		// RFC 1123 and UTS #46 V3 alike: the hyphen rule holds for the
-		// label a person reads, so -ä.com (xn----0fa.com) is refused as
-		// -a.com is.
+		// label a person reads too, so -ä.com (xn----0fa.com) is refused
+		// as -a.com is.
 		if strings.HasPrefix(l, "-") || strings.HasSuffix(l, "-") {
 			return "", fmt.Errorf("domain %q has a label starting or ending with a hyphen", d)
 		}
