@@ -13,7 +13,9 @@ import (
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
+	"github.com/dgraph-io/badger/v4/table"
 
+	"selfserve/internal/tmpfs"
 	"selfserve/model"
 )
 
@@ -275,5 +277,68 @@ func TestRestoreRefusesDamagedBackup(t *testing.T) {
 				t.Fatalf("after a refused restore, opening gives %v, want no database", err)
 			}
 		})
+	}
+}
+
+// TestBackupRefusesDamagedDatabase: a table that fails its checksums
+// makes no backup file, rather than a backup quietly missing its keys
+// (Badger's stream takes a block that fails as the end of its table). The
+// table damaged is one the open did not read, so the open succeeds and
+// the backup is what must notice.
+func TestBackupRefusesDamagedDatabase(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "db")
+	buildCheckDB(t, dir)
+	s := openTest(t, dir, Options{ReadOnly: true})
+	s.db.mu.Lock()
+	var victim string
+	for _, ti := range s.db.Tables() {
+		if _, verified := s.db.verdicts[ti.ID]; !verified {
+			victim = table.NewFilename(ti.ID, dir)
+		}
+	}
+	s.db.mu.Unlock()
+	if victim == "" {
+		t.Fatal("the open read every table; no table left to damage behind its back")
+	}
+	overwriteMiddle(t, victim)
+	file := filepath.Join(t.TempDir(), "b")
+	_, err := s.BackupFile(file)
+	if !errors.Is(err, ErrDamaged) || !strings.Contains(err.Error(), filepath.Base(victim)) {
+		t.Fatalf("backup of a damaged database: %v, want ErrDamaged naming %s", err, filepath.Base(victim))
+	}
+	for _, p := range []string{file, file + ".tmp"} {
+		if _, err := os.Stat(p); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s exists after the refusal (%v)", p, err)
+		}
+	}
+}
+
+// TestBackupAndRestoreOnFullDisk: a backup that does not fit says disk
+// full and leaves the previous backup as it was; a restore that would not
+// fit is refused before it writes.
+func TestBackupAndRestoreOnFullDisk(t *testing.T) {
+	src := filepath.Join(t.TempDir(), "db")
+	buildCheckDB(t, src)
+	s := openTest(t, src, Options{ReadOnly: true})
+	small := tmpfs.Mount(t, 2<<20)
+	file := filepath.Join(small, "b")
+	if err := os.WriteFile(file, []byte("the previous backup"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.BackupFile(file); !errors.Is(err, ErrDiskFull) || !strings.Contains(err.Error(), file) {
+		t.Fatalf("backup to a full disk: %v, want ErrDiskFull naming %s", err, file)
+	}
+	if b, err := os.ReadFile(file); err != nil || string(b) != "the previous backup" {
+		t.Errorf("the previous backup was changed: %q, %v", b, err)
+	}
+	if _, err := os.Stat(file + ".tmp"); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the partial backup is left behind (%v)", err)
+	}
+
+	good := filepath.Join(t.TempDir(), "b")
+	backupTo(t, s, good)
+	dst := filepath.Join(small, "restored")
+	if err := Restore(dst, good, Options{}); !errors.Is(err, ErrDiskFull) {
+		t.Fatalf("restore onto a disk too small: %v, want ErrDiskFull", err)
 	}
 }
