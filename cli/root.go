@@ -51,7 +51,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err == nil {
 		return 0
 	}
-	fmt.Fprintln(stderr, "selfserve:", advise(err))
+	fmt.Fprintln(stderr, "selfserve:", advise(adviseDamaged(err)))
 	if isUsage(err) {
 		fmt.Fprintln(stderr, "Run 'selfserve --help' or 'selfserve COMMAND --help' for usage.")
 		return 2
@@ -137,7 +137,7 @@ var creates = map[string]string{"creates": "yes"}
 
 // console opens the database for one command and closes it after.
 func (a *app) console(cmd *cobra.Command, fn func(ctx context.Context, c *ops.Console) error) error {
-	st, err := store.Open(a.db, store.Options{Create: cmd.Annotations["creates"] != "", LockWait: a.lock})
+	st, err := store.Open(a.db, store.Options{Create: cmd.Annotations["creates"] != "", ReadOnly: readOnly[cmd.CommandPath()], LockWait: a.lock})
 	if err != nil {
 		return err
 	}

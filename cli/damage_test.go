@@ -1,0 +1,127 @@
+package cli_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"selfserve/demo"
+)
+
+// damageDemo builds a demo database of 50,000 users (a few tables) for
+// the damage tests to break.
+func damageDemo(t *testing.T) string {
+	t.Helper()
+	db := filepath.Join(t.TempDir(), "db")
+	runOK(t, db, "demo", "--users", "50000")
+	return db
+}
+
+// filesOf describes every file in dir (name, size, modification time,
+// mode), so a test can tell that a command touched nothing.
+func filesOf(t *testing.T, dir string) string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	for _, e := range entries {
+		info, err := e.Info()
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(&b, "%s %d %d %v\n", e.Name(), info.Size(), info.ModTime().UnixNano(), info.Mode())
+	}
+	return b.String()
+}
+
+func sstFiles(t *testing.T, db string) []string {
+	t.Helper()
+	names, err := filepath.Glob(filepath.Join(db, "*.sst"))
+	if err != nil || len(names) == 0 {
+		t.Fatalf("no tables in %s (%v)", db, err)
+	}
+	return names
+}
+
+// Issue 10 point 1: `truncate -s 16 MANIFEST; selfserve directory list`
+// printed "0 directories", exited 0 and deleted all but one table. Now
+// every command refuses, saying what is damaged and what to do, and no
+// file changes.
+func TestDamagedManifestRefusedWithAdvice(t *testing.T) {
+	t.Parallel()
+	db := damageDemo(t)
+	if err := os.Truncate(filepath.Join(db, "MANIFEST"), 16); err != nil {
+		t.Fatal(err)
+	}
+	before := filesOf(t, db)
+	for _, args := range [][]string{{"directory", "list"}, {"signup", "start", "eve@bellowscollege.com", "--service", "rms"}} {
+		r := wantFail(t, db, 1, []string{"database damaged", filepath.Join(db, "MANIFEST"), "restore a backup (selfserve restore)"}, args...)
+		if r.stdout != "" {
+			t.Errorf("a refused command printed:\n%s", r)
+		}
+	}
+	if after := filesOf(t, db); after != before {
+		t.Fatalf("files changed:\nbefore:\n%s\nafter:\n%s", before, after)
+	}
+}
+
+// Issue 10 point 6: a table cut to 5000 bytes panicked with "slice bounds
+// out of range"; now it is exit 1 naming the file.
+func TestTruncatedTableNamed(t *testing.T) {
+	t.Parallel()
+	db := damageDemo(t)
+	victim := sstFiles(t, db)[0]
+	if err := os.Truncate(victim, 5000); err != nil {
+		t.Fatal(err)
+	}
+	wantFail(t, db, 1, []string{"database damaged", victim, "restore a backup"}, "directory", "list")
+}
+
+// Issue 10 point 2: 64 overwritten bytes in the middle of the tables made
+// `user list` print 185,984 of 187,637 users and exit 0. Now it fails
+// naming a table and prints no list.
+func TestOverwrittenTablesFailUserList(t *testing.T) {
+	t.Parallel()
+	db := damageDemo(t)
+	for _, name := range sstFiles(t, db) {
+		info, err := os.Stat(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := os.OpenFile(name, os.O_WRONLY, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = f.WriteAt([]byte(strings.Repeat("\x5a", 64)), info.Size()/2)
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := wantFail(t, db, 1, []string{"database damaged", ".sst", "restore a backup"}, "user", "list", demo.BigDomain, "--limit", "200000")
+	if r.stdout != "" {
+		t.Errorf("a failed list printed %d bytes:\n%.300s", len(r.stdout), r.stdout)
+	}
+}
+
+// Issue 10 point 1: commands that only read change no file.
+func TestReadCommandsChangeNoFile(t *testing.T) {
+	t.Parallel()
+	db := t.TempDir()
+	signup(t, db, "dan@bellowscollege.com", "rms")
+	before := filesOf(t, db)
+	for _, args := range [][]string{
+		{"directory", "list"}, {"directory", "show", "bellowscollege.com"},
+		{"user", "list", "bellowscollege.com"}, {"user", "show", "bellowscollege.com", "dan@bellowscollege.com"},
+		{"domain", "list"}, {"audit"}, {"outbox"}, {"service", "list"}, {"consumer", "list"},
+	} {
+		runOK(t, db, args...)
+		if after := filesOf(t, db); after != before {
+			t.Fatalf("selfserve %s changed files:\nbefore:\n%s\nafter:\n%s", strings.Join(args, " "), before, after)
+		}
+	}
+}
