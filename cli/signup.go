@@ -2,14 +2,17 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"selfserve/model"
 	"selfserve/ops"
+	"selfserve/store"
 )
 
 func (a *app) signupCommand() *cobra.Command {
@@ -17,10 +20,14 @@ func (a *app) signupCommand() *cobra.Command {
 	var service string
 	start := &cobra.Command{
 		Use:   "start EMAIL --service S",
-		Short: "Send a one-time code to EMAIL, if its directory would accept it",
+		Short: "Mail EMAIL a one-time code, or why it may not sign up",
 		Long: `Checks the address and whether its domain's directory would let it sign up
-for the service, then sends a 6-digit code (valid 15 minutes, 5 attempts).
-Without --smtp the mail is kept in the outbox: see 'selfserve outbox'.`,
+for the service, then mails a 6-digit code (valid 15 minutes, 5 attempts).
+Where the answer would tell whether the address is already a member (a
+directory that takes no new users but lets members add services), the
+command answers the same either way and the mail says what happened.
+While many wrong codes are being tried for a domain, its codes have 12
+digits. Without --smtp the mail is kept in the outbox: see 'selfserve outbox'.`,
 		Example:     "  selfserve signup start Dan@BellowsCollege.com --service rms",
 		Annotations: creates,
 		Args:        exactArgs("EMAIL"),
@@ -28,15 +35,15 @@ Without --smtp the mail is kept in the outbox: see 'selfserve outbox'.`,
 			return a.console(cmd, func(ctx context.Context, c *ops.Console) error {
 				msg, err := c.SignupStart(ctx, args[0], service)
 				if err != nil {
-					return err
+					return adviseKey(err)
 				}
 				where := "kept in the outbox (selfserve outbox)"
 				if c.Mail != nil {
 					where = "sent through " + a.smtp
 				}
 				return a.emit(map[string]any{"to": msg.To, "service": service, "delivery": where}, func(w io.Writer) {
-					fmt.Fprintf(w, "A code for %s was %s; any earlier code for this address no longer works.\n", msg.To, where)
-					fmt.Fprintf(w, "Confirm with: %s --code CODE\n", a.self(cmd, "signup", "verify", msg.To))
+					fmt.Fprintf(w, "Mail to %s was %s: it holds a code, or says why none was sent. Any earlier code for this address no longer works.\n", msg.To, where)
+					fmt.Fprintf(w, "Confirm a code with: %s --code CODE\n", a.self(cmd, "signup", "verify", msg.To))
 				})
 			})
 		},
@@ -54,13 +61,13 @@ directory's two switches allow.`,
 		Example: "  selfserve signup verify dan@bellowscollege.com --code 123456",
 		Args:    exactArgs("EMAIL"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(code) != model.CodeDigits || strings.Trim(code, "0123456789") != "" {
-				return usageError{fmt.Errorf("--code %q: the code is the %d digits from the mail", code, model.CodeDigits)}
+			if (len(code) != model.CodeDigits && len(code) != model.LongCodeDigits) || strings.Trim(code, "0123456789") != "" {
+				return usageError{fmt.Errorf("--code %q: the code is the %d digits from the mail (or %d, when the mail has that many)", code, model.CodeDigits, model.LongCodeDigits)}
 			}
 			return a.console(cmd, func(_ context.Context, c *ops.Console) error {
 				res, err := c.SignupVerify(args[0], code)
 				if err != nil {
-					return err
+					return adviseCode(cmd, a, args[0], err)
 				}
 				return a.emit(res, func(w io.Writer) {
 					verb := "joined"
@@ -77,10 +84,34 @@ directory's two switches allow.`,
 			})
 		},
 	}
-	verify.Flags().StringVar(&code, "code", "", "the 6-digit code from the mail")
+	verify.Flags().StringVar(&code, "code", "", "the code from the mail (6 digits, or 12)")
 	verify.MarkFlagRequired("code")
 	cmd.AddCommand(start, verify)
 	return cmd
+}
+
+// adviseCode adds what to do to the refusals of a code, which store and
+// model only name. A rejected code gets one piece of advice whatever the
+// reason, since the reason is not told (issue 10 point 12).
+func adviseCode(cmd *cobra.Command, a *app, email string, err error) error {
+	again := a.self(cmd, "signup", "start", email, "--service", "SERVICE")
+	var paused *model.PausedError
+	switch {
+	case errors.As(err, &paused):
+		return fmt.Errorf("%w; ask for a new code now, which works at once: %s", err, again)
+	case errors.Is(err, model.ErrCodeRejected):
+		return fmt.Errorf("%w; a code works once, within %d minutes and %d attempts, and only the newest one: ask for a new one with %s",
+			err, int(model.CodeTTL/time.Minute), model.MaxCodeAttempts, again)
+	}
+	return adviseKey(err)
+}
+
+// adviseKey says what to do about a code key file that cannot be used.
+func adviseKey(err error) error {
+	if errors.Is(err, store.ErrCodeKey) {
+		return fmt.Errorf("%w; if the file is damaged, remove it and a new key is made (codes sent before then stop working)", err)
+	}
+	return err
 }
 
 func (a *app) outboxCommand() *cobra.Command {

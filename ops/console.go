@@ -24,27 +24,42 @@ type Console struct {
 }
 
 // SignupStart checks that email may sign up for service and sends it a
-// one-time code.
+// one-time code, or a mail saying why it may not when telling the caller
+// would tell whether the address is a member (store.StartSignupMail).
 func (c *Console) SignupStart(ctx context.Context, email, service string) (model.Message, error) {
 	addr, err := model.ParseAddress(email)
 	if err != nil {
 		return model.Message{}, err
 	}
 	service = strings.ToLower(strings.TrimSpace(service))
-	compose := func(code string) model.Message {
-		return model.Message{
-			Time: c.Store.Now().UTC(), To: addr.String(),
-			Subject: fmt.Sprintf("Your %s sign-up code: %s", service, code),
-			Body: fmt.Sprintf("Your code is %s. It works once, for %d minutes.\n\nConfirm with:\n  selfserve signup verify %s --code %s\n",
-				code, int(model.CodeTTL/time.Minute), addr, code),
-		}
+	mail := store.SignupMail{
+		Code: func(code string) model.Message {
+			body := fmt.Sprintf("Your code is %s. It works once, for %d minutes.\n", code, int(model.CodeTTL/time.Minute))
+			if len(code) > model.CodeDigits {
+				body += fmt.Sprintf("It is longer than usual because many wrong codes were tried for %s lately.\n", addr.Domain)
+			}
+			return model.Message{
+				Time: c.Store.Now().UTC(), To: addr.String(),
+				Subject: fmt.Sprintf("Your %s sign-up code: %s", service, code),
+				Body:    body + fmt.Sprintf("\nConfirm with:\n  selfserve signup verify %s --code %s\n", addr, code),
+			}
+		},
+		Refused: func(reason error) model.Message {
+			return model.Message{
+				Time: c.Store.Now().UTC(), To: addr.String(),
+				Subject: fmt.Sprintf("Your %s sign-up is not allowed", service),
+				Body: fmt.Sprintf("Someone, probably you, asked to sign up %s for %s. No code was sent: %s.\n\n"+
+					"If that was not you, nothing needs doing; nothing was changed.\n",
+					addr, service, strings.TrimPrefix(reason.Error(), model.ErrRefused.Error()+": ")),
+			}
+		},
 	}
-	msg, err := c.Store.StartSignup(addr, service, c.Mail == nil, compose)
+	msg, err := c.Store.StartSignupMail(addr, service, c.Mail == nil, mail)
 	if err != nil || c.Mail == nil {
 		return msg, err
 	}
 	if err := c.Mail.Send(ctx, msg); err != nil {
-		return msg, fmt.Errorf("the code was made but could not be mailed to %s (%w); run signup start again", addr, err)
+		return msg, fmt.Errorf("the mail to %s could not be sent (%w); run signup start again", addr, err)
 	}
 	return msg, nil
 }
