@@ -13,13 +13,16 @@ import (
 	"selfserve/model"
 )
 
-// A first open killed after Badger took its lock file but before it wrote
-// its manifest leaves LOCK alone in the directory:
-// the next open must still create the database there, not call it foreign.
+// A first open killed before Badger renamed its new manifest into place
+// leaves LOCK (an older selfserve's) and MANIFEST-REWRITE alone in the
+// directory: the next open must still create the database there, not call
+// it foreign.
 func TestOpenAfterFirstOpenWasKilled(t *testing.T) {
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "LOCK"), nil, 0o600); err != nil {
-		t.Fatal(err)
+	for _, name := range []string{"LOCK", "MANIFEST-REWRITE"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("Bdgr"), 0o600); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if _, err := Open(dir, Options{}); !errors.Is(err, model.ErrNotFound) {
 		t.Errorf("open without Create = %v, want ErrNotFound (nothing was ever stored)", err)

@@ -243,10 +243,10 @@ func checkDir(dir string, create bool) error {
 		return fmt.Errorf("%w: --db %s is not a usable directory: %v", model.ErrInvalid, dir, err)
 	}
 	for _, e := range entries {
-		// Badger took its own LOCK file before it wrote MANIFEST: a first
-		// open by an older selfserve, killed in between, left the lock
-		// and nothing else.
-		if !strings.HasPrefix(e.Name(), ".") && e.Name() != "LOCK" {
+		// A first open killed before MANIFEST existed leaves at most
+		// Badger's own LOCK file (taken by an older selfserve) and the
+		// MANIFEST-REWRITE that Badger writes and then renames to MANIFEST.
+		if !strings.HasPrefix(e.Name(), ".") && e.Name() != "LOCK" && e.Name() != "MANIFEST-REWRITE" {
 			return fmt.Errorf("%w: %s holds other files but no selfserve database; give --db an empty or new directory", model.ErrInvalid, dir)
 		}
 	}
