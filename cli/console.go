@@ -8,7 +8,7 @@ import (
 
 	"selfserve/demo"
 	"selfserve/demo/sshdemo"
-	"selfserve/dnscheck"
+	"selfserve/ops"
 	"selfserve/store"
 	"selfserve/tui"
 )
@@ -37,7 +37,7 @@ func (a *app) openConsole(cmd *cobra.Command, dir string, demoOpts func(*store.S
 			st.Close()
 			return err
 		}
-		opts.DNS = dnscheck.Checker{Server: cfg.Server, Resolver: cfg.Resolver, Port: cfg.Port}
+		opts.DNS = ops.DNSChecker(cfg)
 	}
 	err = tui.Run(cmd.Context(), st, opts)
 	if cerr := st.Close(); err == nil {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"selfserve/dnscheck"
 	"selfserve/model"
 	"selfserve/ops"
 )
@@ -191,9 +192,13 @@ func printVerify(w io.Writer, rep ops.VerifyReport, ok bool) {
 		fmt.Fprintf(w, "Proven by the verified parent domain %s.\n", rep.ParentProof)
 	}
 	if rep.Check != nil {
-		fmt.Fprintln(w, "SERVER\tOUTCOME\tANSWER\tTIME")
+		// Without servers (no zone found) there is no table: the error
+		// says why (issue 10 point 24).
+		if len(rep.Check.Servers) > 0 {
+			fmt.Fprintln(w, "SERVER\tOUTCOME\tANSWER\tTIME")
+		}
 		for _, s := range rep.Check.Servers {
-			fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", s.Label(), s.Outcome, list(s.Values), s.RTT.Round(100_000))
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", serverText(s), s.Outcome, answerText(s), s.RTT.Round(100_000))
 		}
 		if ok {
 			fmt.Fprintln(w, rep.Check.Message())
@@ -227,6 +232,25 @@ func printVerify(w io.Writer, rep ops.VerifyReport, ok bool) {
 	if j := rep.Job; j != nil {
 		fmt.Fprintf(w, "Moved %d users (job %s); %d grants dropped.\n", j.Moved, j.ID, j.Dropped)
 	}
+}
+
+// serverText marks the servers that only the parent zone's delegation
+// names: the admin fixes those at the registrar, not in the zone.
+func serverText(s dnscheck.ServerResult) string {
+	if s.ParentOnly {
+		return s.Label() + " [parent only]"
+	}
+	return s.Label()
+}
+
+// answerText is what the server answered, or why there is nothing to show:
+// the address class of a server not asked, a refused connection.
+func answerText(s dnscheck.ServerResult) string {
+	switch s.Outcome {
+	case dnscheck.NotAsked, dnscheck.ConnectionRefused:
+		return s.Detail
+	}
+	return list(s.Values)
 }
 
 // hostPort accepts HOST or HOST:PORT and fills in DNS's port 53.

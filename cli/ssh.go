@@ -15,8 +15,8 @@ import (
 
 	"selfserve/demo"
 	"selfserve/demo/sshdemo"
-	"selfserve/dnscheck"
 	"selfserve/model"
+	"selfserve/ops"
 	"selfserve/store"
 	"selfserve/tui/sshconsole"
 )
@@ -124,7 +124,7 @@ func (a *app) serveSSHShared(ctx context.Context, f sshFlags, keysPath string) e
 	cfg.Open = func() (sshconsole.Console, error) {
 		// One shared store: every session sees the others' changes.
 		c := sshconsole.Console{Store: st, Close: func() {}}
-		c.Options.DNS = dnscheck.Checker{Server: dns.Server, Resolver: dns.Resolver, Port: dns.Port}
+		c.Options.DNS = ops.DNSChecker(dns)
 		return c, nil
 	}
 	return a.serveSSH(ctx, f.addr, cfg, "selfserve", "database "+a.db+", keys "+keysPath, "admin")

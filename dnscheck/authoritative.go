@@ -10,24 +10,31 @@ import (
 
 // askAll puts the question to every address of every nameserver at once,
 // with recursion off, and returns one result per address (or per NS name
-// without an address) in the nameservers' order. Every query ends by its
+// without an address) in the nameservers' order. An address outside a lab
+// that the Internet cannot reach is not asked; its result says why. Every query ends by its
 // timeout or ctx, so the wait is bounded. Only a cancelled ctx is an error.
 func (c Checker) askAll(ctx context.Context, nss []nameserver, name string, qtype uint16, want Expect) ([]ServerResult, error) {
 	var results []ServerResult
 	for _, ns := range nss {
 		label := strings.TrimSuffix(ns.name, ".")
 		if len(ns.addrs) == 0 {
-			results = append(results, ServerResult{Name: label, Outcome: failure(ns.err), Detail: ns.err.Error()})
+			sr := ServerResult{Name: label, Detail: ns.err.Error()}
+			sr.Outcome, sr.Reason = classify(ns.err)
+			results = append(results, sr)
 			continue
 		}
 		for _, a := range ns.addrs {
-			results = append(results, ServerResult{Name: label, Server: net.JoinHostPort(a.String(), c.port())})
+			sr := ServerResult{Name: label, Server: net.JoinHostPort(a.String(), c.port())}
+			if why := c.refuses(a); why != "" {
+				sr.Outcome, sr.Reason, sr.Detail = NotAsked, why, addressWords[why]
+			}
+			results = append(results, sr)
 		}
 	}
 	errs := make([]error, len(results))
 	var wg sync.WaitGroup
 	for i, sr := range results {
-		if sr.Server == "" {
+		if sr.Server == "" || sr.Outcome == NotAsked {
 			continue
 		}
 		wg.Go(func() {
@@ -45,13 +52,4 @@ func (c Checker) askAll(ctx context.Context, nss []nameserver, name string, qtyp
 		}
 	}
 	return results, nil
-}
-
-// failure is the outcome of a step that did not get an answer to judge:
-// silence is a Timeout, anything else a DNSError.
-func failure(err error) Outcome {
-	if noAnswer(err) {
-		return Timeout
-	}
-	return DNSError
 }

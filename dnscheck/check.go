@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -25,11 +26,18 @@ const defaultTimeout = 3 * time.Second
 // still hold an old answer, or one server may not have the change yet.
 // With Server set it asks that one server only, for tests and split-horizon
 // setups.
+//
+// Outside a lab, authoritative servers at addresses the Internet cannot
+// reach (private, loopback, link-local, …: see notPublic) are not asked,
+// and a parent zone that cannot be read blocks the check. The resolver
+// and the single server are the operator's own choice and are always
+// asked: the system's resolver often sits on loopback.
 type Checker struct {
 	Server   string        // host:port; when set, every query goes to this one server (single-server mode)
 	Resolver string        // host:port of the resolver that finds zone, NS set and addresses; "" means the system's (/etc/resolv.conf)
 	Port     string        // port the authoritative servers are asked on; "" means "53"
 	Timeout  time.Duration // per attempt; 0 means 3s
+	Lab      bool          // a test lab: ask servers at any address, and do without a parent zone
 }
 
 // Check asks for the record. The returned error is only for set-up failures
@@ -56,7 +64,7 @@ func (c Checker) Check(ctx context.Context, domain string, want Expect) (Result,
 			return Result{}, fmt.Errorf("check %s at %s: %w", domain, server, err)
 		}
 		res.Servers = []ServerResult{sr}
-		res.Outcome = overall(res.Servers)
+		res.Outcome = overall(res.Servers, nil)
 		return res, nil
 	}
 	rs, err := c.resolver()
@@ -66,32 +74,32 @@ func (c Checker) Check(ctx context.Context, domain string, want Expect) (Result,
 	if p, err := strconv.ParseUint(c.port(), 10, 16); err != nil || p == 0 {
 		return Result{}, fmt.Errorf("%w: port %q", ErrNoServer, c.Port)
 	}
-	zone, nss, err := rs.walk(ctx, name)
+	// Ends the walk's look-ahead when the walk fails before using it.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	zone, own, above, err := rs.findZone(ctx, name)
 	res.Zone = strings.TrimSuffix(zone, ".")
 	if err == nil {
-		res.Servers, err = c.askAll(ctx, nss, name, qtype, want)
+		res.Servers, res.Delegation, err = c.askZone(ctx, rs, zone, own, above, name, qtype, want)
 	}
 	switch {
 	case errors.Is(err, context.Canceled):
 		return Result{}, fmt.Errorf("check %s: %w", domain, err)
 	case err != nil:
-		res.Outcome, res.Detail = failure(err), err.Error()
+		res.Outcome, _ = classify(err)
+		res.Detail = err.Error()
 	default:
-		res.Outcome = overall(res.Servers)
+		res.Outcome = overall(res.Servers, res.Delegation)
 	}
 	return res, nil
 }
 
-// walk finds the zone of name with its NS set, then the addresses the NS
-// answer did not give: at most two dependent steps, each one round of
-// parallel queries to the resolver.
-func (rs resolver) walk(ctx context.Context, name string) (zone string, nss []nameserver, err error) {
-	zone, nss, err = rs.findZone(ctx, name)
-	if err != nil {
-		return zone, nil, err
+// refuses says why the address a may not be asked, or "" when it may.
+func (c Checker) refuses(a netip.Addr) Reason {
+	if c.Lab {
+		return ""
 	}
-	nss, err = rs.addresses(ctx, nss)
-	return zone, nss, err
+	return notPublic(a)
 }
 
 // ask puts one question to one server and judges the answer. Only a
@@ -104,9 +112,10 @@ func (c Checker) ask(ctx context.Context, server string, q *dns.Msg, want Expect
 	case errors.Is(err, context.Canceled):
 		return sr, err
 	case err != nil:
-		sr.Outcome, sr.Detail = failure(err), err.Error()
+		sr.Outcome, sr.Reason = classify(err)
+		sr.Detail = err.Error()
 	default:
-		sr.Outcome, sr.Values, sr.Detail = judge(q, want, r, authoritative)
+		sr.Outcome, sr.Reason, sr.Values, sr.Detail = judge(q, want, r, authoritative)
 		sr.Detail = joinDetail(sr.Detail, note)
 	}
 	return sr, nil

@@ -17,7 +17,7 @@ const token = "MS=32DDF00D"
 
 var (
 	wantTXT = Expect{Kind: TXT, Value: token}
-	wantMX  = Expect{Kind: MX, Value: "MS12345678.msv1.invalid"}
+	wantMX  = Expect{Kind: MX, Value: "MS12345678.msv1.invalid", Preference: 32767}
 )
 
 func TestCheck(t *testing.T) {
@@ -64,15 +64,33 @@ func TestCheck(t *testing.T) {
 		{name: "answer to another question", handler: otherQuestion, want: wantTXT, outcome: DNSError,
 			detail: "answer did not match the question: asked bellows.test. TXT, got other.test. TXT"},
 		{name: "mx found, mixed case, wanted without trailing dot",
-			handler: reply(dns.RcodeSuccess, `bellows.test. 300 IN MX 0 ms12345678.MSV1.invalid.`),
-			want:    wantMX, outcome: Found, values: []string{"ms12345678.MSV1.invalid."}},
+			handler: reply(dns.RcodeSuccess, `bellows.test. 300 IN MX 32767 ms12345678.MSV1.invalid.`),
+			want:    wantMX, outcome: Found, values: []string{"32767 ms12345678.MSV1.invalid."}},
 		{name: "mx found, wanted with trailing dot",
-			handler: reply(dns.RcodeSuccess, `bellows.test. 300 IN MX 10 mail.bellows.test.`, `bellows.test. 300 IN MX 0 ms12345678.msv1.invalid.`),
-			want:    Expect{Kind: MX, Value: "ms12345678.msv1.invalid."}, outcome: Found,
-			values: []string{"mail.bellows.test.", "ms12345678.msv1.invalid."}},
-		{name: "mx wrong host", handler: reply(dns.RcodeSuccess, `bellows.test. 300 IN MX 0 ms87654321.msv1.invalid.`),
-			want: wantMX, outcome: WrongValue, values: []string{"ms87654321.msv1.invalid."}},
+			handler: reply(dns.RcodeSuccess, `bellows.test. 300 IN MX 10 mail.bellows.test.`, `bellows.test. 300 IN MX 32767 ms12345678.msv1.invalid.`),
+			want:    Expect{Kind: MX, Value: "ms12345678.msv1.invalid.", Preference: 32767}, outcome: Found,
+			values: []string{"10 mail.bellows.test.", "32767 ms12345678.msv1.invalid."}},
+		{name: "mx wrong host", handler: reply(dns.RcodeSuccess, `bellows.test. 300 IN MX 32767 ms87654321.msv1.invalid.`),
+			want: wantMX, outcome: WrongValue, values: []string{"32767 ms87654321.msv1.invalid."}},
 		{name: "mx nodata", handler: reply(dns.RcodeSuccess), want: wantMX, outcome: Missing, detail: "NODATA"},
+		// Issue 10 point 22: the preference is part of the record, and an
+		// alias is refused for MX as for TXT.
+		{name: "mx right host, another preference",
+			handler: reply(dns.RcodeSuccess, `bellows.test. 300 IN MX 10 ms12345678.msv1.invalid.`),
+			want:    wantMX, outcome: WrongValue, values: []string{"10 ms12345678.msv1.invalid."}},
+		{name: "mx only through a CNAME",
+			handler: reply(dns.RcodeSuccess, `bellows.test. 300 IN CNAME elsewhere.test.`, `elsewhere.test. 300 IN MX 32767 ms12345678.msv1.invalid.`),
+			want:    wantMX, outcome: Missing, detail: "bellows.test is an alias of elsewhere.test."},
+		{name: "mx under a DNAME, with the CNAME synthesized",
+			handler: reply(dns.RcodeSuccess, `test. 300 IN DNAME example.`, `bellows.test. 300 IN CNAME bellows.example.`,
+				`bellows.example. 300 IN MX 32767 ms12345678.msv1.invalid.`),
+			want: wantMX, outcome: Missing, detail: "bellows.test is an alias of bellows.example."},
+		{name: "mx under a DNAME, without the CNAME",
+			handler: reply(dns.RcodeSuccess, `test. 300 IN DNAME example.`, `bellows.test. 300 IN MX 32767 ms12345678.msv1.invalid.`),
+			want:    wantMX, outcome: Missing, detail: "under the DNAME of test"},
+		{name: "txt under a DNAME, without the CNAME",
+			handler: reply(dns.RcodeSuccess, `test. 300 IN DNAME example.`, `bellows.test. 300 IN TXT "`+token+`"`),
+			want:    wantTXT, outcome: Missing, detail: "under the DNAME of test"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -239,5 +257,31 @@ func TestCheckNoResolverConfigured(t *testing.T) {
 	_, err := Checker{}.Check(t.Context(), "bellows.test", wantTXT)
 	if !errors.Is(err, ErrNoServer) || !strings.Contains(err.Error(), path) {
 		t.Errorf("err = %v, want ErrNoServer naming %s", err, path)
+	}
+}
+
+// TestCheckConnectionRefused (issue 10 point 24): a port with nothing
+// listening answers UDP with ICMP port unreachable, which a connected UDP
+// socket reads as ECONNREFUSED, and TCP with a reset: that is its own
+// outcome, not a timeout, and it comes back at once.
+func TestCheckConnectionRefused(t *testing.T) {
+	t.Parallel()
+	pc, l := listen(t)
+	closed := pc.LocalAddr().String()
+	pc.Close()
+	l.Close()
+	start := time.Now()
+	res, err := Checker{Server: closed, Timeout: 2 * time.Second}.Check(t.Context(), "bellows.test", wantTXT)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Outcome != ConnectionRefused || res.Servers[0].Outcome != ConnectionRefused || res.Servers[0].Reason != ReasonConnRefused {
+		t.Fatalf("outcome %s (%+v), want connection-refused", res.Outcome, res.Servers)
+	}
+	if took := time.Since(start); took > time.Second {
+		t.Errorf("took %v: a refusal needs no timeout", took)
+	}
+	if msg := res.Message(); !strings.Contains(msg, "refused the connection") || !strings.Contains(msg, closed) {
+		t.Errorf("message = %q", msg)
 	}
 }

@@ -17,13 +17,6 @@ import (
 // most answers, small enough not to be fragmented on the way.
 const udpSize = 1232
 
-var (
-	errNoAnswer    = errors.New("no answer")
-	errUnreachable = errors.New("unreachable")
-	errMismatch    = errors.New("answer did not match the question")
-	errTruncated   = errors.New("answer truncated")
-)
-
 // query builds a question with EDNS0 (RFC 6891). recurse is on for
 // resolvers and in single-server mode, where the one server may be a
 // resolver; authoritative servers are asked with it off, so that a server
@@ -60,8 +53,15 @@ func exchange(ctx context.Context, server string, q *dns.Msg, timeout time.Durat
 		// Silent both ways: a timeout, which does not block a check.
 		return nil, "", fmt.Errorf("%w; %w", udp, tcp)
 	}
-	// It answered, but wrongly, at least once: a DNS error.
-	return nil, "", fmt.Errorf("%v; %v", udp, tcp)
+	// It answered, but wrongly, at least once: a DNS error, classified
+	// by the wrong answer alone.
+	if noAnswer(udp) {
+		return nil, "", fmt.Errorf("%v; %w", udp, tcp)
+	}
+	if noAnswer(tcp) {
+		return nil, "", fmt.Errorf("%w; %v", udp, tcp)
+	}
+	return nil, "", fmt.Errorf("%w; %w", udp, tcp)
 }
 
 // attempt is one query over one transport, bounded by timeout and by ctx.
@@ -136,9 +136,13 @@ func describe(ctx context.Context, err error, timeout time.Duration) error {
 		return fmt.Errorf("%w before the deadline", errNoAnswer)
 	case errors.Is(err, os.ErrDeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
 		return fmt.Errorf("%w within %v", errNoAnswer, timeout)
-	// Nothing listening, or no route (an IPv6 server from an IPv4-only
-	// host): like silence, it says nothing about the record.
-	case errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ENETUNREACH), errors.Is(err, syscall.EHOSTUNREACH):
+	// Nothing listening: a connected UDP socket reads the ICMP port
+	// unreachable as ECONNREFUSED, TCP gets a reset. Like silence it says
+	// nothing about the record, but it is no reason to wait and retry.
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return errConnRefused
+	// No route (an IPv6 server from an IPv4-only host).
+	case errors.Is(err, syscall.ENETUNREACH), errors.Is(err, syscall.EHOSTUNREACH):
 		var errno syscall.Errno
 		errors.As(err, &errno)
 		return fmt.Errorf("%w (%v)", errUnreachable, errno)
@@ -153,10 +157,4 @@ func describe(ctx context.Context, err error, timeout time.Duration) error {
 func expired(ctx context.Context) bool {
 	deadline, ok := ctx.Deadline()
 	return ctx.Err() != nil || ok && !time.Now().Before(deadline)
-}
-
-// noAnswer is true when nothing came back: the server is silent or cannot
-// be reached. Such a server is a Timeout, which does not veto the others.
-func noAnswer(err error) bool {
-	return errors.Is(err, errNoAnswer) || errors.Is(err, errUnreachable)
 }

@@ -42,7 +42,7 @@ func FuzzJudge(f *testing.F) {
 		q := query(name, dns.TypeTXT, !authoritative)
 		q.Id = r.Id + idDelta // the ID matches unless the fuzzer says otherwise
 		id := q.Id
-		outcome, values, _ := judge(q, want, r, authoritative)
+		outcome, _, values, _ := judge(q, want, r, authoritative)
 		switch outcome {
 		case Found:
 			if !slices.Contains(values, token) {
@@ -232,7 +232,7 @@ func TestFuzzJudgeSeeds(t *testing.T) {
 		}
 		q := query(name, dns.TypeTXT, !s.auth)
 		q.Id = r.Id + s.idDelta
-		if got, _, detail := judge(q, Expect{Kind: TXT, Value: s.token}, r, s.auth); got != s.outcome {
+		if got, _, _, detail := judge(q, Expect{Kind: TXT, Value: s.token}, r, s.auth); got != s.outcome {
 			t.Errorf("%s: judge = %s (%s), want %s", s.name, got, detail, s.outcome)
 		}
 		file := fmt.Sprintf("go test fuzz v1\n[]byte(%q)\nuint16(%d)\nbool(%v)\nstring(%q)\nbool(%v)\n",

@@ -14,12 +14,12 @@ const lame = "not authoritative (lame delegation)"
 // an answer there is: it repeats the checks exchange made (match, not
 // truncated), so that nothing reaches Found without them and so that it can
 // be fuzzed on its own. authoritative asks for the AA bit as well.
-func judge(q *dns.Msg, want Expect, r *dns.Msg, authoritative bool) (Outcome, []string, string) {
+func judge(q *dns.Msg, want Expect, r *dns.Msg, authoritative bool) (Outcome, Reason, []string, string) {
 	if err := validate(q, r); err != nil {
-		return DNSError, nil, err.Error()
+		return DNSError, ReasonMismatch, nil, err.Error()
 	}
 	if r.Truncated {
-		return DNSError, nil, errTruncated.Error()
+		return DNSError, ReasonTruncated, nil, errTruncated.Error()
 	}
 	// A server that is asked without recursion and answers without AA, or
 	// refers us elsewhere, does not hold the zone although the parent
@@ -31,32 +31,48 @@ func judge(q *dns.Msg, want Expect, r *dns.Msg, authoritative bool) (Outcome, []
 	case dns.RcodeSuccess:
 	case dns.RcodeNameError:
 		if notAuth {
-			return DNSError, nil, lame
+			return DNSError, ReasonLame, nil, lame
 		}
-		return Missing, nil, "NXDOMAIN"
+		return Missing, ReasonNXDomain, nil, "NXDOMAIN"
 	default:
-		return DNSError, nil, rcodeDetail(r)
+		return DNSError, ReasonRcode, nil, rcodeDetail(r)
 	}
 	if notAuth {
-		return DNSError, nil, lame
+		return DNSError, ReasonLame, nil, lame
 	}
 	owner := dns.CanonicalName(q.Question[0].Name)
+	// Records at an alias are another name's (RFC 1034 §3.6.2, RFC 6672):
+	// whoever controls the target could publish them, and nothing may
+	// sit beside a CNAME, so none count, for TXT and MX alike.
+	if alias := aliasOf(owner, r.Answer); alias != "" {
+		return Missing, ReasonAlias, nil, fmt.Sprintf("NODATA (%s; the %s record must be at the name itself, not at an alias)", alias, strings.ToUpper(string(want.Kind)))
+	}
 	values, found := want.match(owner, r.Answer)
 	switch {
 	case found:
-		return Found, values, ""
+		return Found, "", values, ""
 	case len(values) > 0:
-		return WrongValue, values, ""
+		return WrongValue, "", values, ""
 	}
-	detail := "NODATA"
-	if target := cnameAt(owner, r.Answer); target != "" {
-		detail += fmt.Sprintf(" (%s is an alias of %s", strings.TrimSuffix(owner, "."), target)
-		if want.Kind == TXT {
-			detail += "; the TXT record must be at the name itself, and nothing can sit beside a CNAME, RFC 1034 §3.6.2"
+	return Missing, ReasonNoData, nil, "NODATA"
+}
+
+// aliasOf says how owner is an alias in answer, or "": a CNAME at owner,
+// or a DNAME at one of its ancestors (which servers answer with, beside
+// the CNAME they synthesize from it).
+func aliasOf(owner string, answer []dns.RR) string {
+	if target := cnameAt(owner, answer); target != "" {
+		return fmt.Sprintf("%s is an alias of %s", strings.TrimSuffix(owner, "."), target)
+	}
+	for _, rr := range answer {
+		if d, ok := rr.(*dns.DNAME); ok {
+			at := dns.CanonicalName(d.Hdr.Name)
+			if at != owner && dns.IsSubDomain(at, owner) {
+				return fmt.Sprintf("%s is under the DNAME of %s (to %s)", strings.TrimSuffix(owner, "."), strings.TrimSuffix(at, "."), d.Target)
+			}
 		}
-		detail += ")"
 	}
-	return Missing, nil, detail
+	return ""
 }
 
 // rcodeDetail names the rcode and adds any extended DNS error (RFC 8914),

@@ -21,6 +21,11 @@ func TestOverall(t *testing.T) {
 		{"wrong value beats missing", []Outcome{Missing, WrongValue, Found}, WrongValue},
 		{"missing beats error", []Outcome{DNSError, Missing}, Missing},
 		{"error blocks found", []Outcome{Found, DNSError}, DNSError},
+		{"refused connection does not veto", []Outcome{Found, ConnectionRefused}, Found},
+		{"server not asked does not veto", []Outcome{NotAsked, Found}, Found},
+		{"only servers not asked", []Outcome{NotAsked, NotAsked}, NotAsked},
+		{"refused beats not asked", []Outcome{NotAsked, ConnectionRefused}, ConnectionRefused},
+		{"silence beats refused", []Outcome{ConnectionRefused, Timeout, NotAsked}, Timeout},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -28,17 +33,39 @@ func TestOverall(t *testing.T) {
 			for _, o := range tt.servers {
 				servers = append(servers, ServerResult{Outcome: o})
 			}
-			if got := overall(servers); got != tt.want {
+			if got := overall(servers, nil); got != tt.want {
 				t.Errorf("overall(%v) = %s, want %s", tt.servers, got, tt.want)
 			}
 		})
 	}
 }
 
+// TestOverallDelegation: a parent that answered without delegating the
+// zone blocks; one that could not be asked or heard does not, like a server.
+func TestOverallDelegation(t *testing.T) {
+	found := []ServerResult{{Outcome: Found}}
+	for _, tt := range []struct {
+		del  *Delegation
+		want Outcome
+	}{
+		{nil, Found},
+		{&Delegation{Outcome: Found}, Found},
+		{&Delegation{Outcome: DNSError, Reason: ReasonNotDelegated}, DNSError},
+		{&Delegation{Outcome: DNSError, Reason: ReasonNoParent}, DNSError},
+		{&Delegation{Outcome: Timeout, Reason: ReasonNoAnswer}, Found},
+		{&Delegation{Outcome: NotAsked, Reason: ReasonNoParent}, Found}, // a lab without the parent zone
+		{&Delegation{Outcome: NotAsked, Reason: ReasonPrivate}, Found},
+	} {
+		if got := overall(found, tt.del); got != tt.want {
+			t.Errorf("overall with delegation %+v = %s, want %s", tt.del, got, tt.want)
+		}
+	}
+}
+
 func TestMessage(t *testing.T) {
 	const ns1, ns2 = "ns1.bellows.test:53", "192.0.2.2:53"
 	result := func(kind Kind, value string, servers ...ServerResult) Result {
-		return Result{Domain: "bellows.test", Expect: Expect{Kind: kind, Value: value}, Outcome: overall(servers), Servers: servers}
+		return Result{Domain: "bellows.test", Expect: Expect{Kind: kind, Value: value}, Outcome: overall(servers, nil), Servers: servers}
 	}
 	tests := []struct {
 		name   string
@@ -51,9 +78,10 @@ func TestMessage(t *testing.T) {
 			"ns1.bellows.test:53 has no TXT record for bellows.test (NXDOMAIN): not published yet, DNS changes can take up to an hour."},
 		{"wrong value", result(TXT, token, ServerResult{Server: ns1, Outcome: WrongValue, Values: []string{"MS=32DD", "F00D"}}),
 			`ns1.bellows.test:53 has TXT "MS=32DD", "F00D" for bellows.test, want "MS=32DDF00D": correct the record at your DNS provider.`},
-		{"wrong mx", result(MX, "ms1.msv1.invalid.", ServerResult{Server: ns1, Outcome: WrongValue, Values: []string{"ms2.msv1.invalid."}}),
-			`ns1.bellows.test:53 has MX "ms2.msv1.invalid." for bellows.test, want "ms1.msv1.invalid.": correct the record at your DNS provider.`},
-		{"timeout", result(TXT, token, ServerResult{Server: ns1, Outcome: Timeout, Detail: "UDP: i/o timeout"}),
+		{"wrong mx", Result{Domain: "bellows.test", Expect: Expect{Kind: MX, Value: "ms1.msv1.invalid.", Preference: 32767}, Outcome: WrongValue,
+			Servers: []ServerResult{{Server: ns1, Outcome: WrongValue, Values: []string{"10 ms1.msv1.invalid."}}}},
+			`ns1.bellows.test:53 has MX "10 ms1.msv1.invalid." for bellows.test, want "32767 ms1.msv1.invalid.": correct the record at your DNS provider.`},
+		{"timeout", result(TXT, token, ServerResult{Server: ns1, Outcome: Timeout, Reason: ReasonNoAnswer, Detail: "UDP: i/o timeout"}),
 			"ns1.bellows.test:53 did not answer the TXT query for bellows.test in time, try later."},
 		{"dns error", result(TXT, token, ServerResult{Server: ns1, Outcome: DNSError, Detail: "SERVFAIL"}),
 			"DNS error (SERVFAIL) from ns1.bellows.test:53 asking for the TXT record of bellows.test, try later."},

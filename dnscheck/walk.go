@@ -1,6 +1,7 @@
 package dnscheck
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -30,6 +31,7 @@ const (
 type resolver struct {
 	servers []string // host:port, tried in order
 	timeout time.Duration
+	role    string // names the servers in errors; "" means "resolver"
 }
 
 // nameserver is one NS name of the zone with its addresses, or why it has
@@ -45,21 +47,31 @@ type nameserver struct {
 // at most maxResolvers exchanges, each UDP then TCP. An error wraps
 // errNoAnswer when no resolver answered at all.
 func (rs resolver) lookup(ctx context.Context, name string, qtype uint16) (*dns.Msg, error) {
+	r, _, err := rs.ask(ctx, name, qtype, true)
+	return r, err
+}
+
+// ask is lookup with the recursion bit given (off, it asks authoritative
+// servers, a parent zone's, the same way); it also says which server
+// answered.
+func (rs resolver) ask(ctx context.Context, name string, qtype uint16, recurse bool) (*dns.Msg, string, error) {
+	role := cmp.Or(rs.role, "resolver")
 	var fails []string
+	var last error
 	silent := true
-	for _, s := range rs.servers {
-		r, _, err := exchange(ctx, s, query(name, qtype, true), rs.timeout)
+	for _, s := range rs.servers[:min(len(rs.servers), maxResolvers)] {
+		r, _, err := exchange(ctx, s, query(name, qtype, recurse), rs.timeout)
 		switch {
 		case errors.Is(err, context.Canceled):
-			return nil, err
+			return nil, "", err
 		case err != nil:
 			silent = silent && noAnswer(err)
-			fails = append(fails, fmt.Sprintf("resolver %s: %v", s, err))
+			fails, last = append(fails, fmt.Sprintf("%s %s: %v", role, s, err)), err
 		case r.Rcode == dns.RcodeSuccess || r.Rcode == dns.RcodeNameError:
-			return r, nil
+			return r, s, nil
 		default:
 			silent = false
-			fails = append(fails, fmt.Sprintf("resolver %s: %s", s, rcodeDetail(r)))
+			fails, last = append(fails, fmt.Sprintf("%s %s: %s", role, s, rcodeDetail(r))), rcodeError{rcodeDetail(r)}
 		}
 		if expired(ctx) {
 			break
@@ -67,9 +79,9 @@ func (rs resolver) lookup(ctx context.Context, name string, qtype uint16) (*dns.
 	}
 	err := fmt.Errorf("%s %s: %s", name, dns.TypeToString[qtype], strings.Join(fails, "; "))
 	if silent {
-		return nil, silence{err}
+		return nil, "", silence{err}
 	}
-	return nil, err
+	return nil, "", because{err, last}
 }
 
 // findZone walks up from name asking for SOA records: the first name that
@@ -82,34 +94,85 @@ func (rs resolver) lookup(ctx context.Context, name string, qtype uint16) (*dns.
 //
 // Each step asks for the name's NS set at the same time: challenges sit at
 // a zone's apex, so the first step usually finds the zone and its NS set
-// in one round trip instead of two.
-func (rs resolver) findZone(ctx context.Context, name string) (string, []nameserver, error) {
-	for zone := name; zone != "."; zone = parent(zone) {
-		var ns *dns.Msg
-		var nsErr error
-		var wg sync.WaitGroup
-		wg.Go(func() { ns, nsErr = rs.lookup(ctx, zone, dns.TypeNS) })
-		soa, err := rs.lookup(ctx, zone, dns.TypeSOA)
-		wg.Wait()
+// in one round trip instead of two. It also asks for the NS set of the
+// name above: the next step's, and when the zone is found, the first step
+// of the walk to the parent zone (see parentOf). above is that query, nil
+// for a zone right under the root.
+func (rs resolver) findZone(ctx context.Context, name string) (zone string, nss []nameserver, above *pending, err error) {
+	ns := rs.start(ctx, name, dns.TypeNS)
+	for zone := name; ; zone = parent(zone) {
+		soa := rs.start(ctx, zone, dns.TypeSOA)
+		above = nil
+		if up := parent(zone); up != "." {
+			above = rs.start(ctx, up, dns.TypeNS)
+		}
+		r, err := soa.get()
 		if err != nil {
-			return "", nil, fmt.Errorf("finding the zone: %w", err)
+			return "", nil, above, fmt.Errorf("finding the zone: %w", err)
 		}
-		if isApex(zone, soa) {
-			nss, err := nameservers(zone, ns, nsErr)
-			return zone, nss, err
+		if isApex(zone, r, dns.TypeSOA) {
+			nss, err := nameservers(zone, ns.get)
+			return zone, nss, above, err
 		}
+		if above == nil {
+			return "", nil, nil, fmt.Errorf("finding the zone: no SOA record at %s or any parent below the root (is the domain registered?)", strings.TrimSuffix(name, "."))
+		}
+		ns = above
 	}
-	return "", nil, fmt.Errorf("finding the zone: no SOA record at %s or any parent below the root (is the domain registered?)", strings.TrimSuffix(name, "."))
 }
 
-// isApex reports whether r, the answer to an SOA query for name, shows an
-// SOA owned by name itself and no CNAME there.
-func isApex(name string, r *dns.Msg) bool {
+// parentOf walks up from zone to the parent zone, starting with ns, the
+// query findZone made for the name above zone. Here the NS set alone
+// marks an apex: a resolver answers NS records at a name only at a zone
+// cut, and the parent's NS set is what the next step needs.
+func (rs resolver) parentOf(ctx context.Context, zone string, ns *pending) (string, []nameserver, error) {
+	for name := parent(zone); ; name = parent(name) {
+		r, err := ns.get()
+		if err != nil {
+			return "", nil, err
+		}
+		if isApex(name, r, dns.TypeNS) {
+			nss, err := nameservers(name, ns.get)
+			return name, nss, err
+		}
+		if parent(name) == "." {
+			return "", nil, fmt.Errorf("no NS records at %s or any parent below the root", strings.TrimSuffix(parent(zone), "."))
+		}
+		ns = rs.start(ctx, parent(name), dns.TypeNS)
+	}
+}
+
+// pending is a lookup under way in the background. It ends by its
+// timeouts or ctx, whether or not anyone waits for it.
+type pending struct {
+	done chan struct{}
+	r    *dns.Msg
+	err  error
+}
+
+func (rs resolver) start(ctx context.Context, name string, qtype uint16) *pending {
+	p := &pending{done: make(chan struct{})}
+	go func() {
+		defer close(p.done)
+		p.r, p.err = rs.lookup(ctx, name, qtype)
+	}()
+	return p
+}
+
+// get waits for the answer.
+func (p *pending) get() (*dns.Msg, error) {
+	<-p.done
+	return p.r, p.err
+}
+
+// isApex reports whether r, the answer to a query of type qtype for name,
+// shows a record of that type owned by name itself and no CNAME there.
+func isApex(name string, r *dns.Msg, qtype uint16) bool {
 	if r.Rcode != dns.RcodeSuccess || cnameAt(name, r.Answer) != "" {
 		return false
 	}
 	for _, rr := range r.Answer {
-		if _, ok := rr.(*dns.SOA); ok && dns.CanonicalName(rr.Header().Name) == name {
+		if rr.Header().Rrtype == qtype && rr.Header().Class == dns.ClassINET && dns.CanonicalName(rr.Header().Name) == name {
 			return true
 		}
 	}
@@ -129,7 +192,8 @@ func parent(name string) string {
 // the answer's additional section gives for it. Those are what resolvers
 // themselves use to reach the zone (RFC 1034 §4.3.2 step 6 adds them;
 // they are the glue of in-zone names), and they save a round trip.
-func nameservers(zone string, r *dns.Msg, err error) ([]nameserver, error) {
+func nameservers(zone string, answer func() (*dns.Msg, error)) ([]nameserver, error) {
+	r, err := answer()
 	if err != nil {
 		return nil, fmt.Errorf("NS set of %s: %w", strings.TrimSuffix(zone, "."), err)
 	}
@@ -155,8 +219,8 @@ func nameservers(zone string, r *dns.Msg, err error) ([]nameserver, error) {
 // that came without an address: glue-less delegations (NS names in another
 // zone) and resolvers that send minimal responses. A name that came with
 // addresses of one family is not looked up for the other: the resolver
-// gave what it would use itself. It fails only when no NS name has an
-// address; the others carry their reason.
+// gave what it would use itself. A name left without an address carries
+// its reason; only a cancelled ctx is an error.
 func (rs resolver) addresses(ctx context.Context, nss []nameserver) ([]nameserver, error) {
 	families := []uint16{dns.TypeA, dns.TypeAAAA}
 	addrs := make([][]netip.Addr, len(nss)*len(families))
@@ -176,8 +240,6 @@ func (rs resolver) addresses(ctx context.Context, nss []nameserver) ([]nameserve
 		return nil, err
 	}
 	out := slices.Clone(nss)
-	var fails []string
-	usable, silent := false, true
 	for i := range out {
 		ns := &out[i]
 		var why []error
@@ -190,19 +252,28 @@ func (rs resolver) addresses(ctx context.Context, nss []nameserver) ([]nameserve
 		}
 		if len(ns.addrs) == 0 {
 			ns.err = noAddress(why)
-			silent = silent && noAnswer(ns.err)
-			fails = append(fails, fmt.Sprintf("%s: %v", strings.TrimSuffix(ns.name, "."), ns.err))
 		}
-		usable = usable || len(ns.addrs) > 0
-	}
-	if !usable {
-		err := fmt.Errorf("addresses of the nameservers: %s", strings.Join(fails, "; "))
-		if silent {
-			return nil, silence{err}
-		}
-		return nil, err
 	}
 	return out, nil
+}
+
+// noneUsable fails when no NS name has an address: then no server can be
+// asked at all, and the walk failed.
+func noneUsable(nss []nameserver) error {
+	var fails []string
+	silent := true
+	for _, ns := range nss {
+		if len(ns.addrs) > 0 {
+			return nil
+		}
+		silent = silent && noAnswer(ns.err)
+		fails = append(fails, fmt.Sprintf("%s: %v", strings.TrimSuffix(ns.name, "."), ns.err))
+	}
+	err := fmt.Errorf("addresses of the nameservers: %s", strings.Join(fails, "; "))
+	if silent {
+		return silence{err}
+	}
+	return err
 }
 
 // addrsOf returns the addresses of one family the resolver has for name.
@@ -256,7 +327,7 @@ func noAddress(why []error) error {
 		words = append(words, err.Error())
 		silent = silent || noAnswer(err)
 	}
-	err := fmt.Errorf("no address: %s", strings.Join(words, "; "))
+	err := fmt.Errorf("%w: %s", errNoAddress, strings.Join(words, "; "))
 	if silent {
 		return silence{err}
 	}
@@ -269,3 +340,12 @@ type silence struct{ error }
 
 func (s silence) Is(target error) bool { return target == errNoAnswer }
 func (s silence) Unwrap() error        { return s.error }
+
+// because keeps the words of an error made of several and classifies it by
+// the last of them (see classify).
+type because struct {
+	error
+	last error
+}
+
+func (b because) Unwrap() []error { return []error{b.error, b.last} }

@@ -44,6 +44,19 @@ func (z *zoneData) apexOf(name string) string {
 	return best
 }
 
+// cut is the delegation point between apex and name (name included): the
+// closest name below the apex that owns NS records without being an apex
+// itself; "" when name is inside the apex's zone.
+func (z *zoneData) cut(name, apex string) string {
+	found := ""
+	for n := name; n != apex && n != "."; n = parent(n) {
+		if len(ofType(z.names[n], dns.TypeNS)) > 0 && !slices.Contains(z.apexes, n) {
+			found = n
+		}
+	}
+	return found
+}
+
 // exists is true when name owns records or has descendants that do (an
 // empty non-terminal is NODATA, not NXDOMAIN: RFC 8020).
 func (z *zoneData) exists(name string) bool {
@@ -92,6 +105,19 @@ func (z *zoneData) answer(q *dns.Msg, resolver bool) *dns.Msg {
 		return m
 	case apex == "":
 		m.Rcode = dns.RcodeRefused
+		return m
+	}
+	// Below a zone cut the server holds only the delegation: it refers
+	// the client to the child's servers (RFC 1034 §4.3.2 step 3b), without
+	// AA, with the glue of in-bailiwick names.
+	if cut := z.cut(name, apex); cut != "" && !resolver {
+		m.Ns = ofType(z.names[cut], dns.TypeNS)
+		for _, rr := range m.Ns {
+			if target := dns.CanonicalName(rr.(*dns.NS).Ns); dns.IsSubDomain(cut, target) {
+				m.Extra = append(m.Extra, ofType(z.names[target], dns.TypeA)...)
+				m.Extra = append(m.Extra, ofType(z.names[target], dns.TypeAAAA)...)
+			}
+		}
 		return m
 	}
 	m.Authoritative = !resolver
@@ -201,6 +227,7 @@ func refusing(_ dns.ResponseWriter, _, m *dns.Msg) bool {
 type nsSpec struct {
 	records []string
 	fault   fault
+	zone    []string // when set, served instead of the world's base (a parent zone's server)
 }
 
 // world is a DNS in miniature: authoritative servers on 127.0.0.1,
@@ -238,7 +265,11 @@ func newWorld(t testing.TB, base []string, specs ...nsSpec) *world {
 	port, pcs, ls := listenShared(t, ips)
 	w := &world{port: port}
 	for i, spec := range specs {
-		s := &zoneServer{data: newZoneData(append(slices.Clone(base), spec.records...)...), fault: spec.fault}
+		data := base
+		if spec.zone != nil {
+			data = spec.zone
+		}
+		s := &zoneServer{data: newZoneData(append(slices.Clone(data), spec.records...)...), fault: spec.fault}
 		start(t, pcs[i], ls[i], s)
 		w.servers = append(w.servers, s)
 		w.addrs = append(w.addrs, net.JoinHostPort(ips[i], port))
@@ -250,9 +281,10 @@ func newWorld(t testing.TB, base []string, specs ...nsSpec) *world {
 	return w
 }
 
-// checker asks the world, with attempts short enough for tests.
+// checker asks the world, a lab on loopback, with attempts short enough
+// for tests.
 func (w *world) checker() Checker {
-	return Checker{Resolver: w.resolver, Port: w.port, Timeout: 200 * time.Millisecond}
+	return Checker{Resolver: w.resolver, Port: w.port, Timeout: 200 * time.Millisecond, Lab: true}
 }
 
 // listenShared takes one port free for UDP and TCP on every address.

@@ -8,6 +8,7 @@ import (
 
 	"selfserve/dnscheck"
 	"selfserve/model"
+	"selfserve/store"
 )
 
 // VerifyOptions adjust one `domain verify`.
@@ -157,7 +158,12 @@ func (c *Console) check(ctx context.Context, rec model.RecordSpec, server string
 	}
 	want := dnscheck.Expect{Kind: dnscheck.TXT, Value: rec.Value}
 	if rec.Type == "MX" {
-		want.Kind = dnscheck.MX
+		want.Kind, want.Preference = dnscheck.MX, uint16(rec.Preference)
 	}
 	return checker.Check(ctx, strings.TrimSuffix(rec.Name, "."), want)
+}
+
+// DNSChecker is the checker the operator's DNS setting describes.
+func DNSChecker(cfg store.DNSConfig) dnscheck.Checker {
+	return dnscheck.Checker{Server: cfg.Server, Resolver: cfg.Resolver, Port: cfg.Port, Lab: cfg.Lab}
 }

@@ -52,6 +52,11 @@ type DNSConfig struct {
 	Resolver string `json:"resolver,omitempty"`
 	// Port is where authoritative servers are asked; empty: 53.
 	Port string `json:"port,omitempty"`
+	// Lab: the operator runs a test lab, so authoritative servers at
+	// private, loopback and link-local addresses are asked, and a zone
+	// without a parent zone can be checked. Off in production, where
+	// such servers prove nothing about a domain the Internet sees.
+	Lab bool `json:"lab,omitempty"`
 	// RecheckInterval is how old a check may be before `domain recheck`
 	// looks again.
 	RecheckInterval time.Duration `json:"recheckInterval"`

@@ -24,7 +24,7 @@ func demoDNS(t testing.TB, domains ...string) Options {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { d.Close() })
-	return Options{DNS: dnscheck.Checker{Resolver: d.Addr, Port: d.Port, Timeout: time.Second}, Publish: d.Publish}
+	return Options{DNS: dnscheck.Checker{Resolver: d.Addr, Port: d.Port, Timeout: time.Second, Lab: true}, Publish: d.Publish}
 }
 
 // Tokens are random, and so are the DNS server's port and job ids.

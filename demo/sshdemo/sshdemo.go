@@ -40,7 +40,7 @@ func ConsoleOptions(dns *demo.DNS, st *store.Store, size demo.Size) tui.Options 
 		return err
 	}
 	return tui.Options{
-		DNS:     dnscheck.Checker{Resolver: dns.Addr, Port: dns.Port, Timeout: 2 * time.Second},
+		DNS:     dnscheck.Checker{Resolver: dns.Addr, Port: dns.Port, Timeout: 2 * time.Second, Lab: true},
 		Publish: publish,
 		Reset:   reset,
 	}
