@@ -14,7 +14,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"selfserve/dnscheck"
 	"selfserve/ops"
 	"selfserve/store"
 )
@@ -146,7 +145,7 @@ func (a *app) console(cmd *cobra.Command, fn func(ctx context.Context, c *ops.Co
 		st.Close()
 		return err
 	}
-	c := &ops.Console{Store: st, DNS: dnscheck.Checker{Server: cfg.Server, Resolver: cfg.Resolver, Port: cfg.Port}}
+	c := &ops.Console{Store: st, DNS: ops.DNSChecker(cfg)}
 	if a.smtp != "" {
 		c.Mail = ops.SMTP{Addr: a.smtp, From: a.from}
 	}
