@@ -8,12 +8,13 @@ import (
 	"selfserve/model"
 )
 
-// takeOverAt makes domain's directory managed with admin@domain as its
-// global admin: sign-up, challenge, internal takeover.
-func takeOverAt(t *testing.T, s *Store, domain string) model.Directory {
+// takeOverAt makes domain's directory managed with admin@domain, signed
+// up for service, as its global admin: sign-up, challenge, internal
+// takeover.
+func takeOverAt(t *testing.T, s *Store, domain, service string) model.Directory {
 	t.Helper()
 	c := Claim{Domain: domain, Admin: addr(t, "admin@"+domain)}
-	mustSignup(t, s, c.Admin.String(), "rms")
+	mustSignup(t, s, c.Admin.String(), service)
 	if _, err := s.IssueChallenge(c, model.ModeTXT); err != nil {
 		t.Fatal(err)
 	}
@@ -35,7 +36,7 @@ func takeOverAt(t *testing.T, s *Store, domain string) model.Directory {
 func TestPSLExceptionParentProvesNothing(t *testing.T) {
 	s := openTest(t, t.TempDir(), Options{})
 	for _, registry := range []string{"kawasaki.jp", "kitakyushu.jp", "kobe.jp", "nagoya.jp", "sapporo.jp", "sendai.jp", "yokohama.jp"} {
-		m := takeOverAt(t, s, registry)
+		m := takeOverAt(t, s, registry, "rms")
 		admin := addr(t, "admin@"+registry)
 		city := "city." + registry
 		if _, err := s.Pending(city, admin); !errors.Is(err, model.ErrNotFound) {
@@ -52,7 +53,7 @@ func TestPSLExceptionParentProvesNothing(t *testing.T) {
 	}
 	// Within one owner the parent rule stands: city.kobe.jp, once verified,
 	// proves www.city.kobe.jp.
-	city := takeOverAt(t, s, "city.kobe.jp")
+	city := takeOverAt(t, s, "city.kobe.jp", "rms")
 	res, err := s.IssueChallenge(Claim{Domain: "www.city.kobe.jp", Admin: addr(t, "admin@city.kobe.jp"), Into: city.ID}, model.ModeTXT)
 	if err != nil || res.ParentProof != "city.kobe.jp" {
 		t.Errorf("www.city.kobe.jp under verified city.kobe.jp: %+v, %v", res, err)
@@ -65,7 +66,7 @@ func TestPSLExceptionParentProvesNothing(t *testing.T) {
 // addition made between the two counts.
 func TestConsumerDomainRefusedAtChallengeAndVerify(t *testing.T) {
 	s := openTest(t, t.TempDir(), Options{})
-	m := takeOverAt(t, s, "contoso.com")
+	m := managed(t, s)
 	admin := addr(t, "admin@contoso.com")
 	for _, d := range []string{"gmail.com", "mail.yahoo.com", "outlook.com"} {
 		_, err := s.IssueChallenge(Claim{Domain: d, Admin: admin, Into: m.ID}, model.ModeTXT)

@@ -11,24 +11,10 @@ import (
 )
 
 // managed makes contoso.com a managed directory with admin@contoso.com as
-// its global admin, the way a real one comes to be: sign-up, challenge,
-// internal takeover.
+// its global admin, the way a real one comes to be.
 func managed(t *testing.T, s *Store) model.Directory {
 	t.Helper()
-	mustSignup(t, s, "admin@contoso.com", "exchange")
-	c := Claim{Domain: "contoso.com", Admin: addr(t, "admin@contoso.com")}
-	if _, err := s.IssueChallenge(c, model.ModeTXT); err != nil {
-		t.Fatal(err)
-	}
-	p, err := s.Pending("contoso.com", c.Admin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := s.TakeOverInternal(c, p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return d
+	return takeOverAt(t, s, "contoso.com", "exchange")
 }
 
 func TestInternalTakeover(t *testing.T) {
