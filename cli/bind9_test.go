@@ -258,7 +258,7 @@ func TestBIND9Takeovers(t *testing.T) {
 	ns2 := startNamed(t, namedBin, "::1", port)
 	db := t.TempDir()
 	p := fmt.Sprint(port)
-	if r := binRun(t, bin, db, "config", "--dns-resolver", "127.0.0.1:"+p, "--dns-port", p); r.code != 0 {
+	if r := binRun(t, bin, db, "config", "--dns-resolver", "127.0.0.1:"+p, "--dns-port", p, "--dns-lab"); r.code != 0 {
 		t.Fatalf("config:\n%s", r)
 	}
 
