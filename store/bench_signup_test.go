@@ -3,8 +3,10 @@ package store
 import (
 	"bytes"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -184,6 +186,36 @@ func BenchmarkSignupOneDirectory64(b *testing.B) {
 	if err := s.CheckInvariants(); err != nil {
 		b.Fatal(err)
 	}
+}
+
+// BenchmarkWrongCodesOneDomain64 is how fast 64 concurrent guessers get
+// wrong 12-digit codes refused at one domain: the attacker's best rate
+// once the domain's budget is spent, the figure behind the README's
+// arithmetic for long codes. Each refusal spends the domain's budget, a
+// synced write of one record, so they take turns.
+func BenchmarkWrongCodesOneDomain64(b *testing.B) {
+	s, err := openSignupStore(b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	wrong := strings.Repeat("0", model.LongCodeDigits)
+	b.ResetTimer()
+	err = runClients(busyClients, b.N, func(i int) error {
+		a, err := model.ParseAddress(fmt.Sprintf("guess%08d@%s", i, signupDirDomain(0)))
+		if err != nil {
+			return err
+		}
+		if _, err := s.VerifySignup(a, wrong); !errors.Is(err, model.ErrCodeRejected) {
+			return fmt.Errorf("guess %d: %v, want the code rejected", i, err)
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "refusals/s")
 }
 
 // txnShape is what one kind of transaction writes, on average.
