@@ -125,3 +125,46 @@ func TestReadCommandsChangeNoFile(t *testing.T) {
 		}
 	}
 }
+
+// Issue 10 point 7: the demo's default directory is the user's own: one
+// another user planted (or one open to others) is refused, naming it,
+// instead of being used with whatever host key it holds. Not parallel:
+// it sets the environment.
+func TestDemoDefaultDirectoryMustBeYours(t *testing.T) {
+	cache := t.TempDir()
+	t.Setenv("XDG_CACHE_HOME", cache)
+	t.Setenv("TMPDIR", t.TempDir())
+	dir := filepath.Join(cache, "selfserve-demo")
+	args := []string{"demo", "--directories", "1", "--big-users", "1"}
+	if err := os.Mkdir(dir, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dir, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb strings.Builder
+	if code := runNoDB(args, &out, &errb); code != 1 || !strings.Contains(errb.String(), dir) || !strings.Contains(errb.String(), "open to others") {
+		t.Fatalf("demo in a directory open to others: exit %d\n%s", code, errb.String())
+	}
+	if err := os.Chown(dir, 4242, 4242); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	errb.Reset()
+	if code := runNoDB(args, &out, &errb); code != 1 || !strings.Contains(errb.String(), dir) || !strings.Contains(errb.String(), "another user") {
+		t.Fatalf("demo in another user's directory: exit %d\n%s", code, errb.String())
+	}
+	if err := os.Remove(dir); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	errb.Reset()
+	if code := runNoDB(args, &out, &errb); code != 0 || !strings.Contains(out.String(), dir) {
+		t.Fatalf("demo with no directory yet: exit %d\n%s\n%s", code, out.String(), errb.String())
+	}
+	if info, err := os.Stat(dir); err != nil || info.Mode().Perm() != 0o700 {
+		t.Fatalf("the demo made %s with %v (%v), want 0700", dir, info.Mode(), err)
+	}
+}

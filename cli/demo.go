@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -28,9 +29,10 @@ func (a *app) demoCommand() *cobra.Command {
 		Use:   "demo",
 		Short: "Build fresh demo data (Bellows College, Contoso and thousands more)",
 		Long: `Builds the demo's stories (Dan at Bellows College and his unmanaged
-directory; Contoso merging contoso.co.uk) into a fresh database (by default in
-the system's temporary directory; --db picks another, which must be empty
-or an earlier demo) and opens the console on it (at a terminal; elsewhere it
+directory; Contoso merging contoso.co.uk) into a fresh database (by default
+selfserve-demo in your cache directory, e.g. ~/.cache, which must be yours
+and closed to others; --db picks another, which must be empty or an
+earlier demo) and opens the console on it (at a terminal; elsewhere it
 prints how to explore it with the other commands).
 Every run starts from fresh data. --tour then walks both takeovers against
 the demo's own DNS server on loopback, with the same checks as real use.`,
@@ -45,7 +47,10 @@ the demo's own DNS server on loopback, with the same checks as real use.`,
 			}
 			dir := a.db
 			if !cmd.Flags().Changed("db") {
-				dir = filepath.Join(os.TempDir(), "selfserve-demo")
+				var err error
+				if dir, err = defaultDemoDir(); err != nil {
+					return err
+				}
 			}
 			if ssh.addr != "" {
 				if !cmd.Flags().Changed("directories") && !cmd.Flags().Changed("big-users") && !cmd.Flags().Changed("users") {
@@ -120,8 +125,12 @@ func resetDemoDir(dir string) error {
 		if _, err := os.Stat(filepath.Join(dir, demoMarker)); err != nil {
 			return fmt.Errorf("%w: %s holds data that is not a selfserve demo; give --db an empty directory", model.ErrRefused, dir)
 		}
-		if err := os.RemoveAll(dir); err != nil {
-			return err
+		// The contents, not dir itself: defaultDemoDir checked dir, and a
+		// new one made in its place would not be.
+		for _, e := range entries {
+			if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
+				return err
+			}
 		}
 	}
 	return writeMarker(dir)
@@ -132,4 +141,37 @@ func writeMarker(dir string) error {
 		return err
 	}
 	return os.WriteFile(filepath.Join(dir, demoMarker), []byte("selfserve demo data; deleted by the next selfserve demo\n"), 0o600)
+}
+
+// defaultDemoDir is the demo's directory when --db is not given: one per
+// user, in the user's cache directory (the temporary directory, with the
+// user id in the name, when there is none). It must be the user's own and
+// closed to others (issue 10 point 7): a directory another user planted
+// in a shared place, with a host key of their choosing, was used as is.
+func defaultDemoDir() (string, error) {
+	dir := filepath.Join(os.TempDir(), fmt.Sprintf("selfserve-demo-%d", os.Getuid()))
+	if cache, err := os.UserCacheDir(); err == nil {
+		dir = filepath.Join(cache, "selfserve-demo")
+		if err := os.MkdirAll(cache, 0o700); err != nil {
+			return "", err
+		}
+	}
+	if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
+		return "", err
+	}
+	// Checked after making it: whoever made it first, it must be ours.
+	info, err := os.Lstat(dir)
+	if err != nil {
+		return "", err
+	}
+	st, ok := info.Sys().(*syscall.Stat_t)
+	switch {
+	case !info.IsDir():
+		return "", fmt.Errorf("%w: the demo directory %s is not a directory (%s); remove it or give --db", model.ErrRefused, dir, info.Mode().Type())
+	case !ok || int(st.Uid) != os.Getuid():
+		return "", fmt.Errorf("%w: the demo directory %s belongs to another user; remove it or give --db", model.ErrRefused, dir)
+	case info.Mode().Perm()&0o077 != 0:
+		return "", fmt.Errorf("%w: the demo directory %s is open to others (mode %#o); remove it or give --db", model.ErrRefused, dir, info.Mode().Perm())
+	}
+	return dir, nil
 }

@@ -42,6 +42,16 @@ func ReadKeys(path string) (*Keys, error) {
 		return nil, err
 	}
 	defer f.Close()
+	// Whoever can write this file can sign in as the operator: like
+	// OpenSSH's StrictModes, a file others may write is refused (issue 10
+	// point 7).
+	info, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if perm := info.Mode().Perm(); perm&0o022 != 0 {
+		return nil, fmt.Errorf("%w: %s is writable by others (mode %#o); make it writable by its owner only (chmod go-w %s)", model.ErrInvalid, path, perm, path)
+	}
 	k := &Keys{}
 	sc := bufio.NewScanner(f)
 	sc.Buffer(nil, 64<<10) // RSA keys of 16k bits are long lines

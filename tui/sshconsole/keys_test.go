@@ -85,3 +85,24 @@ func TestReadKeysRefusesMistakes(t *testing.T) {
 		t.Errorf("missing file: %v", err)
 	}
 }
+
+// Issue 10 point 7: an authorized-keys file that group or others may
+// write is refused with its path: whoever can write it can add a key.
+func TestReadKeysRefusesAFileOthersCanWrite(t *testing.T) {
+	for _, mode := range []os.FileMode{0o620, 0o602, 0o666} {
+		p := keysFile(t, "operator "+key1)
+		if err := os.Chmod(p, mode); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ReadKeys(p); !errors.Is(err, model.ErrInvalid) || !strings.Contains(err.Error(), p) || !strings.Contains(err.Error(), "writable by others") {
+			t.Errorf("mode %#o: err = %v, want ErrInvalid naming %s", mode, err, p)
+		}
+	}
+	p := keysFile(t, "operator "+key1)
+	if err := os.Chmod(p, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadKeys(p); err != nil {
+		t.Errorf("a file others may only read: %v", err)
+	}
+}
