@@ -185,15 +185,18 @@ func TestSignupRefusals(t *testing.T) {
 	}
 }
 
+// switchOff changes a directory's switches as the operator.
+func switchOff(t *testing.T, s *Store, dir string, change func(*model.Switches)) {
+	t.Helper()
+	if _, err := s.SetSwitches(dir, "operator", true, func(sw model.Switches) model.Switches { change(&sw); return sw }); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestAdHocSwitchAndExemptTrials(t *testing.T) {
 	s := openTest(t, t.TempDir(), Options{})
 	mustSignup(t, s, "dan@bellowscollege.com", "rms")
-	if _, err := s.SetSwitches("bellowscollege.com", "operator", true, func(sw model.Switches) model.Switches {
-		sw.AllowAdHocSubscriptions = false
-		return sw
-	}); err != nil {
-		t.Fatal(err)
-	}
+	switchOff(t, s, "bellowscollege.com", func(sw *model.Switches) { sw.AllowAdHocSubscriptions = false })
 	if _, err := signup(t, s, "eve@bellowscollege.com", "rms"); err == nil || !strings.Contains(err.Error(), "AllowAdHocSubscriptions") {
 		t.Fatalf("new user, ad-hoc off: %v", err)
 	}
@@ -312,12 +315,7 @@ func TestSignupAnswersMembersAndOthersAlike(t *testing.T) {
 	clk := &clock{now: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
 	s := openTest(t, t.TempDir(), Options{Now: clk.Now})
 	mustSignup(t, s, "dan@bellowscollege.com", "rms")
-	if _, err := s.SetSwitches("bellowscollege.com", "operator", true, func(sw model.Switches) model.Switches {
-		sw.AllowEmailVerifiedUsers = false
-		return sw
-	}); err != nil {
-		t.Fatal(err)
-	}
+	switchOff(t, s, "bellowscollege.com", func(sw *model.Switches) { sw.AllowEmailVerifiedUsers = false })
 	type step struct {
 		err  string
 		mail string
@@ -363,12 +361,7 @@ func TestSignupAnswersMembersAndOthersAlike(t *testing.T) {
 func TestSignupRefusedAlikeIsAnsweredDirectly(t *testing.T) {
 	s := openTest(t, t.TempDir(), Options{})
 	mustSignup(t, s, "dan@bellowscollege.com", "rms")
-	if _, err := s.SetSwitches("bellowscollege.com", "operator", true, func(sw model.Switches) model.Switches {
-		sw.AllowAdHocSubscriptions = false
-		return sw
-	}); err != nil {
-		t.Fatal(err)
-	}
+	switchOff(t, s, "bellowscollege.com", func(sw *model.Switches) { sw.AllowAdHocSubscriptions = false })
 	for _, email := range []string{"dan@bellowscollege.com", "zed@bellowscollege.com"} {
 		if _, err := signup(t, s, email, "rms"); !errors.Is(err, model.ErrRefused) || !strings.Contains(err.Error(), "AllowAdHocSubscriptions") {
 			t.Errorf("%s: %v, want the ad-hoc refusal", email, err)
