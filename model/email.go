@@ -262,7 +262,7 @@ func invisible(d string) string {
 			continue
 		}
 		if unicode.IsSpace(r) || unicode.In(r, unicode.Z, unicode.Cc, unicode.Cf, unicode.Variation_Selector) || r == '\u034f' {
-			return fmt.Sprintf("holds %U, white space or an invisible character, which no international domain name may hold", r)
+			return fmt.Sprintf("holds %U, white space or an invisible character: no part of any domain name, international or not", r)
 		}
 	}
 	return ""
