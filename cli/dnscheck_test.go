@@ -16,7 +16,7 @@ func TestVerifyNoZoneFound(t *testing.T) {
 	challengeFor(t, db, "bellowscollege.com", "--as", "dan@bellowscollege.com")
 	z := startDNS(t) // knows no zone: NXDOMAIN for every name
 	runOK(t, db, "config", "--dns-resolver", z.Addr)
-	r := wantFail(t, db, 1, []string{"no SOA record at bellowscollege.com or any parent"},
+	r := wantFail(t, db, 1, []string{"no NS records at bellowscollege.com or any parent"},
 		"domain", "verify", "bellowscollege.com", "--as", "dan@bellowscollege.com")
 	if strings.Contains(r.stdout, "SERVER") || strings.Contains(r.stdout, "OUTCOME") {
 		t.Errorf("a table header without servers:\n%s", r)

@@ -43,14 +43,13 @@ func slower(b *testing.B, w *world) (string, time.Duration) {
 	return server, worst
 }
 
-// BenchmarkCheckTwoServers is the cold check of PRODUCT.md §6: SOA walk
-// (with the NS set, and the parent's SOA and NS, asked alongside),
-// addresses (glue, here), then both servers in parallel while the parent's
-// delegation is read, with ns1 doubling as the resolver and the parent's
-// server. Nothing is cached
-// between iterations (the checker has no cache). x-baseline is ns/op over
-// one plain exchange to the slower server, measured in the same run; the
-// target is ≤ 5.
+// BenchmarkCheckTwoServers is the cold check of PRODUCT.md §6: the walk
+// (the zone's NS set, with the parent's asked alongside), addresses (glue,
+// here), then both servers in parallel while the parent's delegation is
+// read, with ns1 doubling as the resolver and the parent's server. Nothing
+// is cached between iterations (the checker has no cache). x-baseline is
+// ns/op over one plain exchange to the slower server, measured in the same
+// run; the target is ≤ 5.
 func BenchmarkCheckTwoServers(b *testing.B) {
 	benchCheck(b, nil)
 }

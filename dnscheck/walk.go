@@ -84,61 +84,57 @@ func (rs resolver) ask(ctx context.Context, name string, qtype uint16, recurse b
 	return nil, "", because{err, last}
 }
 
-// findZone walks up from name asking for SOA records: the first name that
-// owns one is the zone's apex (RFC 1034 §4.2.1: the top node of a zone
-// holds its SOA). A name answering with a CNAME is skipped: it cannot be an
-// apex, which must hold SOA and NS, and nothing may sit beside a CNAME
-// (RFC 2181 §10.1); the SOA the resolver found is the target's. The walk
-// stops below the root, which nobody can claim: at most one step per
-// label.
+// findZone walks up from name asking for NS records: the first name that
+// owns an NS set is the zone's apex (RFC 1034 §4.2.1: the top node of a
+// zone holds its SOA and NS records; a resolver answers NS records at a
+// name only at a zone cut), and that set is the one the check needs. A
+// name answering with a CNAME is skipped: it cannot be an apex, and
+// nothing may sit beside a CNAME (RFC 2181 §10.1); the NS set the resolver
+// found is the target's. The walk stops below the root, which nobody can
+// claim: at most one step per label.
 //
-// Each step asks for the name's NS set at the same time: challenges sit at
-// a zone's apex, so the first step usually finds the zone and its NS set
-// in one round trip instead of two. It also asks for the NS set of the
-// name above: the next step's, and when the zone is found, the first step
-// of the walk to the parent zone (see parentOf). above is that query, nil
-// for a zone right under the root.
+// Each step also asks for the NS set of the name above: the next step's
+// answer, and when the zone is found, the first step of the walk to the
+// parent zone (see parentOf). above is that query, nil for a zone right
+// under the root. So the zone, its NS set and usually the parent's come in
+// one round trip.
 func (rs resolver) findZone(ctx context.Context, name string) (zone string, nss []nameserver, above *pending, err error) {
-	ns := rs.start(ctx, name, dns.TypeNS)
-	for zone := name; ; zone = parent(zone) {
-		soa := rs.start(ctx, zone, dns.TypeSOA)
-		above = nil
-		if up := parent(zone); up != "." {
-			above = rs.start(ctx, up, dns.TypeNS)
-		}
-		r, err := soa.get()
-		if err != nil {
-			return "", nil, above, fmt.Errorf("finding the zone: %w", err)
-		}
-		if isApex(zone, r, dns.TypeSOA) {
-			nss, err := nameservers(zone, ns.get)
-			return zone, nss, above, err
-		}
-		if above == nil {
-			return "", nil, nil, fmt.Errorf("finding the zone: no SOA record at %s or any parent below the root (is the domain registered?)", strings.TrimSuffix(name, "."))
-		}
-		ns = above
+	zone, nss, above, err = rs.walkUp(ctx, name, rs.start(ctx, name, dns.TypeNS), true)
+	if err != nil {
+		err = fmt.Errorf("finding the zone: %w", err)
 	}
+	return zone, nss, above, err
 }
 
-// parentOf walks up from zone to the parent zone, starting with ns, the
-// query findZone made for the name above zone. Here the NS set alone
-// marks an apex: a resolver answers NS records at a name only at a zone
-// cut, and the parent's NS set is what the next step needs.
+// parentOf walks on up from zone to its parent zone, starting with ns, the
+// query findZone made for the name above zone.
 func (rs resolver) parentOf(ctx context.Context, zone string, ns *pending) (string, []nameserver, error) {
-	for name := parent(zone); ; name = parent(name) {
+	parentZone, nss, _, err := rs.walkUp(ctx, parent(zone), ns, false)
+	return parentZone, nss, err
+}
+
+// walkUp is the walk from name, whose NS query ns is under way, to the
+// first apex; with ahead it asks each next step's question early.
+func (rs resolver) walkUp(ctx context.Context, name string, ns *pending, ahead bool) (zone string, nss []nameserver, above *pending, err error) {
+	for zone := name; ; zone = parent(zone) {
+		above = nil
+		if up := parent(zone); up != "." && ahead {
+			above = rs.start(ctx, up, dns.TypeNS)
+		}
 		r, err := ns.get()
 		if err != nil {
-			return "", nil, err
+			return "", nil, above, err
 		}
-		if isApex(name, r, dns.TypeNS) {
-			nss, err := nameservers(name, ns.get)
-			return name, nss, err
+		if isApex(zone, r) {
+			return zone, nameservers(zone, r), above, nil
 		}
-		if parent(name) == "." {
-			return "", nil, fmt.Errorf("no NS records at %s or any parent below the root", strings.TrimSuffix(parent(zone), "."))
+		if parent(zone) == "." {
+			return "", nil, above, fmt.Errorf("no NS records at %s or any parent below the root (is the domain registered?)", strings.TrimSuffix(name, "."))
 		}
-		ns = rs.start(ctx, parent(name), dns.TypeNS)
+		if above == nil {
+			above = rs.start(ctx, parent(zone), dns.TypeNS)
+		}
+		ns = above
 	}
 }
 
@@ -165,14 +161,14 @@ func (p *pending) get() (*dns.Msg, error) {
 	return p.r, p.err
 }
 
-// isApex reports whether r, the answer to a query of type qtype for name,
-// shows a record of that type owned by name itself and no CNAME there.
-func isApex(name string, r *dns.Msg, qtype uint16) bool {
+// isApex reports whether r, the answer to an NS query for name, shows an
+// NS set owned by name itself and no CNAME there.
+func isApex(name string, r *dns.Msg) bool {
 	if r.Rcode != dns.RcodeSuccess || cnameAt(name, r.Answer) != "" {
 		return false
 	}
 	for _, rr := range r.Answer {
-		if rr.Header().Rrtype == qtype && rr.Header().Class == dns.ClassINET && dns.CanonicalName(rr.Header().Name) == name {
+		if ns, ok := rr.(*dns.NS); ok && ns.Hdr.Class == dns.ClassINET && dns.CanonicalName(ns.Hdr.Name) == name {
 			return true
 		}
 	}
@@ -192,11 +188,7 @@ func parent(name string) string {
 // the answer's additional section gives for it. Those are what resolvers
 // themselves use to reach the zone (RFC 1034 §4.3.2 step 6 adds them;
 // they are the glue of in-zone names), and they save a round trip.
-func nameservers(zone string, answer func() (*dns.Msg, error)) ([]nameserver, error) {
-	r, err := answer()
-	if err != nil {
-		return nil, fmt.Errorf("NS set of %s: %w", strings.TrimSuffix(zone, "."), err)
-	}
+func nameservers(zone string, r *dns.Msg) []nameserver {
 	var names []string
 	for _, rr := range r.Answer {
 		if ns, ok := rr.(*dns.NS); ok && ns.Hdr.Class == dns.ClassINET && dns.CanonicalName(ns.Hdr.Name) == zone {
@@ -205,14 +197,11 @@ func nameservers(zone string, answer func() (*dns.Msg, error)) ([]nameserver, er
 	}
 	slices.Sort(names)
 	names = slices.Compact(names)
-	if len(names) == 0 {
-		return nil, fmt.Errorf("NS set of %s: empty (%s)", strings.TrimSuffix(zone, "."), rcodeName(r.Rcode))
-	}
 	nss := make([]nameserver, min(len(names), maxNS))
 	for i := range nss {
 		nss[i] = nameserver{name: names[i], addrs: addrsIn(r.Extra, []string{names[i]})}
 	}
-	return nss, nil
+	return nss
 }
 
 // addresses looks up, all at once, the A and AAAA records of every NS name
