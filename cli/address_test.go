@@ -31,6 +31,7 @@ func TestAddressAndDomainRulesOnTheCommandLine(t *testing.T) {
 		wantFail(t, db, 1, []string{"invalid input"}, "signup", "start", email, "--service", "rms")
 	}
 	wantFail(t, db, 1, []string{"special-use"}, "signup", "start", "dan@printer.local", "--service", "rms")
+	wantFail(t, db, 1, []string{"special-use"}, "domain", "challenge", "printer.local", "--as", "admin@contoso.com", "--into", "contoso.com")
 
 	// Point 14: three spellings, one member; the code goes to the one
 	// spelling of the mailbox.
