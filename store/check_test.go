@@ -18,12 +18,12 @@ import (
 // the invariants, on real files damaged the way a disk damages them, and
 // changes nothing while it looks.
 
-const checkUsers = 30_000
+const checkUsers = 12_000
 
-// buildCheckDB fills a database with checkUsers users over ten
-// directories, through the Loader, plus one real sign-up, and closes it.
-// Small memtables and tables spread it over several tables.
-func buildCheckDB(t testing.TB, dir string) {
+// buildCheckDB fills a database with n users over ten directories,
+// through the Loader, plus one real sign-up, and closes it. Small
+// memtables and tables spread it over several tables.
+func buildCheckDB(t testing.TB, dir string, n int) {
 	t.Helper()
 	s := openTest(t, dir, Options{Small: true})
 	now := time.Now().UTC()
@@ -32,7 +32,7 @@ func buildCheckDB(t testing.TB, dir string) {
 		domain := fmt.Sprintf("d%d.example", d)
 		l.Directory(model.Directory{ID: fmt.Sprintf("dir%d", d), Name: domain, State: model.Unmanaged, Domains: []string{domain}, CreatedAt: now})
 	}
-	for i := range checkUsers {
+	for i := range n {
 		l.User(model.User{ID: fmt.Sprintf("u%06d", i), Email: fmt.Sprintf("user%06d@d%d.example", i, i%10), Directory: fmt.Sprintf("dir%d", i%10),
 			Kind: model.Member, CreationMethod: model.EmailVerified, Grants: crashGrants(i), CreatedAt: now})
 	}
@@ -107,7 +107,7 @@ func tableFiles(t testing.TB, dir string) []string {
 
 func TestCheckSoundDatabase(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "db")
-	buildCheckDB(t, dir)
+	buildCheckDB(t, dir, checkUsers)
 	before := snapshot(t, dir)
 	rep, err := Check(dir, Options{})
 	if err != nil {
@@ -124,9 +124,12 @@ func TestCheckSoundDatabase(t *testing.T) {
 
 func TestCheckFindsOverwrittenTables(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "db")
-	buildCheckDB(t, dir)
+	buildCheckDB(t, dir, checkUsers)
 	tables := tableFiles(t, dir)
-	damaged := tables[:min(2, len(tables))]
+	if len(tables) < 2 {
+		t.Fatalf("the database has %d tables; the test damages two", len(tables))
+	}
+	damaged := tables[:2]
 	for _, p := range damaged {
 		overwriteMiddle(t, p)
 	}
@@ -149,7 +152,7 @@ func TestCheckFindsOverwrittenTables(t *testing.T) {
 
 func TestCheckFindsTruncatedTable(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "db")
-	buildCheckDB(t, dir)
+	buildCheckDB(t, dir, checkUsers)
 	p := tableFiles(t, dir)[0]
 	if err := os.Truncate(p, 5000); err != nil {
 		t.Fatal(err)
@@ -167,7 +170,7 @@ func TestCheckFindsTruncatedTable(t *testing.T) {
 
 func TestCheckFindsBrokenInvariant(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "db")
-	buildCheckDB(t, dir)
+	buildCheckDB(t, dir, checkUsers)
 	s := openTest(t, dir, Options{})
 	l := s.NewLoader()
 	l.User(model.User{ID: "stray", Email: "stray@nowhere.example", Directory: "gone", Kind: model.Member, CreationMethod: model.EmailVerified})

@@ -22,14 +22,16 @@ import (
 const diskFullEnvDB = "SELFSERVE_DISKFULL_DB"
 
 // diskFullHeadroom is how much the child may write before it meets the
-// reserve: enough for several memtable rotations and a flush, so the
-// test crosses Badger's own background writes, yet quick to fill.
-const diskFullHeadroom = 12 << 20
+// reserve: with Small's 2 MiB memtables, enough for several memtable
+// rotations and flushes, so the test crosses Badger's own background
+// writes, yet quick to fill under -race. The reserve follows the options,
+// so the production sizes meet the same rule at their own scale.
+const diskFullHeadroom = 4 << 20
 
 func TestDiskFullRefusesAndKeepsAcknowledged(t *testing.T) {
-	dir := tmpfs.Mount(t, 160<<20)
+	dir := tmpfs.Mount(t, 64<<20)
 	db := filepath.Join(dir, "db")
-	s := openTest(t, db, Options{})
+	s := openTest(t, db, Options{Small: true})
 	reserve := s.diskReserve()
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
@@ -78,7 +80,7 @@ func TestDiskFullRefusesAndKeepsAcknowledged(t *testing.T) {
 	}
 	t.Logf("%d sign-ups acknowledged, then: %s", len(acked), refusal)
 
-	s = openTest(t, db, Options{})
+	s = openTest(t, db, Options{Small: true})
 	checkInvariants(t, s)
 	for _, email := range acked {
 		if _, _, err := s.User(addr(t, email).Domain, addr(t, email)); err != nil {
@@ -94,7 +96,7 @@ func TestDiskFullChild(t *testing.T) {
 	if db == "" {
 		t.Skip("runs only as the child of TestDiskFullRefusesAndKeepsAcknowledged")
 	}
-	s, err := Open(db, Options{})
+	s, err := Open(db, Options{Small: true})
 	if err != nil {
 		fmt.Println("error", err)
 		os.Exit(3)
