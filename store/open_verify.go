@@ -154,12 +154,13 @@ func (d *checkedDB) verdict(id uint64) error {
 
 // verifyTable reads every block of one table file and checks it against
 // its checksum. Badger's own Table.VerifyChecksum panics on the first
-// block that does not decode (it formats the nil block's offset into its
-// error), so a panic here is damage too.
+// block that fails (it formats the nil block's offset into its error
+// message), so a panic here is that damage too; its text, a nil pointer,
+// would only mislead.
 func verifyTable(path string, o badger.Options) (err error) {
 	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("%w: %s has a block that cannot be read (%v)", errDamaged, path, r)
+		if recover() != nil {
+			err = fmt.Errorf("%w: %s has a block that fails its checksum or cannot be decoded", errDamaged, path)
 		}
 	}()
 	mf, err := z.OpenMmapFile(path, os.O_RDONLY, 0)
