@@ -101,12 +101,15 @@ func (c Checker) delegation(ctx context.Context, rs resolver, zone string, above
 	}
 	parentZone, nss, err := rs.parentOf(ctx, zone, above)
 	if err != nil {
-		err = fmt.Errorf("%w (%w)", errNoParent, err)
-		if c.Lab {
-			d.Outcome, d.Reason, d.Detail = NotAsked, ReasonNoParent, err.Error()
-			return d, nil
+		d.Outcome, d.Reason = classify(err) // a silent resolver is a Timeout
+		d.Detail = err.Error()
+		if d.Outcome == DNSError {
+			d.Reason = ReasonNoParent
 		}
-		return fail(err)
+		if c.Lab {
+			d.Outcome, d.Reason = NotAsked, ReasonNoParent
+		}
+		return d, nil
 	}
 	d.Parent = strings.TrimSuffix(parentZone, ".")
 	servers, skipped, err := c.parentServers(ctx, rs, nss)

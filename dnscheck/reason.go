@@ -49,7 +49,7 @@ var (
 	errTruncated    = errors.New("answer truncated")
 	errNoAddress    = errors.New("no address")
 	errNotDelegated = errors.New("not delegated")
-	errNoParent     = errors.New("no parent zone found")
+	errNoApex       = errors.New("no NS records")
 )
 
 // rcodeError is an answer whose rcode says the server could not or would
@@ -78,8 +78,6 @@ func classify(err error) (Outcome, Reason) {
 		return DNSError, ReasonNoAddress
 	case errors.Is(err, errNotDelegated):
 		return DNSError, ReasonNotDelegated
-	case errors.Is(err, errNoParent):
-		return DNSError, ReasonNoParent
 	case errors.As(err, &rc):
 		return DNSError, ReasonRcode
 	}

@@ -215,8 +215,10 @@ func (d *Delegation) sentence(zone string) string {
 		return ""
 	case d.Reason == ReasonNotDelegated:
 		return fmt.Sprintf("%s is not delegated by its parent zone %s (%s): resolvers cannot find its servers; check the domain's registration and NS records at your registrar.", zone, d.Parent, d.Detail)
+	case d.Reason == ReasonNoParent:
+		return fmt.Sprintf("The parent zone of %s could not be found (%s), so its delegation could not be compared: outside a lab it must be; check the DNS resolver setting.", zone, d.Detail)
 	case d.Parent == "":
-		return fmt.Sprintf("The parent zone of %s could not be found (%s), so servers only it names were not asked.", zone, d.Detail)
+		return fmt.Sprintf("The parent zone of %s could not be looked up (%s), so servers only its delegation names were not asked.", zone, d.Detail)
 	}
 	return fmt.Sprintf("The delegation of %s could not be read from its parent zone %s (%s), so servers only it names were not asked.", zone, d.Parent, d.Detail)
 }

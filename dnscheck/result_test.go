@@ -123,3 +123,27 @@ func TestLabel(t *testing.T) {
 		}
 	}
 }
+
+func TestDelegationSentence(t *testing.T) {
+	tests := []struct {
+		d    *Delegation
+		want string
+	}{
+		{nil, ""},
+		{&Delegation{Parent: "test", Outcome: Found}, ""},
+		{&Delegation{Outcome: NotAsked, Reason: ReasonNoParent, Detail: "no NS records at test or any parent below the root"}, ""},
+		{&Delegation{Parent: "test", Outcome: DNSError, Reason: ReasonNotDelegated, Detail: "not delegated: NXDOMAIN from 192.0.2.1:53"},
+			"bellows.test is not delegated by its parent zone test (not delegated: NXDOMAIN from 192.0.2.1:53): resolvers cannot find its servers; check the domain's registration and NS records at your registrar."},
+		{&Delegation{Outcome: DNSError, Reason: ReasonNoParent, Detail: "no NS records at test or any parent below the root"},
+			"The parent zone of bellows.test could not be found (no NS records at test or any parent below the root), so its delegation could not be compared: outside a lab it must be; check the DNS resolver setting."},
+		{&Delegation{Outcome: Timeout, Reason: ReasonNoAnswer, Detail: "test. NS: resolver 192.0.2.53:53: UDP: no answer within 3s"},
+			"The parent zone of bellows.test could not be looked up (test. NS: resolver 192.0.2.53:53: UDP: no answer within 3s), so servers only its delegation names were not asked."},
+		{&Delegation{Parent: "test", Outcome: Timeout, Reason: ReasonNoAnswer, Detail: "bellows.test. NS: parent server 192.0.2.1:53: UDP: no answer within 3s"},
+			"The delegation of bellows.test could not be read from its parent zone test (bellows.test. NS: parent server 192.0.2.1:53: UDP: no answer within 3s), so servers only it names were not asked."},
+	}
+	for _, tt := range tests {
+		if got := tt.d.sentence("bellows.test"); got != tt.want {
+			t.Errorf("sentence(%+v) =\n%s\nwant\n%s", tt.d, got, tt.want)
+		}
+	}
+}

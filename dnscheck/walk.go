@@ -100,7 +100,10 @@ func (rs resolver) ask(ctx context.Context, name string, qtype uint16, recurse b
 // one round trip.
 func (rs resolver) findZone(ctx context.Context, name string) (zone string, nss []nameserver, above *pending, err error) {
 	zone, nss, above, err = rs.walkUp(ctx, name, rs.start(ctx, name, dns.TypeNS), true)
-	if err != nil {
+	switch {
+	case errors.Is(err, errNoApex):
+		err = fmt.Errorf("finding the zone: %w (is the domain registered?)", err)
+	case err != nil:
 		err = fmt.Errorf("finding the zone: %w", err)
 	}
 	return zone, nss, above, err
@@ -129,7 +132,7 @@ func (rs resolver) walkUp(ctx context.Context, name string, ns *pending, ahead b
 			return zone, nameservers(zone, r), above, nil
 		}
 		if parent(zone) == "." {
-			return "", nil, above, fmt.Errorf("no NS records at %s or any parent below the root (is the domain registered?)", strings.TrimSuffix(name, "."))
+			return "", nil, above, fmt.Errorf("%w at %s or any parent below the root", errNoApex, strings.TrimSuffix(name, "."))
 		}
 		if above == nil {
 			above = rs.start(ctx, parent(zone), dns.TypeNS)
