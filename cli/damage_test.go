@@ -1,13 +1,13 @@
 package cli_test
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"selfserve/demo"
+	"selfserve/internal/dirsnap"
 )
 
 // damageDemo builds a demo database of 50,000 users (a few tables) for
@@ -19,23 +19,15 @@ func damageDemo(t *testing.T) string {
 	return db
 }
 
-// filesOf describes every file in dir (name, size, modification time,
-// mode), so a test can tell that a command touched nothing.
+// filesOf describes every file in dir, so a test can tell that a command
+// touched nothing.
 func filesOf(t *testing.T, dir string) string {
 	t.Helper()
-	entries, err := os.ReadDir(dir)
+	s, err := dirsnap.Describe(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var b strings.Builder
-	for _, e := range entries {
-		info, err := e.Info()
-		if err != nil {
-			t.Fatal(err)
-		}
-		fmt.Fprintf(&b, "%s %d %d %v\n", e.Name(), info.Size(), info.ModTime().UnixNano(), info.Mode())
-	}
-	return b.String()
+	return s
 }
 
 func sstFiles(t *testing.T, db string) []string {

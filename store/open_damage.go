@@ -25,13 +25,17 @@ var ErrDamaged = errDamaged
 // leftovers are what a crash leaves that the next open must clear up: a
 // table written by a flush or compaction the MANIFEST never recorded
 // (Badger deletes it on open: its records are still in the tables it was
-// made from, or in the memtable's log), and an empty log file.
+// made from, or in the memtable's log), an empty log file, and memtable
+// logs at all (a clean close flushes and removes them; Badger replays
+// them, and only a writer may cut off a half-written last entry, so a
+// read-only open of them fails with "Log truncate required").
 type leftovers struct {
 	orphans   []string
 	emptyLogs []string
+	memLogs   int
 }
 
-func (l leftovers) any() bool { return len(l.orphans)+len(l.emptyLogs) > 0 }
+func (l leftovers) any() bool { return len(l.orphans)+len(l.emptyLogs)+l.memLogs > 0 }
 
 // inspect reads the directory before Badger may act on it. Badger trusts
 // its MANIFEST: a table file it does not list is deleted as a compaction
@@ -46,13 +50,12 @@ func inspect(dir string) (leftovers, error) {
 		return left, err
 	}
 	onDisk := map[uint64]fs.DirEntry{}
-	memLogs := 0
 	for _, e := range entries {
 		if id, ok := table.ParseFileID(e.Name()); ok && !e.IsDir() {
 			onDisk[id] = e
 		}
 		if strings.HasSuffix(e.Name(), ".mem") {
-			memLogs++
+			left.memLogs++
 		}
 		if strings.HasSuffix(e.Name(), ".mem") || strings.HasSuffix(e.Name(), ".vlog") {
 			if info, err := e.Info(); err == nil && info.Size() == 0 {
@@ -84,7 +87,7 @@ func inspect(dir string) (leftovers, error) {
 	// A first flush killed between writing its table and recording it
 	// leaves one table, unlisted, beside its memtable log; more than one,
 	// or one with no log, is a MANIFEST that lost what it listed.
-	case len(m.Tables) == 0 && len(left.orphans) > 0 && (len(left.orphans) > 1 || memLogs == 0):
+	case len(m.Tables) == 0 && len(left.orphans) > 0 && (len(left.orphans) > 1 || left.memLogs == 0):
 		return left, fmt.Errorf("%w: %s lists none of the %d tables in %s", errDamaged, manifest, len(left.orphans), dir)
 	// Badger appends each change in one write and syncs it, so a kill
 	// cannot leave half an entry; a cut-off entry with tables it may have

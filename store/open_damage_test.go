@@ -12,6 +12,7 @@ import (
 
 	"github.com/dgraph-io/badger/v4/table"
 
+	"selfserve/internal/dirsnap"
 	"selfserve/model"
 )
 
@@ -43,23 +44,15 @@ func buildDamageDB(t *testing.T, dir string, n int) {
 	}
 }
 
-// dirState describes every file in dir (name, size, modification time,
-// mode), so a test can tell that an open touched nothing.
+// dirState describes every file in dir, so a test can tell that an open
+// touched nothing.
 func dirState(t *testing.T, dir string) string {
 	t.Helper()
-	entries, err := os.ReadDir(dir)
+	s, err := dirsnap.Describe(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var b strings.Builder
-	for _, e := range entries {
-		info, err := e.Info()
-		if err != nil {
-			t.Fatal(err)
-		}
-		fmt.Fprintf(&b, "%s %d %d %v\n", e.Name(), info.Size(), info.ModTime().UnixNano(), info.Mode())
-	}
-	return b.String()
+	return s
 }
 
 // tables lists the .sst files in dir, in name order.

@@ -145,9 +145,7 @@ const (
 
 // openChild is this test binary re-executed as TestOpenChild.
 func openChild(dir, mode, arg string) *exec.Cmd {
-	cmd := exec.Command(os.Args[0], "-test.run=^TestOpenChild$", "-test.count=1")
-	cmd.Env = append(os.Environ(), openEnvMode+"="+mode, openEnvDB+"="+dir, openEnvArg+"="+arg)
-	return cmd
+	return child("TestOpenChild", openEnvMode+"="+mode, openEnvDB+"="+dir, openEnvArg+"="+arg)
 }
 
 // TestOpenChild is the child of the open tests; it does nothing in a

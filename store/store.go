@@ -43,8 +43,8 @@ type Options struct {
 	LockWait time.Duration
 	// ReadOnly opens for commands that only read: Badger read-only, a
 	// lock shared with other readers, no start-up writes, so no file
-	// changes. The one exception is a crash's leftovers (a half-made
-	// table, an empty memtable log, a log cut mid-entry, an unfinished
+	// changes. The one exception is a crash's leftovers (memtable logs
+	// a writer did not close, a half-made table, an unfinished
 	// takeover): those a writer must finish first, as any open did
 	// before, so the open does that and then reads.
 	ReadOnly bool
@@ -192,9 +192,6 @@ func openLocked(dir string, bo badger.Options, opts Options, lock *dirLock) (*St
 		}
 	}
 	db, err := openBadger(dir, bo)
-	if errors.Is(err, badger.ErrTruncateNeeded) && opts.ReadOnly {
-		return nil, errRecover
-	}
 	if err != nil {
 		return nil, err
 	}
