@@ -6,14 +6,21 @@ import (
 	"testing"
 )
 
+// danChallenged is a database where Dan signed up at bellowscollege.com
+// and was given a TXT challenge for it.
+func danChallenged(t *testing.T) (string, challengeResult) {
+	t.Helper()
+	db := t.TempDir()
+	signup(t, db, "dan@bellowscollege.com", "rms")
+	return db, challengeFor(t, db, "bellowscollege.com", "--as", "dan@bellowscollege.com")
+}
+
 // TestVerifyNoZoneFound (issue 10 point 24): when the walk finds no zone no
 // server was asked, so no table of servers is printed, not even its header;
 // the reason is.
 func TestVerifyNoZoneFound(t *testing.T) {
 	t.Parallel()
-	db := t.TempDir()
-	signup(t, db, "dan@bellowscollege.com", "rms")
-	challengeFor(t, db, "bellowscollege.com", "--as", "dan@bellowscollege.com")
+	db, _ := danChallenged(t)
 	z := startDNS(t) // knows no zone: NXDOMAIN for every name
 	runOK(t, db, "config", "--dns-resolver", z.Addr)
 	r := wantFail(t, db, 1, []string{"no NS records at bellowscollege.com or any parent"},
@@ -27,9 +34,7 @@ func TestVerifyNoZoneFound(t *testing.T) {
 // listening is shown as refusing the connection, not as slow.
 func TestVerifyConnectionRefused(t *testing.T) {
 	t.Parallel()
-	db := t.TempDir()
-	signup(t, db, "dan@bellowscollege.com", "rms")
-	challengeFor(t, db, "bellowscollege.com", "--as", "dan@bellowscollege.com")
+	db, _ := danChallenged(t)
 	addr := refusingAddr(t)
 	r := wantFail(t, db, 1, []string{"refused the connection"},
 		"domain", "verify", "bellowscollege.com", "--as", "dan@bellowscollege.com", "--dns-server", addr)
@@ -43,9 +48,7 @@ func TestVerifyConnectionRefused(t *testing.T) {
 // table says why the server was not asked.
 func TestVerifyOutsideALab(t *testing.T) {
 	t.Parallel()
-	db := t.TempDir()
-	signup(t, db, "dan@bellowscollege.com", "rms")
-	ch := challengeFor(t, db, "bellowscollege.com", "--as", "dan@bellowscollege.com")
+	db, ch := danChallenged(t)
 	z := startDNS(t) // the resolver, and the zone's one server
 	_, port, _ := net.SplitHostPort(z.Addr)
 	z.publish(t, "bellowscollege.com. 3600 IN SOA ns1.bellowscollege.com. hostmaster.bellowscollege.com. 1 7200 3600 1209600 300")

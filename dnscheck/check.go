@@ -29,9 +29,9 @@ const defaultTimeout = 3 * time.Second
 //
 // Outside a lab, authoritative servers at addresses the Internet cannot
 // reach (private, loopback, link-local, …: see notPublic) are not asked,
-// and a parent zone that cannot be read blocks the check. The resolver
-// and the single server are the operator's own choice and are always
-// asked: the system's resolver often sits on loopback.
+// and a parent zone the resolver cannot find blocks the check. The
+// resolver and the single server are the operator's own choice and are
+// always asked: the system's resolver often sits on loopback.
 type Checker struct {
 	Server   string        // host:port; when set, every query goes to this one server (single-server mode)
 	Resolver string        // host:port of the resolver that finds zone, NS set and addresses; "" means the system's (/etc/resolv.conf)
