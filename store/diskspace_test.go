@@ -40,8 +40,7 @@ func TestDiskFullRefusesAndKeepsAcknowledged(t *testing.T) {
 	// the usual way a disk fills up.
 	tmpfs.Ballast(t, filepath.Join(dir, "ballast"), int64(reserve)+diskFullHeadroom)
 
-	cmd := exec.Command(os.Args[0], "-test.run=^TestDiskFullChild$", "-test.count=1", "-test.v")
-	cmd.Env = append(os.Environ(), diskFullEnvDB+"="+db)
+	cmd := child("TestDiskFullChild", diskFullEnvDB+"="+db)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
