@@ -35,13 +35,15 @@ func addShardCount(txn *badger.Txn, k []byte, shard byte, delta int64) error {
 	return addCount(txn, shardKey(k, shard), delta)
 }
 
-// sumCount reads the counter at k: its base and every shard.
+// sumCount reads the counter at k: its base and every shard, in one
+// walk. Keys under k that are neither (another directory's counter whose
+// id begins with this one's) are passed over.
 func sumCount(txn *badger.Txn, k []byte) (int64, error) {
-	n, err := readCount(txn, k)
-	if err != nil {
-		return 0, err
-	}
-	err = scan(txn, append(append([]byte{}, k...), sep...), nil, func(sk, v []byte) (bool, error) {
+	var n int64
+	err := scan(txn, k, nil, func(sk, v []byte) (bool, error) {
+		if rest := sk[len(k):]; len(rest) > 0 && rest[0] != sep[0] {
+			return true, nil
+		}
 		m, err := countValue(sk, v)
 		n += m
 		return true, err
