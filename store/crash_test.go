@@ -56,17 +56,23 @@ func buildCrashDB(t *testing.T, dir string) {
 	l.Directory(model.Directory{ID: "m", Name: "contoso.com", State: model.Managed, Domains: []string{"contoso.com"},
 		GlobalAdmins: []string{"admin@contoso.com"}, CreatedAt: now})
 	l.User(model.User{ID: "admin", Email: "admin@contoso.com", Directory: "m", Kind: model.Member, CreationMethod: model.EmailVerified, CreatedAt: now})
-	l.Directory(model.Directory{ID: "u", Name: "contoso.co.uk", State: model.Unmanaged, Domains: []string{"contoso.co.uk"}, CreatedAt: now})
-	for i := range crashUsers {
-		l.User(model.User{ID: fmt.Sprintf("old%06d", i), Email: crashEmail(i), Directory: "u", Kind: model.Member,
-			CreationMethod: model.EmailVerified, Grants: crashGrants(i), CreatedAt: now})
-	}
+	loadContosoUK(l, crashUsers, now)
 	if err := l.Flush(); err != nil {
 		t.Fatal(err)
 	}
 	c := Claim{Domain: "contoso.co.uk", Admin: addr(t, "admin@contoso.com"), Into: "m"}
 	if _, err := s.IssueChallenge(c, model.ModeTXT); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// loadContosoUK loads an unmanaged contoso.co.uk (id "u") of n users
+// with crashGrants.
+func loadContosoUK(l *Loader, n int, now time.Time) {
+	l.Directory(model.Directory{ID: "u", Name: "contoso.co.uk", State: model.Unmanaged, Domains: []string{"contoso.co.uk"}, CreatedAt: now})
+	for i := range n {
+		l.User(model.User{ID: fmt.Sprintf("old%06d", i), Email: crashEmail(i), Directory: "u", Kind: model.Member,
+			CreationMethod: model.EmailVerified, Grants: crashGrants(i), CreatedAt: now})
 	}
 }
 

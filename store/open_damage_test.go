@@ -2,7 +2,6 @@ package store
 
 import (
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -13,7 +12,6 @@ import (
 	"github.com/dgraph-io/badger/v4/table"
 
 	"selfserve/internal/dirsnap"
-	"selfserve/model"
 )
 
 // damageUsers fills the directory the damage tests break: enough users
@@ -29,13 +27,8 @@ func buildDamageDB(t *testing.T, dir string, n int) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	now := time.Now().UTC()
 	l := s.NewLoader()
-	l.Directory(model.Directory{ID: "u", Name: "contoso.co.uk", State: model.Unmanaged, Domains: []string{"contoso.co.uk"}, CreatedAt: now})
-	for i := range n {
-		l.User(model.User{ID: fmt.Sprintf("old%06d", i), Email: crashEmail(i), Directory: "u", Kind: model.Member,
-			CreationMethod: model.EmailVerified, Grants: crashGrants(i), CreatedAt: now})
-	}
+	loadContosoUK(l, n, time.Now().UTC())
 	if err := l.Flush(); err != nil {
 		t.Fatal(err)
 	}
