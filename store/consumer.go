@@ -51,7 +51,7 @@ func (s *Store) RemoveConsumerDomain(actor, domain string) error {
 		return err
 	}
 	return s.update(func(txn *badger.Txn) error {
-		if _, err := txn.Get(key(pConsumer, d)); errors.Is(err, badger.ErrKeyNotFound) {
+		if _, err := lookup(txn, key(pConsumer, d)); errors.Is(err, badger.ErrKeyNotFound) {
 			if model.ShippedConsumerDomains()[d] {
 				return fmt.Errorf("%w: %s is on the shipped consumer list, which cannot be changed", model.ErrRefused, d)
 			}

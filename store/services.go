@@ -13,7 +13,7 @@ import (
 // operator's later changes are never overwritten.
 func (s *Store) seedServices() error {
 	return s.update(func(txn *badger.Txn) error {
-		if _, err := txn.Get([]byte(kSeeded)); err == nil {
+		if _, err := lookup(txn, []byte(kSeeded)); err == nil {
 			return nil
 		} else if !errors.Is(err, badger.ErrKeyNotFound) {
 			return err
