@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"selfserve/demo"
-	"selfserve/internal/dirsnap"
+	"selfserve/store/storetest"
 )
 
 // damageDemo builds a demo database of 50,000 users (a few tables) for
@@ -17,17 +17,6 @@ func damageDemo(t *testing.T) string {
 	db := filepath.Join(t.TempDir(), "db")
 	runOK(t, db, "demo", "--users", "50000")
 	return db
-}
-
-// filesOf describes every file in dir, so a test can tell that a command
-// touched nothing.
-func filesOf(t *testing.T, dir string) string {
-	t.Helper()
-	s, err := dirsnap.Describe(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
 }
 
 func sstFiles(t *testing.T, db string) []string {
@@ -49,14 +38,14 @@ func TestDamagedManifestRefusedWithAdvice(t *testing.T) {
 	if err := os.Truncate(filepath.Join(db, "MANIFEST"), 16); err != nil {
 		t.Fatal(err)
 	}
-	before := filesOf(t, db)
+	before := storetest.Files(t, db)
 	for _, args := range [][]string{{"directory", "list"}, {"signup", "start", "eve@bellowscollege.com", "--service", "rms"}} {
 		r := wantFail(t, db, 1, []string{"database damaged", filepath.Join(db, "MANIFEST"), "restore a backup (selfserve restore)"}, args...)
 		if r.stdout != "" {
 			t.Errorf("a refused command printed:\n%s", r)
 		}
 	}
-	if after := filesOf(t, db); after != before {
+	if after := storetest.Files(t, db); after != before {
 		t.Fatalf("files changed:\nbefore:\n%s\nafter:\n%s", before, after)
 	}
 }
@@ -105,14 +94,14 @@ func TestReadCommandsChangeNoFile(t *testing.T) {
 	t.Parallel()
 	db := t.TempDir()
 	signup(t, db, "dan@bellowscollege.com", "rms")
-	before := filesOf(t, db)
+	before := storetest.Files(t, db)
 	for _, args := range [][]string{
 		{"directory", "list"}, {"directory", "show", "bellowscollege.com"},
 		{"user", "list", "bellowscollege.com"}, {"user", "show", "bellowscollege.com", "dan@bellowscollege.com"},
 		{"domain", "list"}, {"audit"}, {"outbox"}, {"service", "list"}, {"consumer", "list"},
 	} {
 		runOK(t, db, args...)
-		if after := filesOf(t, db); after != before {
+		if after := storetest.Files(t, db); after != before {
 			t.Fatalf("selfserve %s changed files:\nbefore:\n%s\nafter:\n%s", strings.Join(args, " "), before, after)
 		}
 	}

@@ -15,8 +15,8 @@ import (
 	"github.com/dgraph-io/badger/v4"
 	"github.com/dgraph-io/badger/v4/table"
 
-	"selfserve/internal/tmpfs"
 	"selfserve/model"
+	"selfserve/store/storetest"
 )
 
 // Issue 10 point 4: selfserve backup / restore, a consistent snapshot
@@ -211,12 +211,12 @@ func TestRestoreOnlyIntoEmpty(t *testing.T) {
 	backupTo(t, s, file)
 	s.Close()
 
-	before := snapshot(t, src)
+	before := storetest.Files(t, src)
 	err := Restore(src, file, Options{})
 	if !errors.Is(err, model.ErrConflict) || !strings.Contains(err.Error(), src) {
 		t.Fatalf("restore over a database: %v, want ErrConflict naming it", err)
 	}
-	sameFiles(t, before, snapshot(t, src))
+	storetest.Unchanged(t, src, before)
 
 	other := t.TempDir()
 	if err := os.WriteFile(filepath.Join(other, "notes.txt"), []byte("mine"), 0o600); err != nil {
@@ -318,7 +318,7 @@ func TestBackupAndRestoreOnFullDisk(t *testing.T) {
 	src := filepath.Join(t.TempDir(), "db")
 	buildCheckDB(t, src, checkUsers)
 	s := openTest(t, src, Options{ReadOnly: true})
-	small := tmpfs.Mount(t, 2<<20)
+	small := storetest.Mount(t, 2<<20)
 	file := filepath.Join(small, "b")
 	if err := os.WriteFile(file, []byte("the previous backup"), 0o600); err != nil {
 		t.Fatal(err)

@@ -1,9 +1,7 @@
 package store
 
 import (
-	"crypto/sha256"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -12,6 +10,7 @@ import (
 	"time"
 
 	"selfserve/model"
+	"selfserve/store/storetest"
 )
 
 // Issue 10 point 3: selfserve check verifies every table's checksums and
@@ -45,48 +44,6 @@ func buildCheckDB(t testing.TB, dir string, n int) {
 	}
 }
 
-// snapshot is every file of a directory: name, mode and a hash of its
-// bytes, to show that a command changed nothing.
-func snapshot(t testing.TB, dir string) map[string]string {
-	t.Helper()
-	files := map[string]string{}
-	err := filepath.WalkDir(dir, func(p string, e fs.DirEntry, err error) error {
-		if err != nil || e.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		info, err := e.Info()
-		if err != nil {
-			return err
-		}
-		files[p] = fmt.Sprintf("%v %d %x", info.Mode(), info.ModTime().UnixNano(), sha256.Sum256(b))
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return files
-}
-
-func sameFiles(t testing.TB, before, after map[string]string) {
-	t.Helper()
-	for p, v := range before {
-		if w, ok := after[p]; !ok {
-			t.Errorf("%s was removed", p)
-		} else if w != v {
-			t.Errorf("%s was changed", p)
-		}
-	}
-	for p := range after {
-		if _, ok := before[p]; !ok {
-			t.Errorf("%s was created", p)
-		}
-	}
-}
-
 // tableFiles lists the database's tables, largest first.
 func tableFiles(t testing.TB, dir string) []string {
 	t.Helper()
@@ -108,7 +65,7 @@ func tableFiles(t testing.TB, dir string) []string {
 func TestCheckSoundDatabase(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "db")
 	buildCheckDB(t, dir, checkUsers)
-	before := snapshot(t, dir)
+	before := storetest.Files(t, dir)
 	rep, err := Check(dir, Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -119,7 +76,7 @@ func TestCheckSoundDatabase(t *testing.T) {
 	if rep.Users != checkUsers+1 || rep.Directories != 11 || rep.Tables == 0 {
 		t.Errorf("report counts %d users in %d directories and %d tables, want %d users in 11 directories", rep.Users, rep.Directories, rep.Tables, checkUsers+1)
 	}
-	sameFiles(t, before, snapshot(t, dir))
+	storetest.Unchanged(t, dir, before)
 }
 
 func TestCheckFindsOverwrittenTables(t *testing.T) {
@@ -133,7 +90,7 @@ func TestCheckFindsOverwrittenTables(t *testing.T) {
 	for _, p := range damaged {
 		overwriteMiddle(t, p)
 	}
-	before := snapshot(t, dir)
+	before := storetest.Files(t, dir)
 	rep, err := Check(dir, Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -147,7 +104,7 @@ func TestCheckFindsOverwrittenTables(t *testing.T) {
 			t.Errorf("the report does not name %s:\n%s", filepath.Base(p), all)
 		}
 	}
-	sameFiles(t, before, snapshot(t, dir))
+	storetest.Unchanged(t, dir, before)
 }
 
 func TestCheckFindsTruncatedTable(t *testing.T) {
@@ -157,7 +114,7 @@ func TestCheckFindsTruncatedTable(t *testing.T) {
 	if err := os.Truncate(p, 5000); err != nil {
 		t.Fatal(err)
 	}
-	before := snapshot(t, dir)
+	before := storetest.Files(t, dir)
 	rep, err := Check(dir, Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -165,7 +122,7 @@ func TestCheckFindsTruncatedTable(t *testing.T) {
 	if !rep.Damaged() || !strings.Contains(strings.Join(rep.Problems, "\n"), filepath.Base(p)) {
 		t.Fatalf("a table cut to 5000 bytes was not reported by name: %q", rep.Problems)
 	}
-	sameFiles(t, before, snapshot(t, dir))
+	storetest.Unchanged(t, dir, before)
 }
 
 func TestCheckFindsBrokenInvariant(t *testing.T) {

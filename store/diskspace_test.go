@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"selfserve/internal/tmpfs"
+	"selfserve/store/storetest"
 )
 
 // Issue 10 point 5: a full disk crashed with SIGBUS inside Badger's
@@ -29,7 +29,7 @@ const diskFullEnvDB = "SELFSERVE_DISKFULL_DB"
 const diskFullHeadroom = 4 << 20
 
 func TestDiskFullRefusesAndKeepsAcknowledged(t *testing.T) {
-	dir := tmpfs.Mount(t, 64<<20)
+	dir := storetest.Mount(t, 64<<20)
 	db := filepath.Join(dir, "db")
 	s := openTest(t, db, Options{Small: true})
 	reserve := s.diskReserve()
@@ -38,7 +38,7 @@ func TestDiskFullRefusesAndKeepsAcknowledged(t *testing.T) {
 	}
 	// Other files fill the disk but for the reserve and some headroom,
 	// the usual way a disk fills up.
-	tmpfs.Ballast(t, filepath.Join(dir, "ballast"), int64(reserve)+diskFullHeadroom)
+	storetest.Ballast(t, filepath.Join(dir, "ballast"), int64(reserve)+diskFullHeadroom)
 
 	cmd := child("TestDiskFullChild", diskFullEnvDB+"="+db)
 	out, err := cmd.StdoutPipe()

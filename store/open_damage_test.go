@@ -11,7 +11,7 @@ import (
 
 	"github.com/dgraph-io/badger/v4/table"
 
-	"selfserve/internal/dirsnap"
+	"selfserve/store/storetest"
 )
 
 // damageUsers fills the directory the damage tests break: enough users
@@ -37,17 +37,6 @@ func buildDamageDB(t *testing.T, dir string, n int) {
 	}
 }
 
-// dirState describes every file in dir, so a test can tell that an open
-// touched nothing.
-func dirState(t *testing.T, dir string) string {
-	t.Helper()
-	s, err := dirsnap.Describe(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
 // tables lists the .sst files in dir, in name order.
 func tables(t *testing.T, dir string) []string {
 	t.Helper()
@@ -63,17 +52,17 @@ func tables(t *testing.T, dir string) []string {
 // as it was.
 func wantDamaged(t *testing.T, dir, want string, opts Options) {
 	t.Helper()
-	before := dirState(t, dir)
+	before := storetest.Files(t, dir)
 	s, err := Open(dir, opts)
 	if err == nil {
 		users, uerr := s.Users("contoso.co.uk", "", 0)
 		s.Close()
-		t.Fatalf("open of a damaged database succeeded (%d users, %v); files now:\n%s", len(users), uerr, dirState(t, dir))
+		t.Fatalf("open of a damaged database succeeded (%d users, %v); files now:\n%s", len(users), uerr, storetest.Files(t, dir))
 	}
 	if !errors.Is(err, ErrDamaged) || !strings.Contains(err.Error(), want) {
 		t.Fatalf("open = %v; want ErrDamaged naming %s", err, want)
 	}
-	if after := dirState(t, dir); after != before {
+	if after := storetest.Files(t, dir); after != before {
 		t.Fatalf("a refused open changed the files:\nbefore:\n%s\nafter:\n%s", before, after)
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"syscall"
 	"testing"
+
+	"selfserve/store/storetest"
 )
 
 // Issue 10 point 7: the database directory is 0700 and every file in it
@@ -75,6 +77,6 @@ func wantPrivate(t *testing.T, dir string) {
 		}
 	}
 	if ssts == 0 {
-		t.Fatalf("no table was written, so nothing shows their mode:\n%s", dirState(t, dir))
+		t.Fatalf("no table was written, so nothing shows their mode:\n%s", storetest.Files(t, dir))
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"selfserve/model"
+	"selfserve/store/storetest"
 )
 
 // A first open killed before Badger renamed its new manifest into place
@@ -77,7 +78,7 @@ func TestReadOnlyOpenChangesNoFile(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	buildDamageDB(t, dir, 2000)
-	before := dirState(t, dir)
+	before := storetest.Files(t, dir)
 	s, err := Open(dir, Options{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
@@ -98,7 +99,7 @@ func TestReadOnlyOpenChangesNoFile(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if after := dirState(t, dir); after != before {
+	if after := storetest.Files(t, dir); after != before {
 		t.Fatalf("a read-only open changed the files:\nbefore:\n%s\nafter:\n%s", before, after)
 	}
 }

@@ -1,6 +1,4 @@
-// Package tmpfs gives tests a small file system of their own, so that a
-// full disk is real rather than mocked (issue 10: disk full).
-package tmpfs
+package storetest
 
 import (
 	"os"
