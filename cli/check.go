@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"io"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -30,15 +31,18 @@ directory (selfserve restore BACKUP --db NEWDIR) and point --db there.`,
 			err = a.emit(rep, func(w io.Writer) {
 				if !rep.Damaged() {
 					fmt.Fprintf(w, "no damage found: %d tables, %d directories, %d users checked in %s\n", rep.Tables, rep.Directories, rep.Users, rep.Dir)
-					return
 				}
 				for _, p := range rep.Problems {
 					fmt.Fprintln(w, p)
 				}
+				if len(rep.Unlisted) > 0 {
+					fmt.Fprintf(w, "%s set aside in %s, not listed by the MANIFEST: a crash's leftovers when nothing else is wrong (then they may be removed); keep them when problems are listed above\n",
+						plural(len(rep.Unlisted), "table", "tables"), filepath.Join(rep.Dir, store.UnlistedDir))
+				}
 			})
 			if err == nil && rep.Damaged() {
-				err = fmt.Errorf("%w: %d problems found in %s; restore a backup into a new directory (selfserve restore BACKUP --db NEWDIR) and use that",
-					store.ErrDamaged, len(rep.Problems), rep.Dir)
+				err = fmt.Errorf("%w: %s found in %s; restore a backup into a new directory (selfserve restore BACKUP --db NEWDIR) and use that",
+					store.ErrDamaged, plural(len(rep.Problems), "problem", "problems"), rep.Dir)
 			}
 			return err
 		},

@@ -18,6 +18,10 @@ type CheckReport struct {
 	Directories int      `json:"directories"`
 	Users       int64    `json:"users"`
 	Problems    []string `json:"problems"`
+	// Unlisted are the tables opening set aside because the MANIFEST did
+	// not list them (setAsideUnlisted): a crash's leftovers, or, beside
+	// problems, the records a damaged MANIFEST lost.
+	Unlisted []string `json:"unlisted"`
 }
 
 // add records a problem once: a damaged table is met by the table check,
@@ -40,7 +44,7 @@ func (r CheckReport) Damaged() bool { return len(r.Problems) > 0 }
 // it). Badger panics on some damage; every panic is caught and reported
 // as damage of the file it was reading.
 func Check(dir string, opts Options) (CheckReport, error) {
-	rep := CheckReport{Dir: dir, Problems: []string{}}
+	rep := CheckReport{Dir: dir, Problems: []string{}, Unlisted: []string{}}
 	opts.ReadOnly, opts.Create = true, false
 	s, err := openRecovered(dir, opts)
 	if errors.Is(err, ErrDamaged) {
@@ -59,6 +63,9 @@ func Check(dir string, opts Options) (CheckReport, error) {
 	s.checkTables(&rep)
 	rep.add(recovered("the invariant walk", s.CheckInvariants))
 	s.count(&rep)
+	aside, err := unlistedTables(dir)
+	rep.add(err)
+	rep.Unlisted = append(rep.Unlisted, aside...)
 	return rep, nil
 }
 

@@ -24,8 +24,7 @@ var ErrDamaged = errDamaged
 
 // leftovers are what a crash leaves that the next open must clear up: a
 // table written by a flush or compaction the MANIFEST never recorded
-// (Badger deletes it on open: its records are still in the tables it was
-// made from, or in the memtable's log), an empty log file, and memtable
+// (set aside, never deleted: setAsideUnlisted), an empty log file, and memtable
 // logs at all (a clean close flushes and removes them; Badger replays
 // them, and only a writer may cut off a half-written last entry, so a
 // read-only open of them fails with "Log truncate required").

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"encoding/binary"
 	"errors"
 	"os"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/dgraph-io/badger/v4/table"
 
+	"selfserve/model"
 	"selfserve/store/storetest"
 )
 
@@ -109,7 +111,7 @@ func manifestOf(dir string) string { return filepath.Join(dir, "MANIFEST") }
 // A table the MANIFEST never recorded is what a compaction or flush
 // killed before its MANIFEST entry leaves: its records are still in the
 // tables it was made from. Badger's clean-up of it must go on working.
-func TestUnlistedTableOfInterruptedCompactionIsCleanedUp(t *testing.T) {
+func TestUnlistedTableOfInterruptedCompactionIsSetAside(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	buildDamageDB(t, dir, damageUsers)
@@ -130,6 +132,9 @@ func TestUnlistedTableOfInterruptedCompactionIsCleanedUp(t *testing.T) {
 	defer s.Close()
 	if _, err := os.Stat(orphan); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("the unlisted table %s is still there (%v)", orphan, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, UnlistedDir, filepath.Base(orphan))); err != nil {
+		t.Errorf("the unlisted table was not set aside: %v", err)
 	}
 	users, err := s.Users("contoso.co.uk", "", 0)
 	if err != nil || len(users) != damageUsers {
@@ -212,4 +217,68 @@ func copyDir(t *testing.T, from string) string {
 		}
 	}
 	return to
+}
+
+// A MANIFEST cut exactly at an entry boundary reads as a valid, shorter
+// one, so the tables its lost entries listed look like a crash's
+// leftovers. A review found a command that only reads deleting such a
+// table (Badger removes every table its MANIFEST does not list) and
+// exiting 0: whatever an open decides, no table may be gone.
+func TestManifestCutAtEntryBoundaryDeletesNoTable(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	buildDamageDB(t, dir, damageUsers)
+	s, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A second flush, so the MANIFEST's last entry adds a table.
+	if _, err := s.StartSignup(addr(t, "late@newcomer.example"), "rms", false, func(string) model.Message { return model.Message{} }); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	before := map[string]int64{}
+	for _, name := range tables(t, dir) {
+		info, err := os.Stat(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		before[filepath.Base(name)] = info.Size()
+	}
+	manifest := filepath.Join(dir, "MANIFEST")
+	b, err := os.ReadFile(manifest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// After the 8-byte header, each entry is a 4-byte length, a 4-byte
+	// checksum and the change set: cut off the last whole entry.
+	last := 8
+	for at := 8; at+8 <= len(b); {
+		n := int(binary.BigEndian.Uint32(b[at:]))
+		if at+8+n > len(b) {
+			break
+		}
+		last, at = at, at+8+n
+	}
+	if err := os.Truncate(manifest, int64(last)); err != nil {
+		t.Fatal(err)
+	}
+	for _, opts := range []Options{{ReadOnly: true}, {}} {
+		if s, err := Open(dir, opts); err == nil {
+			s.Close()
+		} else if !errors.Is(err, ErrDamaged) {
+			t.Fatalf("open (read-only %v) of a MANIFEST cut at an entry: %v", opts.ReadOnly, err)
+		}
+	}
+	for name, size := range before {
+		info, err := os.Stat(filepath.Join(dir, name))
+		if err != nil {
+			info, err = os.Stat(filepath.Join(dir, UnlistedDir, name))
+		}
+		if err != nil || info.Size() != size {
+			t.Errorf("table %s (%d bytes) is gone: %v", name, size, err)
+		}
+	}
 }

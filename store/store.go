@@ -190,6 +190,9 @@ func openLocked(dir string, bo badger.Options, opts Options, lock *dirLock) (*St
 		if err := removeEmptyLogs(dir, left.emptyLogs); err != nil {
 			return nil, err
 		}
+		if err := setAsideUnlisted(dir, left.orphans); err != nil {
+			return nil, err
+		}
 	}
 	db, err := openBadger(dir, bo)
 	if err != nil {
