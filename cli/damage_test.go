@@ -99,6 +99,7 @@ func TestReadCommandsChangeNoFile(t *testing.T) {
 		{"directory", "list"}, {"directory", "show", "bellowscollege.com"},
 		{"user", "list", "bellowscollege.com"}, {"user", "show", "bellowscollege.com", "dan@bellowscollege.com"},
 		{"domain", "list"}, {"audit"}, {"outbox"}, {"service", "list"}, {"consumer", "list"},
+		{"settings", "bellowscollege.com"}, {"config"},
 	} {
 		runOK(t, db, args...)
 		if after := storetest.Files(t, db); after != before {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"selfserve/model"
 	"selfserve/ops"
 	"selfserve/store"
 )
@@ -136,7 +137,13 @@ var creates = map[string]string{"creates": "yes"}
 
 // console opens the database for one command and closes it after.
 func (a *app) console(cmd *cobra.Command, fn func(ctx context.Context, c *ops.Console) error) error {
-	st, err := store.Open(a.db, store.Options{Create: cmd.Annotations["creates"] != "", ReadOnly: readOnly[cmd.CommandPath()], LockWait: a.lock})
+	creates := cmd.Annotations["creates"] != ""
+	st, err := store.Open(a.db, store.Options{Create: creates && !onlyReads(cmd), ReadOnly: onlyReads(cmd), LockWait: a.lock})
+	if errors.Is(err, model.ErrNotFound) && creates && onlyReads(cmd) {
+		// Showing the settings of a database not made yet makes it, as
+		// changing them would: a read-only open cannot.
+		st, err = store.Open(a.db, store.Options{Create: true, LockWait: a.lock})
+	}
 	if err != nil {
 		return err
 	}
