@@ -41,8 +41,7 @@ directory (selfserve restore BACKUP --db NEWDIR) and point --db there.`,
 				}
 			})
 			if err == nil && rep.Damaged() {
-				err = fmt.Errorf("%w: %s found in %s; restore a backup into a new directory (selfserve restore BACKUP --db NEWDIR) and use that",
-					store.ErrDamaged, plural(len(rep.Problems), "problem", "problems"), rep.Dir)
+				err = fmt.Errorf("%w: %s found in %s", store.ErrDamaged, plural(len(rep.Problems), "problem", "problems"), rep.Dir)
 			}
 			return err
 		},

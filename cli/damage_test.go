@@ -40,7 +40,7 @@ func TestDamagedManifestRefusedWithAdvice(t *testing.T) {
 	}
 	before := storetest.Files(t, db)
 	for _, args := range [][]string{{"directory", "list"}, {"signup", "start", "eve@bellowscollege.com", "--service", "rms"}} {
-		r := wantFail(t, db, 1, []string{"database damaged", filepath.Join(db, "MANIFEST"), "restore a backup (selfserve restore)"}, args...)
+		r := wantFail(t, db, 1, []string{"database damaged", filepath.Join(db, "MANIFEST"), "restore a backup into a new directory (selfserve restore BACKUP --db NEWDIR)"}, args...)
 		if r.stdout != "" {
 			t.Errorf("a refused command printed:\n%s", r)
 		}

@@ -335,4 +335,8 @@ func TestFirstOpenAfterKill9Succeeds(t *testing.T) {
 		}
 	}
 	t.Logf("%d of %d kills landed while the child was opening", duringOpen, cycles)
+	if duringOpen == 0 {
+		// Then the moment badger #2207 is about was never hit.
+		t.Errorf("none of %d kills landed while the child was opening", cycles)
+	}
 }
