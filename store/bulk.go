@@ -18,7 +18,16 @@ type Loader struct {
 	users  map[string]int64
 	grants map[dirService]int64
 	err    error
+	// unchecked counts the bytes set since the last look at the free
+	// space: a WriteBatch meets a full disk in Badger's mmapped files as
+	// SIGBUS, like a transaction does (checkSpace).
+	unchecked int
 }
+
+// loaderCheckEvery is how many bytes a Loader sets between looks at the
+// free space: an eighth of the smallest memtable (smallOptions), so the
+// reserve, which holds several memtables, is never overrun between looks.
+const loaderCheckEvery = 256 << 10
 
 type dirService struct{ dir, service string }
 
@@ -32,6 +41,9 @@ func (l *Loader) set(k []byte, v any) {
 		return
 	}
 	b, err := json.Marshal(v)
+	if l.unchecked += len(k) + len(b); err == nil && l.unchecked >= loaderCheckEvery {
+		l.unchecked, err = 0, l.s.checkSpace()
+	}
 	if err == nil {
 		err = l.wb.Set(k, b)
 	}

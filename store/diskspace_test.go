@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"selfserve/model"
 	"selfserve/store/storetest"
 )
 
@@ -125,4 +126,68 @@ func tail(s string) string {
 		return "…" + s[len(s)-4000:]
 	}
 	return s
+}
+
+const bulkFullEnvDB = "SELFSERVE_BULKFULL_DB"
+
+// A demo build (the Loader's WriteBatch) on a disk that fills up says
+// "disk full" like a sign-up does, instead of dying of SIGBUS in Badger's
+// mmapped files.
+func TestBulkLoadOnFullDiskRefuses(t *testing.T) {
+	dir := storetest.Mount(t, 64<<20)
+	db := filepath.Join(dir, "db")
+	s := openTest(t, db, Options{Small: true})
+	reserve := s.diskReserve()
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	storetest.Ballast(t, filepath.Join(dir, "ballast"), int64(reserve)+diskFullHeadroom)
+	cmd := child("TestBulkLoadChild", bulkFullEnvDB+"="+db)
+	timer := time.AfterFunc(5*time.Minute, func() { cmd.Process.Kill() })
+	defer timer.Stop()
+	out, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 1 || !strings.Contains(string(out), "disk full") {
+		t.Fatalf("bulk load on a full disk ended with %v, want exit status 1 and disk full:\n%s", err, tail(string(out)))
+	}
+	// A bulk load is not one transaction (a refused demo build is built
+	// again from scratch), but the database must still open (read-only:
+	// a writing open's first transaction would meet the reserve too).
+	s, err = Open(db, Options{Small: true, ReadOnly: true})
+	if err != nil {
+		t.Fatalf("open after a bulk load met a full disk: %v", err)
+	}
+	s.Close()
+}
+
+// TestBulkLoadChild loads users until the Loader fails; it does nothing
+// in a normal run. Exit 1 is a refusal for a full disk, 3 anything else.
+func TestBulkLoadChild(t *testing.T) {
+	db := os.Getenv(bulkFullEnvDB)
+	if db == "" {
+		t.Skip("runs only as the child of TestBulkLoadOnFullDiskRefuses")
+	}
+	s, err := Open(db, Options{Small: true})
+	if err != nil {
+		fmt.Println("error", err)
+		os.Exit(3)
+	}
+	l := s.NewLoader()
+	now := time.Now()
+	on := model.Switches{AllowEmailVerifiedUsers: true, AllowAdHocSubscriptions: true}
+	d := model.Directory{ID: "bulk", Name: "bulk.example", Domains: []string{"bulk.example"}, State: model.Unmanaged, Switches: on, CreatedAt: now}
+	l.Directory(d)
+	for i := 0; i < 2_000_000; i++ {
+		l.User(model.User{ID: fmt.Sprintf("%016x", i), Directory: d.ID, Email: fmt.Sprintf("user%07d@bulk.example", i),
+			Kind: model.Member, CreationMethod: model.EmailVerified, Grants: []string{"rms"}, CreatedAt: now})
+		if i%10_000 == 0 && l.err != nil {
+			break
+		}
+	}
+	err = l.Flush()
+	fmt.Println("load ended:", err)
+	if errors.Is(err, ErrDiskFull) {
+		os.Exit(1)
+	}
+	os.Exit(3)
 }
