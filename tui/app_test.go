@@ -3,14 +3,16 @@ package tui
 import (
 	"bytes"
 	"fmt"
-	"selfserve/store"
 	"strings"
 	"testing"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/exp/golden"
 	"github.com/charmbracelet/x/exp/teatest"
+
+	"selfserve/store"
 )
 
 var sizes = []struct{ w, h int }{{120, 40}, {80, 24}}
@@ -243,5 +245,23 @@ func TestTUIKeyBursts(t *testing.T) {
 	r.send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("q"), Paste: true})
 	if r.quit {
 		t.Error("a pasted q quit")
+	}
+}
+
+// Issue 11 point 10: a client may ask for any terminal size (an SSH PTY
+// of 65535×65535 made one keystroke render 135 MB). The console draws at
+// most maxWidth × maxHeight, whatever it is told.
+func TestHugeTerminalIsClamped(t *testing.T) {
+	r := newRunner(t, fixtureStore(t), Options{}, 120, 40)
+	r.send(tea.WindowSizeMsg{Width: 65535, Height: 65535})
+	r.keys("down")
+	lines := strings.Split(r.view(), "\n")
+	if len(lines) > maxHeight {
+		t.Fatalf("the view has %d lines, want at most %d", len(lines), maxHeight)
+	}
+	for i, l := range lines {
+		if w := lipgloss.Width(l); w > maxWidth {
+			t.Fatalf("line %d is %d cells wide, want at most %d", i, w, maxWidth)
+		}
 	}
 }

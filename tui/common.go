@@ -72,8 +72,18 @@ func (c Common) allow(d model.Directory, ref string) error {
 // Context ends with the session (the program's context).
 func (c Common) Context() context.Context { return c.ctx }
 
+// The largest screen the console draws: a client may ask for any size (an
+// SSH PTY of 65535×65535 made one keystroke render 135 MB), and beyond
+// this a bigger terminal just shows the console in its top-left corner.
+const (
+	maxWidth  = 500
+	maxHeight = 200
+)
+
 // SetSize records the space a component may draw in.
-func (c *Common) SetSize(width, height int) { c.Width, c.Height = width, height }
+func (c *Common) SetSize(width, height int) {
+	c.Width, c.Height = min(width, maxWidth), min(height, maxHeight)
+}
 
 // screen is one page of the console. Screens are pointers updated in
 // place: the root routes keys to the top screen only, so no screen needs
