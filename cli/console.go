@@ -21,25 +21,28 @@ func (a *app) interactive() bool {
 }
 
 // openConsole runs the TUI on the database at dir until the person quits.
-// demoOpts, when set, gives the demo's options for the open store; otherwise
-// the operator's DNS configuration is used.
-func (a *app) openConsole(cmd *cobra.Command, dir string, demoOpts func(*store.Store) tui.Options) error {
+// demoConsole, when set, gives the demo's console and options for the open
+// store; otherwise the operator's DNS configuration is used.
+func (a *app) openConsole(cmd *cobra.Command, dir string, demoConsole func(*store.Store) (*ops.Console, tui.Options)) error {
 	st, err := store.Open(dir, store.Options{LockWait: a.lock})
 	if err != nil {
 		return err
 	}
-	var opts tui.Options
-	if demoOpts != nil {
-		opts = demoOpts(st)
+	var (
+		oc   *ops.Console
+		opts tui.Options
+	)
+	if demoConsole != nil {
+		oc, opts = demoConsole(st)
 	} else {
 		cfg, err := st.DNSConfig()
 		if err != nil {
 			st.Close()
 			return err
 		}
-		opts.DNS = ops.DNSChecker(cfg)
+		oc = &ops.Console{Store: st, DNS: ops.DNSChecker(cfg)}
 	}
-	err = tui.Run(cmd.Context(), st, opts)
+	err = tui.Run(cmd.Context(), oc, opts)
 	if cerr := st.Close(); err == nil {
 		err = cerr
 	}
@@ -55,5 +58,5 @@ func (a *app) demoConsole(cmd *cobra.Command, dir string, size demo.Size) error 
 		return err
 	}
 	defer dns.Close()
-	return a.openConsole(cmd, dir, func(st *store.Store) tui.Options { return sshdemo.ConsoleOptions(dns, st, size) })
+	return a.openConsole(cmd, dir, func(st *store.Store) (*ops.Console, tui.Options) { return sshdemo.Console(dns, st, size) })
 }

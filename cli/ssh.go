@@ -123,9 +123,7 @@ func (a *app) serveSSHShared(ctx context.Context, f sshFlags, keysPath string) e
 	cfg.Keys = func() (*sshconsole.Keys, error) { return sshconsole.ReadKeys(keysPath) }
 	cfg.Open = func() (sshconsole.Console, error) {
 		// One shared store: every session sees the others' changes.
-		c := sshconsole.Console{Store: st, Close: func() {}}
-		c.Options.DNS = ops.DNSChecker(dns)
-		return c, nil
+		return sshconsole.Console{Ops: &ops.Console{Store: st, DNS: ops.DNSChecker(dns)}, Close: func() {}}, nil
 	}
 	return a.serveSSH(ctx, f.addr, cfg, "selfserve", "database "+a.db+", keys "+keysPath, "admin")
 }

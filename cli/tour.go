@@ -4,10 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"time"
 
 	"selfserve/demo"
-	"selfserve/dnscheck"
+	"selfserve/demo/sshdemo"
 	"selfserve/model"
 	"selfserve/ops"
 	"selfserve/store"
@@ -22,7 +21,7 @@ func tour(ctx context.Context, st *store.Store, w io.Writer) error {
 		return err
 	}
 	defer dns.Close()
-	c := &ops.Console{Store: st, DNS: dnscheck.Checker{Resolver: dns.Addr, Port: dns.Port, Timeout: 2 * time.Second, Lab: true}}
+	c := &ops.Console{Store: st, DNS: sshdemo.Checker(dns)}
 	step := func(title string) { fmt.Fprintf(w, "\n== %s\n", title) }
 	show := func(rep ops.VerifyReport, err error) {
 		tabbed(w, func(tw io.Writer) { printVerify(tw, rep, err == nil) })

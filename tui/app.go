@@ -13,9 +13,8 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
-	"selfserve/dnscheck"
 	"selfserve/model"
-	"selfserve/store"
+	"selfserve/ops"
 )
 
 // The smallest terminal the screens are laid out for; below it they say
@@ -36,9 +35,6 @@ type Options struct {
 	// Only Run uses them.
 	Input  io.Reader
 	Output io.Writer
-	// DNS is the checker takeovers use: the operator's configuration,
-	// or in the demo the demo's own DNS server.
-	DNS dnscheck.Checker
 	// Publish, set only in the demo, puts a challenge record into the
 	// demo's DNS server, standing in for the admin's DNS provider.
 	Publish func(model.RecordSpec) error
@@ -46,7 +42,7 @@ type Options struct {
 	Reset func() error
 	// Viewer is who the session acts for: the operator (the zero
 	// value) or an admin signed in over SSH, who sees only their world.
-	Viewer store.Viewer
+	Viewer ops.Viewer
 }
 
 // app is the root model. It owns only what is global: the screen stack
@@ -82,10 +78,12 @@ type helpKey struct {
 // (the takeover wizard's steps): variant names the help now shown.
 type helpVarier interface{ helpVariant() int }
 
-// New returns the console's root model over st, styled by r.
-func New(st *store.Store, r *lipgloss.Renderer, opts Options) tea.Model {
-	c := NewCommon(opts.Context, st, r)
-	c.DNS, c.Publish, c.Reset, c.Viewer = opts.DNS, opts.Publish, opts.Reset, opts.Viewer
+// New returns the console's root model over oc, styled by r. Takeovers
+// check DNS with oc.DNS: the operator's configuration, or in the demo the
+// demo's own DNS server.
+func New(oc *ops.Console, r *lipgloss.Renderer, opts Options) tea.Model {
+	c := NewCommon(opts.Context, oc, r)
+	c.Publish, c.Reset, c.Viewer = opts.Publish, opts.Reset, opts.Viewer
 	if !c.Viewer.IsOperator() {
 		// The outbox holds everyone's sign-up codes.
 		c.KeyMap.Outbox.SetEnabled(false)
@@ -104,7 +102,7 @@ func New(st *store.Store, r *lipgloss.Renderer, opts Options) tea.Model {
 }
 
 // Run runs the console full-screen until the user quits or ctx ends.
-func Run(ctx context.Context, st *store.Store, opts Options) error {
+func Run(ctx context.Context, oc *ops.Console, opts Options) error {
 	in, out := opts.Input, opts.Output
 	if in == nil {
 		in = os.Stdin
@@ -118,7 +116,7 @@ func Run(ctx context.Context, st *store.Store, opts Options) error {
 	// first adaptive colour, the query would race Bubble Tea for the
 	// terminal's input and could swallow the first keys.
 	r.HasDarkBackground()
-	m := New(st, r, opts)
+	m := New(oc, r, opts)
 	p := tea.NewProgram(m, tea.WithContext(ctx), tea.WithAltScreen(), tea.WithInput(in), tea.WithOutput(out))
 	_, err := p.Run()
 	if errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {

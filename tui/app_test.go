@@ -12,6 +12,7 @@ import (
 	"github.com/charmbracelet/x/exp/golden"
 	"github.com/charmbracelet/x/exp/teatest"
 
+	"selfserve/ops"
 	"selfserve/store"
 )
 
@@ -25,13 +26,14 @@ type step struct {
 }
 
 // snapshots runs the console at every size in a real (test) program on
-// setup's store and options, through steps, and compares the final View
+// setup's console and options, through steps, and compares the final View
 // with the golden file; mask (when set) blanks what is drawn at random.
-func snapshots(t *testing.T, setup func(*testing.T) (*store.Store, Options), mask func(*store.Store, string) string, steps ...step) {
+func snapshots(t *testing.T, setup func(*testing.T) (*ops.Console, Options), mask func(*store.Store, string) string, steps ...step) {
 	for _, sz := range sizes {
 		t.Run(fmt.Sprintf("%dx%d", sz.w, sz.h), func(t *testing.T) {
-			st, opts := setup(t)
-			tm := teatest.NewTestModel(t, New(st, asciiRenderer(), opts), teatest.WithInitialTermSize(sz.w, sz.h))
+			oc, opts := setup(t)
+			st := oc.Store
+			tm := teatest.NewTestModel(t, New(oc, asciiRenderer(), opts), teatest.WithInitialTermSize(sz.w, sz.h))
 			for _, s := range steps {
 				for _, k := range s.keys {
 					for _, msg := range keyMsgs(k) {
@@ -55,7 +57,7 @@ func snapshots(t *testing.T, setup func(*testing.T) (*store.Store, Options), mas
 
 // snapshot is snapshots on the fixture store.
 func snapshot(t *testing.T, opts Options, steps ...step) {
-	snapshots(t, func(t *testing.T) (*store.Store, Options) { return fixtureStore(t), opts }, nil, steps...)
+	snapshots(t, func(t *testing.T) (*ops.Console, Options) { return &ops.Console{Store: fixtureStore(t)}, opts }, nil, steps...)
 }
 
 func TestTUIDirectoriesGolden(t *testing.T) {

@@ -38,24 +38,10 @@ type auditScreen struct {
 
 func newAuditScreen(c Common) *auditScreen {
 	a := &auditScreen{c: c}
-	a.entries, a.err = auditTail(c)
+	a.entries, a.err = c.Ops.AuditFor(c.Viewer, auditLimit)
 	slices.Reverse(a.entries)
 	a.sc.n = len(a.entries)
 	return a
-}
-
-// auditTail reads the newest entries the viewer may see: for an admin,
-// their own actions and those on directories within their reach.
-func auditTail(c Common) ([]model.AuditEntry, error) {
-	if c.Viewer.IsOperator() {
-		return c.Store.AuditTail(auditLimit, nil)
-	}
-	r, err := c.reach()
-	if err != nil {
-		return nil, err
-	}
-	me := c.Viewer.Actor()
-	return c.Store.AuditTail(auditLimit, func(e model.AuditEntry) bool { return e.Actor == me || r.Covers(e.Target) })
 }
 
 func (a *auditScreen) Init() tea.Cmd   { return nil }

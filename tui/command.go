@@ -1,7 +1,6 @@
 package tui
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 
@@ -11,7 +10,6 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"selfserve/model"
-	"selfserve/store"
 )
 
 // commands are the names the `:` line knows, in the order the error
@@ -135,13 +133,7 @@ func (a *app) runCommand(line string) (tea.Cmd, string) {
 		if len(args) != 1 {
 			return nil, "usage: :dir DOMAIN-OR-ID"
 		}
-		d, err := a.c.Store.Directory(strings.ToLower(args[0]))
-		switch {
-		case err == nil:
-			err = a.c.allow(d, args[0])
-		case errors.Is(err, model.ErrNotFound) && !a.c.Viewer.IsOperator():
-			err = store.NotWithin(args[0]) // existence is not an admin's to learn
-		}
+		d, err := a.c.Ops.DirectoryFor(a.c.Viewer, args[0])
 		if err != nil {
 			return nil, err.Error() // it names what was looked for
 		}
@@ -164,7 +156,7 @@ func (a *app) claim(args []string) (tea.Cmd, string) {
 	if err != nil {
 		return nil, err.Error()
 	}
-	d, err := a.c.Store.Directory(domain)
+	d, err := a.c.Ops.Directory(domain)
 	if err != nil {
 		return nil, fmt.Sprintf("nobody has signed up from %s: there is no directory to take over", domain)
 	}

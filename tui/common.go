@@ -5,20 +5,18 @@ package tui
 
 import (
 	"context"
-	"slices"
 
 	"github.com/charmbracelet/bubbles/help"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
-	"selfserve/dnscheck"
 	"selfserve/model"
-	"selfserve/store"
+	"selfserve/ops"
 )
 
 // Common is what every screen shares: one value per session, so a later
 // SSH server can give each visitor their own renderer (colour profile),
-// size and store without any global state.
+// size and console without any global state.
 type Common struct {
 	ctx      context.Context
 	Width    int
@@ -26,48 +24,35 @@ type Common struct {
 	Styles   *Styles
 	KeyMap   *KeyMap
 	Renderer *lipgloss.Renderer
-	Store    *store.Store
-	// DNS checks takeover challenges; Publish (the demo only) puts a
-	// challenge record into the demo's DNS server.
-	DNS     dnscheck.Checker
+	// Ops is the console's only way to the data (soft-serve's backend):
+	// its DNS checks takeover challenges.
+	Ops *ops.Console
+	// Publish (the demo only) puts a challenge record into the demo's
+	// DNS server.
 	Publish func(model.RecordSpec) error
 	// Reset (the demo only) restores the demo data.
 	Reset func() error
 	// Viewer is who acts: every change is audited under its name, and an
 	// admin sees only the directories within their reach.
-	Viewer store.Viewer
+	Viewer ops.Viewer
 }
 
 // NewCommon builds the shared value; every style comes from r.
-func NewCommon(ctx context.Context, st *store.Store, r *lipgloss.Renderer) Common {
+func NewCommon(ctx context.Context, oc *ops.Console, r *lipgloss.Renderer) Common {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	return Common{ctx: ctx, Styles: DefaultStyles(r), KeyMap: DefaultKeyMap(), Renderer: r, Store: st}
+	return Common{ctx: ctx, Styles: DefaultStyles(r), KeyMap: DefaultKeyMap(), Renderer: r, Ops: oc}
 }
 
-// reach is what the viewer may see now. It is read afresh each time: a
-// challenge or a takeover widens it during the session.
-func (c Common) reach() (store.Reach, error) { return c.Store.Reach(c.Viewer) }
-
 // visible keeps the directories of list within the viewer's reach.
-func (c Common) visible(list []store.DirectorySummary) ([]store.DirectorySummary, error) {
-	r, err := c.reach()
-	if err != nil {
-		return nil, err
-	}
-	return slices.DeleteFunc(list, func(s store.DirectorySummary) bool { return !r.Has(s.ID) }), nil
+func (c Common) visible(list []ops.DirectorySummary) ([]ops.DirectorySummary, error) {
+	return c.Ops.Visible(c.Viewer, list)
 }
 
 // allow refuses a directory out of the viewer's reach (ref is what the
 // viewer asked for, for the message).
-func (c Common) allow(d model.Directory, ref string) error {
-	ok, err := c.Store.Reaches(c.Viewer, d)
-	if err == nil && !ok {
-		err = store.NotWithin(ref)
-	}
-	return err
-}
+func (c Common) allow(d model.Directory, ref string) error { return c.Ops.Allow(c.Viewer, d, ref) }
 
 // Context ends with the session (the program's context).
 func (c Common) Context() context.Context { return c.ctx }

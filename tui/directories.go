@@ -9,7 +9,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"selfserve/model"
-	"selfserve/store"
+	"selfserve/ops"
 )
 
 // filter is the directories screen's tab: which states it lists.
@@ -27,7 +27,7 @@ func (f filter) String() string { return [...]string{"all", "unmanaged", "manage
 // directoriesLoadedMsg carries the list read in the background, so the
 // first frame does not wait for thousands of directories.
 type directoriesLoadedMsg struct {
-	list []store.DirectorySummary
+	list []ops.DirectorySummary
 	err  error
 }
 
@@ -41,8 +41,8 @@ type directoriesScreen struct {
 	c      Common
 	loaded bool
 	err    error
-	all    []store.DirectorySummary // by name
-	views  [filterCount][]int       // indices into all, per filter
+	all    []ops.DirectorySummary // by name
+	views  [filterCount][]int     // indices into all, per filter
 	pos    [filterCount]map[string]int
 	filter filter
 	// scroller's cursor is an index into views[filter].
@@ -62,7 +62,7 @@ func newDirectoriesScreen(c Common) *directoriesScreen {
 func (d *directoriesScreen) Init() tea.Cmd {
 	c := d.c
 	return func() tea.Msg {
-		list, err := c.Store.Directories("")
+		list, err := c.Ops.Directories("")
 		if err == nil {
 			list, err = c.visible(list)
 		}
@@ -73,7 +73,7 @@ func (d *directoriesScreen) Init() tea.Cmd {
 func (d *directoriesScreen) Title() string   { return "Directories" }
 func (d *directoriesScreen) Capturing() bool { return d.jump.active() }
 
-func (d *directoriesScreen) setList(list []store.DirectorySummary) {
+func (d *directoriesScreen) setList(list []ops.DirectorySummary) {
 	sort.SliceStable(list, func(i, j int) bool {
 		a, b := strings.ToLower(list[i].Name), strings.ToLower(list[j].Name)
 		if a != b {
@@ -193,10 +193,10 @@ func (d *directoriesScreen) name(id string) string {
 	return id
 }
 
-func (d *directoriesScreen) selected() (store.DirectorySummary, bool) {
+func (d *directoriesScreen) selected() (ops.DirectorySummary, bool) {
 	v := d.view()
 	if d.cursor < 0 || d.cursor >= len(v) {
-		return store.DirectorySummary{}, false
+		return ops.DirectorySummary{}, false
 	}
 	return d.all[v[d.cursor]], true
 }
@@ -233,7 +233,7 @@ func (d *directoriesScreen) find(prefix string) (int, error) {
 	const page = 32
 	from := prefix
 	for {
-		recs, err := d.c.Store.DomainsFrom(from, page)
+		recs, err := d.c.Ops.DomainsFrom(from, page)
 		if err != nil {
 			return -1, err
 		}
@@ -299,7 +299,7 @@ func (d *directoriesScreen) View() string {
 	return fitHeight(strings.Join(lines, "\n"), d.c.Height-1) + "\n" + clip(d.status(), d.c.Width)
 }
 
-func (d *directoriesScreen) row(sum store.DirectorySummary, cols []column, w []int, selected bool) string {
+func (d *directoriesScreen) row(sum ops.DirectorySummary, cols []column, w []int, selected bool) string {
 	s := d.c.Styles
 	domains := strings.Join(sum.Domains, ", ")
 	if sum.State == model.Retired {
@@ -316,7 +316,7 @@ func (d *directoriesScreen) row(sum store.DirectorySummary, cols []column, w []i
 	}, selected, s.SelectedRow)
 }
 
-func servicesInUse(sum store.DirectorySummary) []string {
+func servicesInUse(sum ops.DirectorySummary) []string {
 	var names []string
 	for n, c := range sum.Grants {
 		if c > 0 {

@@ -11,14 +11,14 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"selfserve/model"
-	"selfserve/store"
+	"selfserve/ops"
 )
 
 // directoryScreen is one directory: who owns it, its switches, and its
 // users a page at a time (see userWindow).
 type directoryScreen struct {
 	c    Common
-	sum  store.DirectorySummary
+	sum  ops.DirectorySummary
 	err  error // the last read that failed, shown instead of hiding it
 	win  userWindow
 	jump jumpInput
@@ -34,18 +34,18 @@ const timeLayout = "2006-01-02 15:04"
 
 func newDirectoryScreen(c Common, ref string) *directoryScreen {
 	d := &directoryScreen{c: c, jump: newJumpInput(c, "address")}
-	d.sum, d.err = c.Store.Summary(ref)
+	d.sum, d.err = c.Ops.Summary(ref)
 	if d.err == nil {
 		if d.err = c.allow(d.sum.Directory, ref); d.err != nil {
-			d.sum = store.DirectorySummary{}
+			d.sum = ops.DirectorySummary{}
 		}
 	}
 	if d.err == nil {
-		d.win = userWindow{st: c.Store, dir: d.sum.ID, total: d.sum.Users, base: 0}
+		d.win = userWindow{st: c.Ops, dir: d.sum.ID, total: d.sum.Users, base: 0}
 	}
 	if d.sum.MergedInto != "" {
 		d.mergedInto = d.sum.MergedInto
-		if m, err := c.Store.Directory(d.sum.MergedInto); err == nil {
+		if m, err := c.Ops.Directory(d.sum.MergedInto); err == nil {
 			d.mergedInto = m.Name
 		}
 	}
@@ -221,7 +221,7 @@ func (d *directoryScreen) Update(msg tea.Msg) tea.Cmd {
 // reload re-reads the header (switches, counts) after a change made on
 // another screen; the user window stays where it was.
 func (d *directoryScreen) reload() {
-	sum, err := d.c.Store.Summary(d.sum.ID)
+	sum, err := d.c.Ops.Summary(d.sum.ID)
 	if err != nil {
 		d.err = err
 		return

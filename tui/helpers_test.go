@@ -13,6 +13,7 @@ import (
 	"github.com/muesli/termenv"
 
 	"selfserve/model"
+	"selfserve/ops"
 	"selfserve/store"
 )
 
@@ -119,7 +120,13 @@ func newRunner(t testing.TB, st *store.Store, opts Options, w, h int) *runner {
 }
 
 func newRunnerWith(t testing.TB, st *store.Store, rr *lipgloss.Renderer, opts Options, w, h int) *runner {
-	r := &runner{t: t, m: New(st, rr, opts)}
+	return newConsoleRunner(t, &ops.Console{Store: st}, rr, opts, w, h)
+}
+
+// newConsoleRunner is newRunnerWith for a console that needs more than a
+// store (a DNS checker).
+func newConsoleRunner(t testing.TB, oc *ops.Console, rr *lipgloss.Renderer, opts Options, w, h int) *runner {
+	r := &runner{t: t, m: New(oc, rr, opts)}
 	r.run(r.m.Init())
 	r.send(tea.WindowSizeMsg{Width: w, Height: h})
 	return r

@@ -26,7 +26,7 @@ type outboxScreen struct {
 
 func newOutboxScreen(c Common) *outboxScreen {
 	o := &outboxScreen{c: c}
-	o.mail, o.err = c.Store.Outbox()
+	o.mail, o.err = c.Ops.Outbox()
 	slices.Reverse(o.mail)
 	o.sc.n = len(o.mail)
 	return o

@@ -32,7 +32,7 @@ type servicesScreen struct {
 
 func newServicesScreen(c Common) *servicesScreen {
 	s := &servicesScreen{c: c}
-	s.list, s.err = c.Store.Services()
+	s.list, s.err = c.Ops.Services()
 	s.sc.n = len(s.list)
 	return s
 }

@@ -9,7 +9,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"selfserve/model"
-	"selfserve/store"
+	"selfserve/ops"
 )
 
 // openSwitchesMsg asks the root to open a directory's switches on top.
@@ -25,7 +25,7 @@ type switchesSavedMsg struct{ dir model.Directory }
 // sign-up and invitations do.
 type switchesScreen struct {
 	c        Common
-	sum      store.DirectorySummary
+	sum      ops.DirectorySummary
 	proposed model.Switches
 	focus    int // 0: AllowEmailVerifiedUsers, 1: AllowAdHocSubscriptions
 	confirm  bool
@@ -34,7 +34,7 @@ type switchesScreen struct {
 
 func newSwitchesScreen(c Common, ref string) *switchesScreen {
 	s := &switchesScreen{c: c}
-	s.sum, s.err = c.Store.Summary(ref)
+	s.sum, s.err = c.Ops.Summary(ref)
 	s.proposed = s.sum.Switches
 	return s
 }
@@ -90,7 +90,7 @@ func (s *switchesScreen) Update(msg tea.Msg) tea.Cmd {
 // on screen as an error line; the proposal is kept so nothing is lost.
 func (s *switchesScreen) save() tea.Cmd {
 	want := s.proposed
-	d, err := s.c.Store.SetSwitches(s.sum.ID, s.c.Viewer.Actor(), s.c.Viewer.IsOperator(), func(model.Switches) model.Switches { return want })
+	d, err := s.c.Ops.SetSwitches(s.sum.ID, s.c.Viewer, want)
 	if err != nil {
 		s.err = err
 		return nil

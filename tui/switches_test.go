@@ -7,6 +7,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"selfserve/model"
+	"selfserve/ops"
 	"selfserve/store"
 )
 
@@ -38,7 +39,7 @@ func mergedStore(t testing.TB) *store.Store {
 // snapshotStore is snapshots over a store of the test's choosing; mask
 // replaces what the store drew at random (ids made by a takeover).
 func snapshotStore(t *testing.T, build func(testing.TB) *store.Store, mask func(*store.Store, string) string, opts Options, steps ...step) {
-	snapshots(t, func(t *testing.T) (*store.Store, Options) { return build(t), opts }, mask, steps...)
+	snapshots(t, func(t *testing.T) (*ops.Console, Options) { return &ops.Console{Store: build(t)}, opts }, mask, steps...)
 }
 
 func TestTUISwitchesGolden(t *testing.T) {

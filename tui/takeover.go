@@ -13,7 +13,6 @@ import (
 
 	"selfserve/model"
 	"selfserve/ops"
-	"selfserve/store"
 )
 
 // openTakeoverMsg asks the root to open the takeover wizard on an
@@ -47,7 +46,7 @@ type (
 	challengeMsg struct {
 		w   *takeoverScreen
 		seq int
-		res store.ChallengeResult
+		res ops.ChallengeResult
 		err error
 	}
 	publishedMsg struct {
@@ -76,8 +75,7 @@ type (
 // operations as `domain challenge` and `domain verify`.
 type takeoverScreen struct {
 	c      Common
-	ops    *ops.Console
-	sum    store.DirectorySummary // the unmanaged directory
+	sum    ops.DirectorySummary // the unmanaged directory
 	domain string
 	// inReach is false for a directory an admin opened with :claim:
 	// then even its size is not shown before the takeover.
@@ -88,12 +86,12 @@ type takeoverScreen struct {
 	step     wizStep
 	external bool
 	kindPos  int
-	managed  []store.DirectorySummary
+	managed  []ops.DirectorySummary
 	intoPos  int
-	into     store.DirectorySummary
+	into     ops.DirectorySummary
 	admin    textinput.Model
 	mode     model.ChallengeMode
-	ch       *store.ChallengeResult
+	ch       *ops.ChallengeResult
 	seq      int
 	busy     bool
 	spin     spinner.Model
@@ -109,8 +107,8 @@ type takeoverScreen struct {
 }
 
 func newTakeoverScreen(c Common, id string) *takeoverScreen {
-	t := &takeoverScreen{c: c, ops: &ops.Console{Store: c.Store, DNS: c.DNS}, mode: model.ModeTXT}
-	t.sum, t.err = c.Store.Summary(id)
+	t := &takeoverScreen{c: c, mode: model.ModeTXT}
+	t.sum, t.err = c.Ops.Summary(id)
 	if t.err == nil && len(t.sum.Domains) > 0 {
 		t.domain = t.sum.Domains[0]
 	}
@@ -237,7 +235,7 @@ func (t *takeoverScreen) Update(msg tea.Msg) tea.Cmd {
 		if msg.rep.Job != nil {
 			t.job = *msg.rep.Job
 		}
-		if sum, err := t.c.Store.Summary(t.sum.ID); err == nil {
+		if sum, err := t.c.Ops.Summary(t.sum.ID); err == nil {
 			t.sum = sum // its state now, for the header
 		}
 		return nil
@@ -283,7 +281,7 @@ func (t *takeoverScreen) key(k tea.KeyMsg) tea.Cmd {
 			if !t.external {
 				return t.toAdmin(t.firstUser())
 			}
-			t.managed, t.err = t.c.Store.Directories(model.Managed)
+			t.managed, t.err = t.c.Ops.Directories(model.Managed)
 			if t.err == nil {
 				t.managed, t.err = t.c.visible(t.managed)
 			}
@@ -350,7 +348,7 @@ func (t *takeoverScreen) key(k tea.KeyMsg) tea.Cmd {
 // firstUser is the directory's first user in address order: someone who
 // signed up with an address at the domain, as an internal takeover needs.
 func (t *takeoverScreen) firstUser() string {
-	us, err := t.c.Store.Users(t.sum.ID, "", 1)
+	us, err := t.c.Ops.Users(t.sum.ID, "", 1)
 	if err != nil || len(us) == 0 {
 		return ""
 	}
@@ -400,7 +398,7 @@ func (t *takeoverScreen) target() string {
 func (t *takeoverScreen) issue() tea.Cmd {
 	t.seq++
 	t.ch, t.err, t.note, t.busy = nil, nil, "", true
-	c, seq, domain, admin, mode, into := t.ops, t.seq, t.domain, strings.TrimSpace(t.admin.Value()), t.mode, t.target()
+	c, seq, domain, admin, mode, into := t.c.Ops, t.seq, t.domain, strings.TrimSpace(t.admin.Value()), t.mode, t.target()
 	return tea.Batch(t.spin.Tick, func() tea.Msg {
 		res, err := c.Challenge(domain, admin, mode, into)
 		return challengeMsg{w: t, seq: seq, res: res, err: err}
@@ -427,7 +425,7 @@ func (t *takeoverScreen) publish() tea.Cmd {
 func (t *takeoverScreen) runCheck() tea.Cmd {
 	t.seq++
 	t.busy, t.check, t.checkErr, t.err, t.note = true, nil, nil, nil, ""
-	c, ctx, seq, domain, admin := t.ops, t.c.Context(), t.seq, t.domain, strings.TrimSpace(t.admin.Value())
+	c, ctx, seq, domain, admin := t.c.Ops, t.c.Context(), t.seq, t.domain, strings.TrimSpace(t.admin.Value())
 	return tea.Batch(t.spin.Tick, func() tea.Msg {
 		rep, err := c.Verify(ctx, domain, admin, ops.VerifyOptions{DryRun: true})
 		return checkedMsg{w: t, seq: seq, rep: rep, err: err}
@@ -444,7 +442,7 @@ func (t *takeoverScreen) run() tea.Cmd {
 	t.job = model.Job{}
 	ch := make(chan tea.Msg, 1)
 	t.batches = ch
-	c, ctx, domain, admin := t.ops, t.c.Context(), t.domain, strings.TrimSpace(t.admin.Value())
+	c, ctx, domain, admin := t.c.Ops, t.c.Context(), t.domain, strings.TrimSpace(t.admin.Value())
 	opt := ops.VerifyOptions{Force: t.force, OnBatch: func(j model.Job) {
 		msg := batchMsg{w: t, job: j}
 		select {

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"regexp"
+	"selfserve/ops"
 	"selfserve/store"
 	"slices"
 	"strings"
@@ -16,15 +17,15 @@ import (
 )
 
 // demoDNS starts the demo's authoritative server for domains and returns
-// the options the demo console runs with.
-func demoDNS(t testing.TB, domains ...string) Options {
+// the console over st and the options the demo console runs with.
+func demoDNS(t testing.TB, st *store.Store, domains ...string) (*ops.Console, Options) {
 	t.Helper()
 	d, err := demo.StartDNS("", domains...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { d.Close() })
-	return Options{DNS: dnscheck.Checker{Resolver: d.Addr, Port: d.Port, Timeout: time.Second, Lab: true}, Publish: d.Publish}
+	return &ops.Console{Store: st, DNS: dnscheck.Checker{Resolver: d.Addr, Port: d.Port, Timeout: time.Second, Lab: true}}, Options{Publish: d.Publish}
 }
 
 // Tokens are random, and so are the DNS server's port and job ids.
@@ -40,8 +41,8 @@ func maskWizard(s string) string {
 // snapshotWizard is snapshots with a fresh demo DNS server per size, so
 // one size's published record is not another's.
 func snapshotWizard(t *testing.T, steps ...step) {
-	setup := func(t *testing.T) (*store.Store, Options) {
-		return fixtureStore(t), demoDNS(t, "bellowscollege.com", "contoso.co.uk")
+	setup := func(t *testing.T) (*ops.Console, Options) {
+		return demoDNS(t, fixtureStore(t), "bellowscollege.com", "contoso.co.uk")
 	}
 	snapshots(t, setup, func(_ *store.Store, s string) string { return maskWizard(s) }, steps...)
 }
@@ -87,7 +88,8 @@ func TestTUITakeoverImpactGolden(t *testing.T) {
 // then contoso.com's admin merges contoso.co.uk, forced past powerbi.
 func TestTUITakeoverWizard(t *testing.T) {
 	st := fixtureStore(t)
-	r := newRunner(t, st, demoDNS(t, "bellowscollege.com", "contoso.co.uk"), 120, 40)
+	oc, opts := demoDNS(t, st, "bellowscollege.com", "contoso.co.uk")
+	r := newConsoleRunner(t, oc, asciiRenderer(), opts, 120, 40)
 
 	// A managed directory says why not.
 	r.keys("/", "contoso.com", "enter", "enter", "t")

@@ -35,7 +35,7 @@ func newUserScreen(c Common, dir, email string) *userScreen {
 		u.err = err
 		return u
 	}
-	u.user, u.maps, u.err = c.Store.User(dir, addr)
+	u.user, u.maps, u.err = c.Ops.User(dir, addr)
 	u.dirName = u.name(dir)
 	return u
 }
@@ -48,7 +48,7 @@ func (u *userScreen) name(id string) string {
 		return n
 	}
 	n := id
-	if d, err := u.c.Store.Directory(id); err == nil {
+	if d, err := u.c.Ops.Directory(id); err == nil {
 		n = d.Name
 	}
 	u.names[id] = n

@@ -4,7 +4,7 @@ import (
 	"strings"
 
 	"selfserve/model"
-	"selfserve/store"
+	"selfserve/ops"
 )
 
 // userWindow keeps a few pages of a directory's users around the cursor,
@@ -13,7 +13,7 @@ import (
 // last, prefix) replace the window with the page they land on. So every
 // key costs at most a seek plus a page, whatever the directory's size.
 type userWindow struct {
-	st  *store.Store
+	st  *ops.Console
 	dir string // directory id
 
 	rows    []model.User

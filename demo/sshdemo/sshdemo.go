@@ -10,6 +10,7 @@ import (
 	"selfserve/demo"
 	"selfserve/dnscheck"
 	"selfserve/model"
+	"selfserve/ops"
 	"selfserve/store"
 	"selfserve/tui"
 	"selfserve/tui/sshconsole"
@@ -22,10 +23,16 @@ const Banner = "selfserve demo: a private, throw-away copy of the demo data for 
 // SessionPrefix names each session's copy inside the demo directory.
 const SessionPrefix = "session-"
 
-// ConsoleOptions gives the console the demo's DNS server to publish to and
+// Checker checks challenges against the demo's DNS server, as a lab
+// (its loopback address is not a public nameserver).
+func Checker(dns *demo.DNS) dnscheck.Checker {
+	return dnscheck.Checker{Resolver: dns.Addr, Port: dns.Port, Timeout: 2 * time.Second, Lab: true}
+}
+
+// Console gives the console the demo's DNS server to publish to and
 // check against, and a reset (ctrl+r) that restores the data built with
 // size.
-func ConsoleOptions(dns *demo.DNS, st *store.Store, size demo.Size) tui.Options {
+func Console(dns *demo.DNS, st *store.Store, size demo.Size) (*ops.Console, tui.Options) {
 	publish := func(rec model.RecordSpec) error {
 		// Any demo domain may be taken over: its zone appears on first use.
 		dns.AddZone(strings.TrimSuffix(rec.Name, "."))
@@ -39,11 +46,7 @@ func ConsoleOptions(dns *demo.DNS, st *store.Store, size demo.Size) tui.Options 
 		_, err := demo.Build(st, size)
 		return err
 	}
-	return tui.Options{
-		DNS:     dnscheck.Checker{Resolver: dns.Addr, Port: dns.Port, Timeout: 2 * time.Second, Lab: true},
-		Publish: publish,
-		Reset:   reset,
-	}
+	return &ops.Console{Store: st, DNS: Checker(dns)}, tui.Options{Publish: publish, Reset: reset}
 }
 
 // Opener gives every session its own demo database (in dir) and demo DNS
@@ -81,6 +84,7 @@ func Opener(dir string, size demo.Size) func() (sshconsole.Console, error) {
 				undo[i]()
 			}
 		}
-		return sshconsole.Console{Store: st, Options: ConsoleOptions(dns, st, size), Close: release}, nil
+		oc, opts := Console(dns, st, size)
+		return sshconsole.Console{Ops: oc, Options: opts, Close: release}, nil
 	}
 }

@@ -10,7 +10,7 @@ import (
 	"github.com/charmbracelet/ssh"
 
 	"selfserve/model"
-	"selfserve/store"
+	"selfserve/ops"
 )
 
 // Keys maps public keys to who they sign in as. It is read from a file
@@ -27,7 +27,7 @@ type Keys struct {
 
 type keyEntry struct {
 	key    ssh.PublicKey
-	viewer store.Viewer
+	viewer ops.Viewer
 }
 
 // ReadKeys reads an authorized-keys file; every malformed line is an
@@ -81,7 +81,7 @@ func parseKeyLine(line string) (keyEntry, error) {
 	if !ok {
 		return keyEntry{}, errors.New("want IDENTITY followed by a public key")
 	}
-	var v store.Viewer
+	var v ops.Viewer
 	if who != "operator" {
 		a, err := model.ParseAddress(who)
 		if err != nil {
@@ -102,14 +102,14 @@ func parseKeyLine(line string) (keyEntry, error) {
 }
 
 // Lookup returns who key signs in as.
-func (k *Keys) Lookup(key ssh.PublicKey) (store.Viewer, bool) {
+func (k *Keys) Lookup(key ssh.PublicKey) (ops.Viewer, bool) {
 	if key == nil {
-		return store.Viewer{}, false
+		return ops.Viewer{}, false
 	}
 	for _, e := range k.entries {
 		if ssh.KeysEqual(e.key, key) {
 			return e.viewer, true
 		}
 	}
-	return store.Viewer{}, false
+	return ops.Viewer{}, false
 }

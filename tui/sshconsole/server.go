@@ -18,7 +18,7 @@ import (
 	"github.com/charmbracelet/wish/bubbletea"
 	"github.com/muesli/termenv"
 
-	"selfserve/store"
+	"selfserve/ops"
 	"selfserve/tui"
 )
 
@@ -43,10 +43,10 @@ type Config struct {
 	Now func() time.Time
 }
 
-// Console is what one session runs: the store, the console's options and
-// what to do when the session ends.
+// Console is what one session runs: the operations it reaches the data
+// through, the console's options and what to do when the session ends.
 type Console struct {
-	Store   *store.Store
+	Ops     *ops.Console
 	Options tui.Options
 	Close   func()
 }

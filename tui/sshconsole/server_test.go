@@ -14,6 +14,7 @@ import (
 
 	gossh "golang.org/x/crypto/ssh"
 
+	"selfserve/ops"
 	"selfserve/store"
 )
 
@@ -28,7 +29,7 @@ func serve(t *testing.T, cfg Config) string {
 		if err != nil {
 			return Console{}, err
 		}
-		return Console{Store: st, Close: func() { st.Close() }}, nil
+		return Console{Ops: &ops.Console{Store: st}, Close: func() { st.Close() }}, nil
 	}
 	srv, err := New(cfg)
 	if err != nil {

@@ -14,7 +14,7 @@ import (
 	"github.com/charmbracelet/wish/bubbletea"
 	"github.com/charmbracelet/x/term"
 
-	"selfserve/store"
+	"selfserve/ops"
 	"selfserve/tui"
 )
 
@@ -83,7 +83,7 @@ func (s *Server) limitMiddleware(next ssh.Handler) ssh.Handler {
 // client finally signed with, read against the keys file as it is now.
 func (s *Server) identityMiddleware(next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
-		var v store.Viewer // the demo: the operator of a private copy
+		var v ops.Viewer // the demo: the operator of a private copy
 		if s.cfg.Keys != nil {
 			keys, err := s.cfg.Keys()
 			if err != nil {
@@ -130,7 +130,7 @@ func (s *Server) consoleMiddleware(next ssh.Handler) ssh.Handler {
 			t := time.AfterFunc(s.cfg.MaxSession, func() { cancel(errTooLong) })
 			defer t.Stop()
 		}
-		v, _ := sess.Context().Value(viewerKey{}).(store.Viewer)
+		v, _ := sess.Context().Value(viewerKey{}).(ops.Viewer)
 		c, err := s.cfg.Open()
 		if err != nil {
 			s.log.Error("open console", "err", err)
@@ -173,7 +173,7 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 		wish.Errorln(sess, "selfserve: "+err.Error())
 		return nil
 	}
-	m := tui.New(st.console.Store, bubbletea.MakeRenderer(sess), st.console.Options)
+	m := tui.New(st.console.Ops, bubbletea.MakeRenderer(sess), st.console.Options)
 	return tea.NewProgram(m,
 		tea.WithInput(struct{ io.Reader }{pty.Slave}),
 		tea.WithOutput(pty.Slave),
