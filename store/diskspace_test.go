@@ -29,7 +29,11 @@ const diskFullEnvDB = "SELFSERVE_DISKFULL_DB"
 // so the production sizes meet the same rule at their own scale.
 const diskFullHeadroom = 4 << 20
 
-func TestDiskFullRefusesAndKeepsAcknowledged(t *testing.T) {
+// nearlyFullDisk makes a new database on a small tmpfs whose other files
+// fill it but for the database's reserve and some headroom, the usual way
+// a disk fills up.
+func nearlyFullDisk(t *testing.T) string {
+	t.Helper()
 	dir := storetest.Mount(t, 64<<20)
 	db := filepath.Join(dir, "db")
 	s := openTest(t, db, Options{Small: true})
@@ -37,9 +41,12 @@ func TestDiskFullRefusesAndKeepsAcknowledged(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	// Other files fill the disk but for the reserve and some headroom,
-	// the usual way a disk fills up.
 	storetest.Ballast(t, filepath.Join(dir, "ballast"), int64(reserve)+diskFullHeadroom)
+	return db
+}
+
+func TestDiskFullRefusesAndKeepsAcknowledged(t *testing.T) {
+	db := nearlyFullDisk(t)
 
 	cmd := child("TestDiskFullChild", diskFullEnvDB+"="+db)
 	out, err := cmd.StdoutPipe()
@@ -80,7 +87,7 @@ func TestDiskFullRefusesAndKeepsAcknowledged(t *testing.T) {
 	}
 	t.Logf("%d sign-ups acknowledged, then: %s", len(acked), refusal)
 
-	s = openTest(t, db, Options{Small: true})
+	s := openTest(t, db, Options{Small: true})
 	checkInvariants(t, s)
 	for _, email := range acked {
 		if _, _, err := s.User(addr(t, email).Domain, addr(t, email)); err != nil {
@@ -134,14 +141,7 @@ const bulkFullEnvDB = "SELFSERVE_BULKFULL_DB"
 // "disk full" like a sign-up does, instead of dying of SIGBUS in Badger's
 // mmapped files.
 func TestBulkLoadOnFullDiskRefuses(t *testing.T) {
-	dir := storetest.Mount(t, 64<<20)
-	db := filepath.Join(dir, "db")
-	s := openTest(t, db, Options{Small: true})
-	reserve := s.diskReserve()
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	storetest.Ballast(t, filepath.Join(dir, "ballast"), int64(reserve)+diskFullHeadroom)
+	db := nearlyFullDisk(t)
 	cmd := child("TestBulkLoadChild", bulkFullEnvDB+"="+db)
 	timer := time.AfterFunc(5*time.Minute, func() { cmd.Process.Kill() })
 	defer timer.Stop()
@@ -153,7 +153,7 @@ func TestBulkLoadOnFullDiskRefuses(t *testing.T) {
 	// A bulk load is not one transaction (a refused demo build is built
 	// again from scratch), but the database must still open (read-only:
 	// a writing open's first transaction would meet the reserve too).
-	s, err = Open(db, Options{Small: true, ReadOnly: true})
+	s, err := Open(db, Options{Small: true, ReadOnly: true})
 	if err != nil {
 		t.Fatalf("open after a bulk load met a full disk: %v", err)
 	}
