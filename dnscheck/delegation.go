@@ -146,15 +146,8 @@ func (c Checker) delegation(ctx context.Context, rs resolver, zone string, above
 // zone, which the server answers for; an address of another name is
 // hearsay (RFC 2181 §5.4.1).
 func delegatedIn(zone, parentZone string, r *dns.Msg) []nameserver {
-	var names []string
-	for _, rr := range append(slices.Clone(r.Answer), r.Ns...) {
-		if ns, ok := rr.(*dns.NS); ok && ns.Hdr.Class == dns.ClassINET && dns.CanonicalName(ns.Hdr.Name) == zone {
-			names = append(names, dns.CanonicalName(ns.Ns))
-		}
-	}
-	slices.Sort(names)
-	names = slices.Compact(names)
-	nss := make([]nameserver, min(len(names), maxNS))
+	names := nsNames(zone, append(slices.Clone(r.Answer), r.Ns...))
+	nss := make([]nameserver, len(names))
 	for i := range nss {
 		nss[i].name = names[i]
 		if dns.IsSubDomain(parentZone, names[i]) {

@@ -192,19 +192,26 @@ func parent(name string) string {
 // themselves use to reach the zone (RFC 1034 §4.3.2 step 6 adds them;
 // they are the glue of in-zone names), and they save a round trip.
 func nameservers(zone string, r *dns.Msg) []nameserver {
+	names := nsNames(zone, r.Answer)
+	nss := make([]nameserver, len(names))
+	for i := range nss {
+		nss[i] = nameserver{name: names[i], addrs: addrsIn(r.Extra, []string{names[i]})}
+	}
+	return nss
+}
+
+// nsNames are the names of zone's NS records among rrs: canonical,
+// sorted, without duplicates, at most maxNS.
+func nsNames(zone string, rrs []dns.RR) []string {
 	var names []string
-	for _, rr := range r.Answer {
+	for _, rr := range rrs {
 		if ns, ok := rr.(*dns.NS); ok && ns.Hdr.Class == dns.ClassINET && dns.CanonicalName(ns.Hdr.Name) == zone {
 			names = append(names, dns.CanonicalName(ns.Ns))
 		}
 	}
 	slices.Sort(names)
 	names = slices.Compact(names)
-	nss := make([]nameserver, min(len(names), maxNS))
-	for i := range nss {
-		nss[i] = nameserver{name: names[i], addrs: addrsIn(r.Extra, []string{names[i]})}
-	}
-	return nss
+	return names[:min(len(names), maxNS)]
 }
 
 // addresses looks up, all at once, the A and AAAA records of every NS name
