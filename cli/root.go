@@ -51,7 +51,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err == nil {
 		return 0
 	}
-	fmt.Fprintln(stderr, "selfserve:", advise(adviseDamaged(err)))
+	fmt.Fprintln(stderr, "selfserve:", advise(err))
 	if isUsage(err) {
 		fmt.Fprintln(stderr, "Run 'selfserve --help' or 'selfserve COMMAND --help' for usage.")
 		return 2
