@@ -267,7 +267,10 @@ func TestSSHDemoLimits(t *testing.T) {
 func TestSSHDemoTimers(t *testing.T) {
 	needTools(t)
 	t.Parallel()
-	port, _ := startSSHDemo(t, "--idle-timeout", "2s", "--max-session", "10s")
+	// A small copy: the connection is closed after twice the 2s idle
+	// timeout without traffic, and building the default copy took longer
+	// than that on a busy machine under -race. The timers are the subject.
+	port, _ := startSSHDemo(t, "--idle-timeout", "2s", "--max-session", "10s", "--directories", "10", "--big-users", "200")
 	sock := newTmux(t)
 	// The session's clock starts before its copy is built, which takes
 	// a second or two under -race: measure the length from the connection,
