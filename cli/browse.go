@@ -4,13 +4,12 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"sort"
 
 	"github.com/spf13/cobra"
 
 	"selfserve/model"
 	"selfserve/ops"
-	"selfserve/store"
+	"selfserve/tui/words"
 )
 
 func (a *app) directoryCommand() *cobra.Command {
@@ -41,9 +40,9 @@ func (a *app) directoryCommand() *cobra.Command {
 							domains = "(merged into " + d.MergedInto + ")"
 						}
 						fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", d.ID, d.Name, d.State, domains, d.Users,
-							list(servicesInUse(d)), onOff(d.Switches.AllowEmailVerifiedUsers), onOff(d.Switches.AllowAdHocSubscriptions))
+							list(d.InUse()), words.OnOff(d.Switches.AllowEmailVerifiedUsers), words.OnOff(d.Switches.AllowAdHocSubscriptions))
 					}
-					fmt.Fprintln(w, plural(len(dirs), "directory", "directories"))
+					fmt.Fprintln(w, words.Plural(len(dirs), "directory", "directories"))
 				})
 			})
 		},
@@ -71,7 +70,7 @@ func (a *app) directoryCommand() *cobra.Command {
 					}
 					fmt.Fprintf(w, "global admins\t%s\nusers\t%d\n", list(d.GlobalAdmins), d.Users)
 					printSwitches(w, d.Switches)
-					for _, s := range servicesInUse(d) {
+					for _, s := range d.InUse() {
 						fmt.Fprintf(w, "service %s\t%d users\n", s, d.Grants[s])
 					}
 					if d.Job != "" {
@@ -83,17 +82,6 @@ func (a *app) directoryCommand() *cobra.Command {
 	}
 	cmd.AddCommand(ls, show)
 	return cmd
-}
-
-func servicesInUse(d store.DirectorySummary) []string {
-	var out []string
-	for s, n := range d.Grants {
-		if n > 0 {
-			out = append(out, s)
-		}
-	}
-	sort.Strings(out)
-	return out
 }
 
 func (a *app) userCommand() *cobra.Command {
@@ -178,13 +166,6 @@ the last address of one page as --after to get the next.`,
 
 // timeFormat is how times are shown in tables (UTC, to the minute).
 const timeFormat = "2006-01-02 15:04 MST"
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %s", n, many)
-}
 
 func verifiedText(r model.DomainRecord) string {
 	if !r.Verified {

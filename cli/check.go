@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"selfserve/store"
+	"selfserve/tui/words"
 )
 
 func (a *app) checkCommand() *cobra.Command {
@@ -37,11 +38,11 @@ directory (selfserve restore BACKUP --db NEWDIR) and point --db there.`,
 				}
 				if len(rep.Unlisted) > 0 {
 					fmt.Fprintf(w, "%s set aside in %s, not listed by the MANIFEST: a crash's leftovers when nothing else is wrong (then they may be removed); keep them when problems are listed above\n",
-						plural(len(rep.Unlisted), "table", "tables"), filepath.Join(rep.Dir, store.UnlistedDir))
+						words.Plural(len(rep.Unlisted), "table", "tables"), filepath.Join(rep.Dir, store.UnlistedDir))
 				}
 			})
 			if err == nil && rep.Damaged() {
-				err = fmt.Errorf("%w: %s found in %s", store.ErrDamaged, plural(len(rep.Problems), "problem", "problems"), rep.Dir)
+				err = fmt.Errorf("%w: %s found in %s", store.ErrDamaged, words.Plural(len(rep.Problems), "problem", "problems"), rep.Dir)
 			}
 			return err
 		},

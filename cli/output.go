@@ -8,6 +8,7 @@ import (
 	"text/tabwriter"
 
 	"selfserve/model"
+	"selfserve/tui/words"
 )
 
 // emit prints v as JSON with --json, else runs text.
@@ -27,16 +28,9 @@ func tabbed(w io.Writer, text func(w io.Writer)) error {
 	return tw.Flush()
 }
 
-func onOff(b bool) string {
-	if b {
-		return "on"
-	}
-	return "off"
-}
-
 func printSwitches(w io.Writer, sw model.Switches) {
-	fmt.Fprintf(w, "AllowEmailVerifiedUsers\t%s\n", onOff(sw.AllowEmailVerifiedUsers))
-	fmt.Fprintf(w, "AllowAdHocSubscriptions\t%s\n", onOff(sw.AllowAdHocSubscriptions))
+	fmt.Fprintf(w, "AllowEmailVerifiedUsers\t%s\n", words.OnOff(sw.AllowEmailVerifiedUsers))
+	fmt.Fprintf(w, "AllowAdHocSubscriptions\t%s\n", words.OnOff(sw.AllowAdHocSubscriptions))
 }
 
 func printTable(w io.Writer, sw model.Switches) {

@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/dgraph-io/badger/v4"
@@ -228,4 +229,17 @@ func (s *Store) User(ref string, addr model.Address) (model.User, []model.Mappin
 	}
 	maps, err := s.Mappings(d.ID, addr.Key())
 	return u, maps, err
+}
+
+// InUse names the services at least one of the directory's users holds,
+// in order.
+func (s DirectorySummary) InUse() []string {
+	var names []string
+	for n, c := range s.Grants {
+		if c > 0 {
+			names = append(names, n)
+		}
+	}
+	slices.Sort(names)
+	return names
 }

@@ -9,6 +9,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"selfserve/model"
+	"selfserve/tui/words"
 )
 
 // auditLimit is how much of the log the screen holds: the newest entries
@@ -105,7 +106,7 @@ func (a *auditScreen) status() string {
 	if len(a.entries) == auditLimit {
 		note = fmt.Sprintf("the newest %d, newest first · selfserve audit --since T reads older ones", auditLimit)
 	}
-	return s.StatusBar.Render(fmt.Sprintf("entry %s of %s · %s", count(int64(a.sc.cursor+1)), count(int64(len(a.entries))), note))
+	return s.StatusBar.Render(fmt.Sprintf("entry %s of %s · %s", words.Count(int64(a.sc.cursor+1)), words.Count(int64(len(a.entries))), note))
 }
 
 func (a *auditScreen) ShortHelp() []key.Binding {

@@ -10,6 +10,7 @@ import (
 
 	"selfserve/model"
 	"selfserve/ops"
+	"selfserve/tui/words"
 )
 
 // filter is the directories screen's tab: which states it lists.
@@ -89,7 +90,7 @@ func (d *directoriesScreen) setList(list []ops.DirectorySummary) {
 	d.usersWidth = 0
 	for i, s := range list {
 		d.users += s.Users
-		d.usersWidth = max(d.usersWidth, len(count(s.Users)))
+		d.usersWidth = max(d.usersWidth, len(words.Count(s.Users)))
 		for f := range filterCount {
 			if f == showAll || (f == showUnmanaged && s.State == model.Unmanaged) || (f == showManaged && s.State == model.Managed) {
 				d.pos[f][s.ID] = len(d.views[f])
@@ -309,22 +310,11 @@ func (d *directoriesScreen) row(sum ops.DirectorySummary, cols []column, w []int
 	return row(cols, w, []cell{
 		plain(domains),
 		styled(string(sum.State), s.State(sum.State)),
-		plain(count(sum.Users)),
-		list(servicesInUse(sum)),
-		styled(onOff(sw.AllowEmailVerifiedUsers), s.Switch(sw.AllowEmailVerifiedUsers)),
-		styled(onOff(sw.AllowAdHocSubscriptions), s.Switch(sw.AllowAdHocSubscriptions)),
+		plain(words.Count(sum.Users)),
+		list(sum.InUse()),
+		styled(words.OnOff(sw.AllowEmailVerifiedUsers), s.Switch(sw.AllowEmailVerifiedUsers)),
+		styled(words.OnOff(sw.AllowAdHocSubscriptions), s.Switch(sw.AllowAdHocSubscriptions)),
 	}, selected, s.SelectedRow)
-}
-
-func servicesInUse(sum ops.DirectorySummary) []string {
-	var names []string
-	for n, c := range sum.Grants {
-		if c > 0 {
-			names = append(names, n)
-		}
-	}
-	sort.Strings(names)
-	return names
 }
 
 // tabs shows the three filters; the active one is bracketed so it reads
@@ -333,7 +323,7 @@ func (d *directoriesScreen) tabs() string {
 	s := d.c.Styles
 	parts := make([]string, filterCount)
 	for f := range filterCount {
-		label := fmt.Sprintf("%s (%s)", f, count(int64(len(d.views[f]))))
+		label := fmt.Sprintf("%s (%s)", f, words.Count(int64(len(d.views[f]))))
 		if f == d.filter {
 			parts[f] = s.TabActive.Render("[" + label + "]")
 		} else {
@@ -357,11 +347,11 @@ func (d *directoriesScreen) status() string {
 	retired := len(all) - len(d.views[showUnmanaged]) - len(d.views[showManaged])
 	pos := ""
 	if len(d.view()) > 0 {
-		pos = fmt.Sprintf("%s/%s · ", count(int64(d.cursor+1)), count(int64(len(d.view()))))
+		pos = fmt.Sprintf("%s/%s · ", words.Count(int64(d.cursor+1)), words.Count(int64(len(d.view()))))
 	}
 	return s.StatusBar.Render(fmt.Sprintf("%s%s unmanaged · %s managed · %s retired · %s users", pos,
-		count(int64(len(d.views[showUnmanaged]))), count(int64(len(d.views[showManaged]))),
-		count(int64(retired)), count(d.users)))
+		words.Count(int64(len(d.views[showUnmanaged]))), words.Count(int64(len(d.views[showManaged]))),
+		words.Count(int64(retired)), words.Count(d.users)))
 }
 
 func (d *directoriesScreen) ShortHelp() []key.Binding {

@@ -12,6 +12,7 @@ import (
 
 	"selfserve/model"
 	"selfserve/ops"
+	"selfserve/tui/words"
 )
 
 // directoryScreen is one directory: who owns it, its switches, and its
@@ -74,8 +75,8 @@ func (d *directoryScreen) headerLines() []string {
 		s.Title.Render(d.sum.Name) + "  " + state + s.Muted.Render(fmt.Sprintf("  id %s · created %s", d.sum.ID, d.sum.CreatedAt.UTC().Format("2006-01-02"))),
 		label("Domains") + d.domains(),
 		label("Global admins") + d.admins(),
-		label("Switches") + "email-verified users " + s.Switch(d.sum.Switches.AllowEmailVerifiedUsers).Render(onOff(d.sum.Switches.AllowEmailVerifiedUsers)) +
-			s.Muted.Render(" · ") + "ad-hoc subscriptions " + s.Switch(d.sum.Switches.AllowAdHocSubscriptions).Render(onOff(d.sum.Switches.AllowAdHocSubscriptions)),
+		label("Switches") + "email-verified users " + s.Switch(d.sum.Switches.AllowEmailVerifiedUsers).Render(words.OnOff(d.sum.Switches.AllowEmailVerifiedUsers)) +
+			s.Muted.Render(" · ") + "ad-hoc subscriptions " + s.Switch(d.sum.Switches.AllowAdHocSubscriptions).Render(words.OnOff(d.sum.Switches.AllowAdHocSubscriptions)),
 		label("Services") + d.services(),
 	}
 	switch {
@@ -134,7 +135,7 @@ func (d *directoryScreen) services() string {
 	}
 	sort.Strings(names)
 	for i, n := range names {
-		names[i] = fmt.Sprintf("%s: %s", n, plural(d.sum.Grants[n], "user", "users"))
+		names[i] = fmt.Sprintf("%s: %s", n, words.Plural(d.sum.Grants[n], "user", "users"))
 	}
 	return strings.Join(names, d.c.Styles.Muted.Render(" · "))
 }
@@ -311,9 +312,9 @@ func (d *directoryScreen) status() string {
 	if d.err != nil {
 		return s.Error.Render(fmt.Sprint(d.err))
 	}
-	total := plural(d.win.total, "user", "users")
+	total := words.Plural(d.win.total, "user", "users")
 	if p := d.win.position(); p > 0 {
-		return s.StatusBar.Render(fmt.Sprintf("user %s of %s · in address order", count(p), total))
+		return s.StatusBar.Render(fmt.Sprintf("user %s of %s · in address order", words.Count(p), total))
 	}
 	return s.StatusBar.Render(total + " · in address order")
 }

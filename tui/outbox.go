@@ -10,6 +10,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"selfserve/model"
+	"selfserve/tui/words"
 )
 
 // openMailMsg asks the root to show one kept mail.
@@ -84,7 +85,7 @@ func (o *outboxScreen) View() string {
 	case o.err != nil:
 		status = s.Error.Render(fmt.Sprint(o.err))
 	case len(o.mail) > 0:
-		status = s.StatusBar.Render(fmt.Sprintf("mail %s of %s · newest first", count(int64(o.sc.cursor+1)), count(int64(len(o.mail)))))
+		status = s.StatusBar.Render(fmt.Sprintf("mail %s of %s · newest first", words.Count(int64(o.sc.cursor+1)), words.Count(int64(len(o.mail)))))
 	}
 	return fitHeight(strings.Join(lines, "\n"), o.c.Height-1) + "\n" + clip(status, o.c.Width)
 }

@@ -10,6 +10,7 @@ import (
 
 	"selfserve/model"
 	"selfserve/ops"
+	"selfserve/tui/words"
 )
 
 // openSwitchesMsg asks the root to open a directory's switches on top.
@@ -110,7 +111,7 @@ func (s *switchesScreen) View() string {
 		}
 	}
 	state := st.State(s.sum.State).Render(string(s.sum.State))
-	add(st.Title.Render("Switches of "+s.sum.Name)+"  "+state+st.Muted.Render(" · "+plural(s.sum.Users, "user", "users")), "")
+	add(st.Title.Render("Switches of "+s.sum.Name)+"  "+state+st.Muted.Render(" · "+words.Plural(s.sum.Users, "user", "users")), "")
 
 	// The switches: what they are now, what they would be.
 	cur, pro := s.sum.Switches, s.proposed
@@ -131,8 +132,8 @@ func (s *switchesScreen) View() string {
 		if x.new {
 			box = "[x]"
 		}
-		l := m + fmt.Sprintf("%-26s  ", x.name) + st.Switch(x.now).Render(fmt.Sprintf("%-5s", onOff(x.now))) + "  " +
-			changeMark(x.now != x.new) + box + " " + st.Switch(x.new).Render(onOff(x.new))
+		l := m + fmt.Sprintf("%-26s  ", x.name) + st.Switch(x.now).Render(fmt.Sprintf("%-5s", words.OnOff(x.now))) + "  " +
+			changeMark(x.now != x.new) + box + " " + st.Switch(x.new).Render(words.OnOff(x.new))
 		if i == s.focus {
 			l = st.SelectedRow.Render(l)
 		}
@@ -148,7 +149,7 @@ func (s *switchesScreen) View() string {
 	}
 	add("")
 
-	add(st.ColumnHeader.Render("EFFECT ON EXISTING USERS (" + count(s.sum.Users) + ")"))
+	add(st.ColumnHeader.Render("EFFECT ON EXISTING USERS (" + words.Count(s.sum.Users) + ")"))
 	for _, e := range s.effects() {
 		for _, l := range strings.Split(ansi.Wordwrap(e, max(20, s.c.Width-4), ""), "\n") {
 			add("  " + l)
@@ -190,7 +191,7 @@ func (s *switchesScreen) outcome(o model.Outcome, width int) string {
 // directory, which the table (about new requests) does not show.
 func (s *switchesScreen) effects() []string {
 	cur, pro, n := s.sum.Switches, s.proposed, s.sum.Users
-	users := plural(n, "existing user", "existing users")
+	users := words.Plural(n, "existing user", "existing users")
 	if n == 0 {
 		return []string{"None: there are no users yet."}
 	}

@@ -206,31 +206,6 @@ func header(cols []column, w []int, st lipgloss.Style) string {
 	return st.Render(row(cols, w, cs, false, st))
 }
 
-// count writes n with thousands separators: 1000000 reads badly.
-func count(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
-}
-
-func onOff(b bool) string {
-	if b {
-		return "on"
-	}
-	return "off"
-}
-
 // textWidth is the cells s takes; plain ASCII, what nearly every row
 // holds, is counted without the grapheme segmentation ansi does.
 func textWidth(s string) int {
@@ -275,11 +250,4 @@ func fitHeight(s string, height int) string {
 		return s + strings.Repeat("\n", height-n)
 	}
 	return s
-}
-
-func plural(n int64, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return count(n) + " " + many
 }

@@ -13,6 +13,7 @@ import (
 
 	"selfserve/model"
 	"selfserve/ops"
+	"selfserve/tui/words"
 )
 
 // openTakeoverMsg asks the root to open the takeover wizard on an
@@ -249,7 +250,7 @@ func (t *takeoverScreen) key(k tea.KeyMsg) tea.Cmd {
 		t.confirm = false
 		if key.Matches(k, km.DropYes) {
 			t.force = true
-			t.note = fmt.Sprintf("Force armed: %s will be dropped. Press enter to take over.", plural(int64(t.blockedGrants()), "grant", "grants"))
+			t.note = fmt.Sprintf("Force armed: %s will be dropped. Press enter to take over.", words.Plural(int64(t.blockedGrants()), "grant", "grants"))
 		} else {
 			t.note = "Not forced."
 		}

@@ -9,6 +9,7 @@ import (
 
 	"selfserve/dnscheck"
 	"selfserve/model"
+	"selfserve/tui/words"
 )
 
 // The wizard's steps as the trail shows them; Impact only for external.
@@ -50,7 +51,7 @@ func (t *takeoverScreen) View() string {
 	}
 	title := s.Title.Render("Take over "+t.domain) + "  " + s.State(t.sum.State).Render(string(t.sum.State))
 	if t.inReach {
-		title += s.Muted.Render(" · " + plural(t.sum.Users, "user", "users"))
+		title += s.Muted.Render(" · " + words.Plural(t.sum.Users, "user", "users"))
 	}
 	head := []string{
 		title,
@@ -86,7 +87,7 @@ func (t *takeoverScreen) status() string {
 	switch {
 	case t.confirm:
 		return s.Error.Render(fmt.Sprintf("Type y to drop %s (%s); any other key keeps them.",
-			plural(int64(t.blockedGrants()), "grant", "grants"), strings.Join(t.check.Impact.Blocking, ", ")))
+			words.Plural(int64(t.blockedGrants()), "grant", "grants"), strings.Join(t.check.Impact.Blocking, ", ")))
 	case t.busy:
 		return t.spin.View() + " " + s.StatusBar.Render(t.busyText())
 	case t.err != nil:
@@ -146,7 +147,7 @@ func (t *takeoverScreen) viewInto(height int) []string {
 		if len(m.GlobalAdmins) > 0 {
 			admins = "admin " + strings.Join(m.GlobalAdmins, ", ")
 		}
-		lines = append(lines, choice(i == t.intoPos, fmt.Sprintf("%-28s %s", m.Name, s.Muted.Render(plural(m.Users, "user", "users")+" · "+admins))))
+		lines = append(lines, choice(i == t.intoPos, fmt.Sprintf("%-28s %s", m.Name, s.Muted.Render(words.Plural(m.Users, "user", "users")+" · "+admins))))
 	}
 	return lines
 }
@@ -278,7 +279,7 @@ func (t *takeoverScreen) viewImpact() []string {
 	}
 	im := t.check.Impact
 	lines := append(wrap(fmt.Sprintf("Merging %s into %s: %s move, keeping their sign-in addresses.",
-		t.domain, t.into.Name, plural(int64(im.Users), "user", "users")), t.c.Width), "")
+		t.domain, t.into.Name, words.Plural(int64(im.Users), "user", "users")), t.c.Width), "")
 	lines = append(lines, t.impactTable(im, false)...)
 	if len(im.Blocking) > 0 {
 		lines = append(lines, "", s.Error.Render("Blocked by "+strings.Join(im.Blocking, ", ")+"."))
@@ -286,7 +287,7 @@ func (t *takeoverScreen) viewImpact() []string {
 			lines = append(lines, wrap("Would lose access if forced: "+strings.Join(im.LosingAccess, ", "), t.c.Width)...)
 		}
 		if t.force {
-			lines = append(lines, s.Error.Render("Forced:")+fmt.Sprintf(" %s will be dropped. enter takes over.", plural(int64(t.blockedGrants()), "grant", "grants")))
+			lines = append(lines, s.Error.Render("Forced:")+fmt.Sprintf(" %s will be dropped. enter takes over.", words.Plural(int64(t.blockedGrants()), "grant", "grants")))
 		} else {
 			lines = append(lines, "f forces it (drops those grants); esc goes back.")
 		}
@@ -346,7 +347,7 @@ func (t *takeoverScreen) viewRun() []string {
 	}
 	if j := rep.Job; j != nil {
 		lines = append(lines, "", progressBar(j.Moved, j.Total, t.c.Width-len(marker)-2),
-			fmt.Sprintf("Moved %s (job %s); %s dropped.", plural(int64(j.Moved), "user", "users"), j.ID, plural(int64(j.Dropped), "grant", "grants")))
+			fmt.Sprintf("Moved %s (job %s); %s dropped.", words.Plural(int64(j.Moved), "user", "users"), j.ID, words.Plural(int64(j.Dropped), "grant", "grants")))
 		if rep.Impact != nil && len(rep.Impact.LosingAccess) > 0 && j.Dropped > 0 {
 			lines = append(lines, wrap("Lost access (forced): "+strings.Join(rep.Impact.LosingAccess, ", "), t.c.Width)...)
 		}

@@ -1,0 +1,20 @@
+package words
+
+import "testing"
+
+func TestCount(t *testing.T) {
+	for n, want := range map[int64]string{0: "0", 999: "999", 1000: "1,000", 120000: "120,000", 1000000: "1,000,000", -1234: "-1,234"} {
+		if got := Count(n); got != want {
+			t.Errorf("Count(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
+
+func TestPlural(t *testing.T) {
+	if got := Plural(1, "user", "users"); got != "1 user" {
+		t.Errorf("got %q", got)
+	}
+	if got := Plural(int64(13000), "user", "users"); got != "13,000 users" {
+		t.Errorf("got %q", got)
+	}
+}
