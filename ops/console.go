@@ -48,9 +48,9 @@ func (c *Console) SignupStart(ctx context.Context, email, service string) (model
 			return model.Message{
 				Time: c.Store.Now().UTC(), To: addr.String(),
 				Subject: fmt.Sprintf("Your %s sign-up is not allowed", service),
-				Body: fmt.Sprintf("Someone, probably you, asked to sign up %s for %s. No code was sent: %s.\n\n"+
+				Body: fmt.Sprintf("Someone, probably you, asked to sign up %s for %s. No code was sent: %s\n\n"+
 					"If that was not you, nothing needs doing; nothing was changed.\n",
-					addr, service, strings.TrimPrefix(reason.Error(), model.ErrRefused.Error()+": ")),
+					addr, service, whyNoCode(reason)),
 			}
 		},
 	}
@@ -59,7 +59,7 @@ func (c *Console) SignupStart(ctx context.Context, email, service string) (model
 		return msg, err
 	}
 	if err := c.Mail.Send(ctx, msg); err != nil {
-		return msg, fmt.Errorf("the mail to %s could not be sent (%w); run signup start again", addr, err)
+		return msg, fmt.Errorf("%w: to %s (%w)", ErrNotSent, addr, err)
 	}
 	return msg, nil
 }
@@ -113,7 +113,7 @@ func (c *Console) Invite(ctx context.Context, email, from, admin string) (store.
 	if c.Mail != nil {
 		send = func(m model.Message) error {
 			if err := c.Mail.Send(ctx, m); err != nil {
-				return fmt.Errorf("the invitation mail to %s could not be sent (%w); nothing was saved, try again", invitee, err)
+				return fmt.Errorf("%w: the invitation to %s (%w); nothing was saved", ErrNotSent, invitee, err)
 			}
 			return nil
 		}

@@ -2,6 +2,7 @@ package ops
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/smtp"
@@ -10,6 +11,10 @@ import (
 
 	"selfserve/model"
 )
+
+// ErrNotSent: the relay did not take a mail. What was saved with it is
+// said by the caller; what to do is the front end's.
+var ErrNotSent = errors.New("the mail could not be sent")
 
 // Mailer delivers a message.
 type Mailer interface {

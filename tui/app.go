@@ -82,9 +82,9 @@ type helpVarier interface{ helpVariant() int }
 // check DNS with oc.DNS: the operator's configuration, or in the demo the
 // demo's own DNS server.
 func New(oc *ops.Console, r *lipgloss.Renderer, opts Options) tea.Model {
-	c := NewCommon(opts.Context, oc, r)
-	c.Publish, c.Reset, c.Viewer = opts.Publish, opts.Reset, opts.Viewer
-	if !c.Viewer.IsOperator() {
+	c := NewCommon(opts.Context, oc.As(opts.Viewer), r)
+	c.Publish, c.Reset = opts.Publish, opts.Reset
+	if !opts.Viewer.IsOperator() {
 		// The outbox holds everyone's sign-up codes.
 		c.KeyMap.Outbox.SetEnabled(false)
 	}
@@ -367,8 +367,8 @@ func (a *app) breadcrumbs() string {
 		}
 	}
 	crumbs := strings.Join(parts, s.CrumbSep.Render(" › "))
-	if !a.c.Viewer.IsOperator() {
-		crumbs += s.Muted.Render("  · signed in as " + a.c.Viewer.Actor())
+	if !a.c.Ops.Viewer().IsOperator() {
+		crumbs += s.Muted.Render("  · signed in as " + a.c.Ops.Viewer().Actor())
 	}
 	return crumbs
 }

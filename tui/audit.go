@@ -39,7 +39,7 @@ type auditScreen struct {
 
 func newAuditScreen(c Common) *auditScreen {
 	a := &auditScreen{c: c}
-	a.entries, a.err = c.Ops.AuditFor(c.Viewer, auditLimit)
+	a.entries, a.err = c.Ops.Audit(auditLimit)
 	slices.Reverse(a.entries)
 	a.sc.n = len(a.entries)
 	return a

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -121,7 +122,7 @@ func (a *app) runCommand(line string) (tea.Cmd, string) {
 	case "audit":
 		return a.open(newAuditScreen(a.c)), ""
 	case "outbox":
-		if !a.c.Viewer.IsOperator() {
+		if !a.c.Ops.Viewer().IsOperator() {
 			return nil, "the outbox is the operator's: it holds every user's sign-up codes"
 		}
 		return a.open(newOutboxScreen(a.c)), ""
@@ -133,7 +134,7 @@ func (a *app) runCommand(line string) (tea.Cmd, string) {
 		if len(args) != 1 {
 			return nil, "usage: :dir DOMAIN-OR-ID"
 		}
-		d, err := a.c.Ops.DirectoryFor(a.c.Viewer, args[0])
+		d, err := a.c.Ops.Directory(args[0])
 		if err != nil {
 			return nil, err.Error() // it names what was looked for
 		}
@@ -156,9 +157,12 @@ func (a *app) claim(args []string) (tea.Cmd, string) {
 	if err != nil {
 		return nil, err.Error()
 	}
-	d, err := a.c.Ops.Directory(domain)
-	if err != nil {
+	d, _, err := a.c.Ops.Claimable(domain)
+	switch {
+	case errors.Is(err, model.ErrNotFound):
 		return nil, fmt.Sprintf("nobody has signed up from %s: there is no directory to take over", domain)
+	case err != nil:
+		return nil, err.Error()
 	}
 	if d.State != model.Unmanaged {
 		return nil, fmt.Sprintf("%s is %s: only an unmanaged directory can be taken over", domain, d.State)

@@ -24,35 +24,24 @@ type Common struct {
 	Styles   *Styles
 	KeyMap   *KeyMap
 	Renderer *lipgloss.Renderer
-	// Ops is the console's only way to the data (soft-serve's backend):
-	// its DNS checks takeover challenges.
-	Ops *ops.Console
+	// Ops is the console's only way to the data (soft-serve's backend),
+	// as the session's viewer: every read is filtered for them and every
+	// change is audited under their name.
+	Ops *ops.Session
 	// Publish (the demo only) puts a challenge record into the demo's
 	// DNS server.
 	Publish func(model.RecordSpec) error
 	// Reset (the demo only) restores the demo data.
 	Reset func() error
-	// Viewer is who acts: every change is audited under its name, and an
-	// admin sees only the directories within their reach.
-	Viewer ops.Viewer
 }
 
 // NewCommon builds the shared value; every style comes from r.
-func NewCommon(ctx context.Context, oc *ops.Console, r *lipgloss.Renderer) Common {
+func NewCommon(ctx context.Context, oc *ops.Session, r *lipgloss.Renderer) Common {
 	if ctx == nil {
 		ctx = context.Background()
 	}
 	return Common{ctx: ctx, Styles: DefaultStyles(r), KeyMap: DefaultKeyMap(), Renderer: r, Ops: oc}
 }
-
-// visible keeps the directories of list within the viewer's reach.
-func (c Common) visible(list []ops.DirectorySummary) ([]ops.DirectorySummary, error) {
-	return c.Ops.Visible(c.Viewer, list)
-}
-
-// allow refuses a directory out of the viewer's reach (ref is what the
-// viewer asked for, for the message).
-func (c Common) allow(d model.Directory, ref string) error { return c.Ops.Allow(c.Viewer, d, ref) }
 
 // Context ends with the session (the program's context).
 func (c Common) Context() context.Context { return c.ctx }

@@ -64,9 +64,6 @@ func (d *directoriesScreen) Init() tea.Cmd {
 	c := d.c
 	return func() tea.Msg {
 		list, err := c.Ops.Directories("")
-		if err == nil {
-			list, err = c.visible(list)
-		}
 		return directoriesLoadedMsg{list: list, err: err}
 	}
 }
@@ -234,7 +231,7 @@ func (d *directoriesScreen) find(prefix string) (int, error) {
 	const page = 32
 	from := prefix
 	for {
-		recs, err := d.c.Ops.DomainsFrom(from, page)
+		recs, next, err := d.c.Ops.DomainsFrom(from, page)
 		if err != nil {
 			return -1, err
 		}
@@ -246,10 +243,10 @@ func (d *directoriesScreen) find(prefix string) (int, error) {
 				return p, nil
 			}
 		}
-		if len(recs) < page {
+		if next == "" {
 			return -1, nil
 		}
-		from = recs[len(recs)-1].Domain + "\x00"
+		from = next
 	}
 }
 

@@ -37,11 +37,6 @@ func newDirectoryScreen(c Common, ref string) *directoryScreen {
 	d := &directoryScreen{c: c, jump: newJumpInput(c, "address")}
 	d.sum, d.err = c.Ops.Summary(ref)
 	if d.err == nil {
-		if d.err = c.allow(d.sum.Directory, ref); d.err != nil {
-			d.sum = ops.DirectorySummary{}
-		}
-	}
-	if d.err == nil {
 		d.win = userWindow{st: c.Ops, dir: d.sum.ID, total: d.sum.Users, base: 0}
 	}
 	if d.sum.MergedInto != "" {

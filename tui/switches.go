@@ -91,7 +91,7 @@ func (s *switchesScreen) Update(msg tea.Msg) tea.Cmd {
 // on screen as an error line; the proposal is kept so nothing is lost.
 func (s *switchesScreen) save() tea.Cmd {
 	want := s.proposed
-	d, err := s.c.Ops.SetSwitches(s.sum.ID, s.c.Viewer, want)
+	d, err := s.c.Ops.SetSwitches(s.sum.ID, want)
 	if err != nil {
 		s.err = err
 		return nil

@@ -109,11 +109,10 @@ type takeoverScreen struct {
 
 func newTakeoverScreen(c Common, id string) *takeoverScreen {
 	t := &takeoverScreen{c: c, mode: model.ModeTXT}
-	t.sum, t.err = c.Ops.Summary(id)
+	t.sum, t.inReach, t.err = c.Ops.Claimable(id)
 	if t.err == nil && len(t.sum.Domains) > 0 {
 		t.domain = t.sum.Domains[0]
 	}
-	t.inReach = t.err == nil && c.allow(t.sum.Directory, id) == nil
 	in := textinput.New()
 	in.Prompt = "Admin address: "
 	in.PromptStyle = c.Styles.JumpPrompt
@@ -157,7 +156,7 @@ func (t *takeoverScreen) stepBack() bool {
 		t.admin.Blur()
 		t.step = t.beforeAdmin()
 	case stepChallenge:
-		if !t.c.Viewer.IsOperator() {
+		if !t.c.Ops.Viewer().IsOperator() {
 			t.step = t.beforeAdmin() // an admin was never asked who acts
 			break
 		}
@@ -236,7 +235,7 @@ func (t *takeoverScreen) Update(msg tea.Msg) tea.Cmd {
 		if msg.rep.Job != nil {
 			t.job = *msg.rep.Job
 		}
-		if sum, err := t.c.Ops.Summary(t.sum.ID); err == nil {
+		if sum, _, err := t.c.Ops.Claimable(t.sum.ID); err == nil {
 			t.sum = sum // its state now, for the header
 		}
 		return nil
@@ -283,9 +282,6 @@ func (t *takeoverScreen) key(k tea.KeyMsg) tea.Cmd {
 				return t.toAdmin(t.firstUser())
 			}
 			t.managed, t.err = t.c.Ops.Directories(model.Managed)
-			if t.err == nil {
-				t.managed, t.err = t.c.visible(t.managed)
-			}
 			t.intoPos = min(t.intoPos, max(0, len(t.managed)-1))
 			t.step = stepInto
 		}
@@ -366,8 +362,8 @@ func (t *takeoverScreen) beforeAdmin() wizStep {
 // toAdmin asks who acts, offering prefill; an admin signed in with their
 // key acts as themselves, with nothing to ask.
 func (t *takeoverScreen) toAdmin(prefill string) tea.Cmd {
-	if !t.c.Viewer.IsOperator() {
-		t.admin.SetValue(t.c.Viewer.Actor())
+	if !t.c.Ops.Viewer().IsOperator() {
+		t.admin.SetValue(t.c.Ops.Viewer().Actor())
 		return t.toChallenge()
 	}
 	t.step, t.err, t.note = stepAdmin, nil, ""

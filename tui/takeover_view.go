@@ -20,7 +20,7 @@ func (t *takeoverScreen) trail() string {
 		steps []wizStep
 	}
 	stops := []stop{{"Kind", []wizStep{stepKind, stepInto}}}
-	if t.c.Viewer.IsOperator() {
+	if t.c.Ops.Viewer().IsOperator() {
 		stops = append(stops, stop{"Act as", []wizStep{stepAdmin}})
 	}
 	stops = append(stops, stop{"Challenge", []wizStep{stepChallenge}}, stop{"Check", []wizStep{stepCheck}})

@@ -13,7 +13,7 @@ import (
 // last, prefix) replace the window with the page they land on. So every
 // key costs at most a seek plus a page, whatever the directory's size.
 type userWindow struct {
-	st  *ops.Console
+	st  *ops.Session
 	dir string // directory id
 
 	rows    []model.User

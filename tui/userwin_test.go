@@ -44,7 +44,7 @@ func TestTUIUserWindowMatchesList(t *testing.T) {
 		for _, height := range []int{1, 3, 10, 25} {
 			t.Run(fmt.Sprintf("n=%d/h=%d", n, height), func(t *testing.T) {
 				rnd := rand.New(rand.NewPCG(uint64(n), uint64(height)))
-				w := &userWindow{st: &ops.Console{Store: st}, dir: "w", total: int64(n)}
+				w := &userWindow{st: (&ops.Console{Store: st}).As(ops.Viewer{}), dir: "w", total: int64(n)}
 				if err := w.setHeight(height); err != nil {
 					t.Fatal(err)
 				}
