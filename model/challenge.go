@@ -25,6 +25,20 @@ func ParseMode(s string) (ChallengeMode, error) {
 	return "", fmt.Errorf("%w: mode %q: use txt or mx", ErrInvalid, s)
 }
 
+// NoChallengeError: Admin has no challenge for Domain, so there is
+// nothing to verify.
+type NoChallengeError struct {
+	Domain string
+	Admin  string
+}
+
+func (e *NoChallengeError) Error() string {
+	return fmt.Sprintf("%v: no challenge for %s was issued to %s", ErrNotFound, e.Domain, e.Admin)
+}
+
+// Unwrap makes the error ErrNoChallenge (and so ErrNotFound).
+func (e *NoChallengeError) Unwrap() error { return ErrNoChallenge }
+
 // TakeoverKind says what a verified challenge leads to.
 type TakeoverKind string
 

@@ -147,7 +147,8 @@ func TestImpactAndForce(t *testing.T) {
 	if strings.Join(im.Blocking, ",") != "mystery,powerbi" {
 		t.Errorf("blocking %v", im.Blocking)
 	}
-	if err := im.CheckForce(false); !errors.Is(err, ErrBlockedByPlan) || !strings.Contains(err.Error(), "--force") {
+	var blocked *BlockedMergeError
+	if err := im.CheckForce(false); !errors.Is(err, ErrBlockedByPlan) || !errors.As(err, &blocked) || strings.Join(blocked.Services, ",") != "mystery,powerbi" {
 		t.Errorf("unforced blocked takeover: %v", err)
 	}
 	if im.CheckForce(true) != nil {

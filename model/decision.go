@@ -104,14 +104,43 @@ func DecisionTable(sw Switches) []TableRow {
 	return rows
 }
 
-// BlockedError is the refusal for a blocked outcome; its message names the
-// switch, as PRODUCT.md §3 asks.
-func BlockedError(dirName string, o Outcome) error {
-	switch o {
-	case BlockedEmailVerified:
-		return fmt.Errorf("%w: directory %s does not allow new email-verified users (AllowEmailVerifiedUsers is off); ask its admin", ErrRefused, dirName)
-	case BlockedAdHoc:
-		return fmt.Errorf("%w: directory %s does not allow self-service sign-up (AllowAdHocSubscriptions is off); ask its admin", ErrRefused, dirName)
+// RefuseSignup is the refusal for a blocked outcome, nil for any other.
+// dirName is the directory's name, or empty when the domain has none yet
+// and the operator's defaults for new directories decide.
+func RefuseSignup(dirName, domain string, o Outcome) error {
+	if !o.Blocked() {
+		return nil
 	}
-	return nil
+	return &SignupBlockedError{Directory: dirName, Domain: domain, Outcome: o}
 }
+
+// SignupBlockedError is a sign-up that a switch refuses; its message names
+// the switch, as PRODUCT.md §3 asks.
+type SignupBlockedError struct {
+	Directory string // empty: a new directory under the operator's defaults
+	Domain    string
+	Outcome   Outcome // BlockedEmailVerified or BlockedAdHoc
+}
+
+// Switch names the switch that is off.
+func (e *SignupBlockedError) Switch() string {
+	if e.Outcome == BlockedEmailVerified {
+		return "AllowEmailVerifiedUsers"
+	}
+	return "AllowAdHocSubscriptions"
+}
+
+func (e *SignupBlockedError) Error() string {
+	dir := "directory " + e.Directory
+	if e.Directory == "" {
+		dir = "a new directory for " + e.Domain + " (operator's defaults)"
+	}
+	what := "self-service sign-up"
+	if e.Outcome == BlockedEmailVerified {
+		what = "new email-verified users"
+	}
+	return fmt.Sprintf("%v: %s does not allow %s (%s is off)", ErrRefused, dir, what, e.Switch())
+}
+
+// Unwrap makes the error a refusal of the ErrRefused class.
+func (e *SignupBlockedError) Unwrap() error { return ErrRefused }

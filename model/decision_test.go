@@ -53,13 +53,13 @@ func TestDecisionTableOrderAndBlockedMessages(t *testing.T) {
 	if rows[0].Scenario != NewUserSignup || rows[0].Outcome != BlockedEmailVerified || len(rows) != 5 {
 		t.Fatalf("unexpected table %+v", rows)
 	}
-	if err := BlockedError("x.com", BlockedEmailVerified); err == nil || !contains(err.Error(), "AllowEmailVerifiedUsers") {
+	if err := RefuseSignup("x.com", "x.com", BlockedEmailVerified); err == nil || !contains(err.Error(), "AllowEmailVerifiedUsers") {
 		t.Errorf("blocked-email-verified message must name the switch: %v", err)
 	}
-	if err := BlockedError("x.com", BlockedAdHoc); err == nil || !contains(err.Error(), "AllowAdHocSubscriptions") {
+	if err := RefuseSignup("x.com", "x.com", BlockedAdHoc); err == nil || !contains(err.Error(), "AllowAdHocSubscriptions") {
 		t.Errorf("blocked-adhoc message must name the switch: %v", err)
 	}
-	if BlockedError("x.com", CreateUser) != nil {
+	if RefuseSignup("x.com", "x.com", CreateUser) != nil {
 		t.Error("create-user is not a refusal")
 	}
 }

@@ -431,19 +431,19 @@ func FuzzDecide(f *testing.F) {
 		}
 		// "the message names the switch": blocked-email-verified is the
 		// AEVU switch, blocked-adhoc the AAHS one.
-		err := BlockedError("bellowscollege.com", got)
+		err := RefuseSignup("bellowscollege.com", "bellowscollege.com", got)
 		switch want {
 		case "blocked-email-verified":
 			if !errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), "AllowEmailVerifiedUsers") {
-				t.Fatalf("BlockedError(%s) = %v", got, err)
+				t.Fatalf("RefuseSignup(%s) = %v", got, err)
 			}
 		case "blocked-adhoc":
 			if !errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), "AllowAdHocSubscriptions") {
-				t.Fatalf("BlockedError(%s) = %v", got, err)
+				t.Fatalf("RefuseSignup(%s) = %v", got, err)
 			}
 		default:
 			if err != nil {
-				t.Fatalf("BlockedError(%s) = %v for an allowed outcome", got, err)
+				t.Fatalf("RefuseSignup(%s) = %v for an allowed outcome", got, err)
 			}
 		}
 		table := DecisionTable(sw)

@@ -34,8 +34,7 @@ func CheckInternal(u Directory, domain string, admin Address, adminIsMember bool
 		return fmt.Errorf("%w: directory %s is %s; internal takeover needs an unmanaged directory", ErrRefused, u.Name, u.State)
 	}
 	if admin.Domain != domain || !adminIsMember {
-		return fmt.Errorf("%w: %s is not a user of %s; sign up first with an address at %s, or use --into for an external takeover",
-			ErrForbidden, admin, u.Name, domain)
+		return fmt.Errorf("%w: %s is not a user of %s with an address at %s", ErrNotMember, admin, u.Name, domain)
 	}
 	return nil
 }
@@ -108,19 +107,36 @@ func (im Impact) CheckForce(force bool) error {
 	if len(im.Blocking) == 0 || force {
 		return nil
 	}
+	return &BlockedMergeError{Services: im.Blocking, LosingAccess: im.LosingAccess}
+}
+
+// BlockedMergeError refuses an external takeover because services with
+// the block policy are in use; a forced takeover drops their grants.
+type BlockedMergeError struct {
+	Services     []string // the block-policy services in use
+	LosingAccess []string // every user holding one of their grants
+}
+
+// shownLosing bounds the names in the message; the whole list is in
+// LosingAccess (and in a preview).
+const shownLosing = 10
+
+func (e *BlockedMergeError) Error() string {
 	who := ""
-	if n := len(im.LosingAccess); n > 0 {
-		const shown = 10 // --dry-run lists them all
-		names := im.LosingAccess[:min(n, shown)]
+	if n := len(e.LosingAccess); n > 0 {
+		names := e.LosingAccess[:min(n, shownLosing)]
 		more := ""
-		if n > shown {
-			more = fmt.Sprintf(" and %d more", n-shown)
+		if n > shownLosing {
+			more = fmt.Sprintf(" and %d more", n-shownLosing)
 		}
 		who = fmt.Sprintf("; %d user(s) would lose access (%s%s)", n, strings.Join(names, ", "), more)
 	}
-	return fmt.Errorf("%w: %s cannot follow users through an external takeover%s. Review with --dry-run, then use --force to go ahead and drop those grants",
-		ErrBlockedByPlan, strings.Join(im.Blocking, ", "), who)
+	return fmt.Sprintf("%v: %s cannot follow users through an external takeover%s",
+		ErrBlockedByPlan, strings.Join(e.Services, ", "), who)
 }
+
+// Unwrap makes the error a refusal of the ErrBlockedByPlan class.
+func (e *BlockedMergeError) Unwrap() error { return ErrBlockedByPlan }
 
 // MoveGrants splits a moving user's grants by policy: kept are carried over
 // (remap and migrate), dropped are block-policy grants a force removes.

@@ -51,8 +51,7 @@ func authorize(txn *badger.Txn, c Claim) (claimScope, error) {
 			return sc, err
 		}
 		if sc.Source == nil {
-			return sc, fmt.Errorf("%w: no directory holds %s, so there is nothing to take over; to add it to your managed directory use --into DIR",
-				model.ErrNotFound, c.Domain)
+			return sc, fmt.Errorf("%w: no directory holds %s, so there is nothing to take over", model.ErrNothingToTakeOver, c.Domain)
 		}
 		var u model.User
 		member, err := get(txn, userKey(sc.Source.ID, c.Admin.Key()), &u)
@@ -193,8 +192,7 @@ func (s *Store) Pending(domain string, admin model.Address) (PendingProof, error
 				return err
 			}
 			if !ok {
-				return fmt.Errorf("%w: no challenge for %s was issued to %s; run selfserve domain challenge %s --as %s first",
-					model.ErrNotFound, domain, admin, domain, admin)
+				return &model.NoChallengeError{Domain: domain, Admin: admin.String()}
 			}
 			c.Into = m
 		}
@@ -207,11 +205,11 @@ func (s *Store) Pending(domain string, admin model.Address) (PendingProof, error
 			return nil
 		}
 		if !found {
-			return fmt.Errorf("%w: no challenge for %s was issued to %s", model.ErrNotFound, domain, admin)
+			return &model.NoChallengeError{Domain: domain, Admin: admin.String()}
 		}
 		if !ch.Valid(s.Now()) {
-			return fmt.Errorf("%w: the challenge for %s expired at %s; run selfserve domain challenge again and publish the new record",
-				model.ErrRefused, domain, ch.ExpiresAt.Format("2006-01-02 15:04 MST"))
+			return fmt.Errorf("%w: the challenge for %s expired at %s",
+				model.ErrChallengeExpired, domain, ch.ExpiresAt.Format("2006-01-02 15:04 MST"))
 		}
 		p.Challenge = &ch
 		return nil
@@ -265,12 +263,12 @@ func adminDirectoryWithParent(txn *badger.Txn, domain string, admin model.Addres
 func (s *Store) checkProof(txn *badger.Txn, c Claim, sc claimScope, p PendingProof) error {
 	if p.ParentProof != "" {
 		if sc.Parent != p.ParentProof {
-			return fmt.Errorf("%w: %s no longer proves %s; run selfserve domain challenge again", model.ErrRefused, p.ParentProof, c.Domain)
+			return fmt.Errorf("%w: %s no longer proves %s", model.ErrProofChanged, p.ParentProof, c.Domain)
 		}
 		return nil
 	}
 	if p.Challenge == nil {
-		return fmt.Errorf("%w: nothing proves %s yet; run selfserve domain challenge first", model.ErrNotVerified, c.Domain)
+		return fmt.Errorf("%w: nothing proves %s yet: no challenge was checked and no parent domain proves it", model.ErrNotVerified, c.Domain)
 	}
 	var now model.Challenge
 	found, err := get(txn, challengeKey(c.Domain, c.Admin.Key()), &now)
@@ -278,8 +276,8 @@ func (s *Store) checkProof(txn *badger.Txn, c Claim, sc claimScope, p PendingPro
 		return err
 	}
 	if !found || now.Token != p.Challenge.Token || !now.Valid(s.Now()) {
-		return fmt.Errorf("%w: the challenge that was checked for %s has expired or been replaced; verify again with the current one",
-			model.ErrRefused, c.Domain)
+		return fmt.Errorf("%w: the challenge that was checked for %s has expired or been replaced",
+			model.ErrProofChanged, c.Domain)
 	}
 	return txn.Delete(challengeKey(c.Domain, c.Admin.Key()))
 }

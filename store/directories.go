@@ -15,7 +15,7 @@ func directory(txn *badger.Txn, id string) (model.Directory, error) {
 	var d model.Directory
 	found, err := get(txn, dirKey(id), &d)
 	if err == nil && !found {
-		err = fmt.Errorf("%w: no directory %s; see selfserve directory list", model.ErrNotFound, id)
+		err = fmt.Errorf("%w: no directory %s", model.ErrNoDirectory, id)
 	}
 	return d, err
 }
@@ -44,7 +44,7 @@ func resolve(txn *badger.Txn, ref string) (model.Directory, error) {
 			return directory(txn, rec.Directory)
 		}
 	}
-	return model.Directory{}, fmt.Errorf("%w: no directory with id or domain %q; see selfserve directory list", model.ErrNotFound, ref)
+	return model.Directory{}, fmt.Errorf("%w: no directory with id or domain %q", model.ErrNoDirectory, ref)
 }
 
 // Directory finds a directory by id or domain.

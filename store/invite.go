@@ -110,7 +110,7 @@ func (s *Store) inviteHome(txn *badger.Txn, admin, invitee model.Address, res *I
 			return err
 		}
 		if home.Job != "" {
-			return fmt.Errorf("%w: %s is being taken over right now; try again in a minute", model.ErrTryAgain, home.Name)
+			return fmt.Errorf("%w: %s is being taken over right now", model.ErrTakeoverRunning, home.Name)
 		}
 		var u model.User
 		found, err := get(txn, userKey(home.ID, invitee.Key()), &u)

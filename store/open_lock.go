@@ -8,10 +8,6 @@ import (
 	"time"
 )
 
-// errBusy marks a database that another process kept open for longer than
-// Options.LockWait.
-var errBusy = errors.New("another selfserve process is using it")
-
 // dirLock is an flock on the database directory itself: the same lock
 // Badger takes (so an older selfserve or Badger's own tools still exclude
 // us), but taken by us before anything in the directory is looked at.
@@ -42,7 +38,7 @@ func lockDir(dir string, shared bool, wait time.Duration) (*dirLock, error) {
 		if !errors.Is(err, syscall.EWOULDBLOCK) || time.Now().After(deadline) {
 			f.Close()
 			if errors.Is(err, syscall.EWOULDBLOCK) {
-				return nil, fmt.Errorf("open database %s: %w; close it and try again", dir, errBusy)
+				return nil, fmt.Errorf("open database %s: %w", dir, ErrBusy)
 			}
 			return nil, fmt.Errorf("open database %s: locking it: %w", dir, err)
 		}

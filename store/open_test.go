@@ -92,8 +92,8 @@ func TestReadOnlyOpenChangesNoFile(t *testing.T) {
 	if err != nil {
 		t.Fatalf("a second reader: %v", err)
 	}
-	if _, err := Open(dir, Options{}); !errors.Is(err, errBusy) {
-		t.Errorf("a writer while two read = %v, want errBusy", err)
+	if _, err := Open(dir, Options{}); !errors.Is(err, ErrBusy) {
+		t.Errorf("a writer while two read = %v, want ErrBusy", err)
 	}
 	other.Close()
 	if err := s.Close(); err != nil {

@@ -116,8 +116,8 @@ func (s *Store) CountCheck(domain, admin string) error {
 				w = window{Start: now}
 			}
 			if w.Count >= lim.max {
-				return fmt.Errorf("%w: %d DNS checks for %s within %s; try again after %s",
-					model.ErrRefused, w.Count, lim.what, lim.span, w.Start.Add(lim.span).UTC().Format(time.RFC3339))
+				return fmt.Errorf("%w: %d DNS checks for %s within %s; the next is allowed at %s",
+					model.ErrTooManyChecks, w.Count, lim.what, lim.span, w.Start.Add(lim.span).UTC().Format(time.RFC3339))
 			}
 			w.Count++
 			if err := put(txn, []byte(lim.key), w); err != nil {

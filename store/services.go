@@ -67,7 +67,7 @@ func service(txn *badger.Txn, name string) (model.Service, error) {
 	var svc model.Service
 	found, err := get(txn, serviceKey(name), &svc)
 	if err == nil && !found {
-		err = fmt.Errorf("%w: unknown service %q; see selfserve service list", model.ErrNotFound, name)
+		err = fmt.Errorf("%w: unknown service %q", model.ErrUnknownService, name)
 	}
 	return svc, err
 }

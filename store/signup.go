@@ -43,7 +43,7 @@ func (s *Store) decideSignup(txn *badger.Txn, addr model.Address, svc model.Serv
 		sc := model.SignupScenario(false, svc.ExemptAdHoc)
 		dec := SignupDecision{Scenario: sc, Outcome: model.Decide(sc, sw)}
 		if dec.Outcome.Blocked() {
-			return dec, model.BlockedError("for the new domain "+addr.Domain+" (operator's defaults)", dec.Outcome)
+			return dec, model.RefuseSignup("", addr.Domain, dec.Outcome)
 		}
 		return dec, nil
 	}
@@ -52,7 +52,7 @@ func (s *Store) decideSignup(txn *badger.Txn, addr model.Address, svc model.Serv
 		return SignupDecision{}, err
 	}
 	if d.Job != "" {
-		return SignupDecision{}, fmt.Errorf("%w: directory %s is being taken over right now; try again in a minute", model.ErrTryAgain, d.Name)
+		return SignupDecision{}, fmt.Errorf("%w: directory %s is being taken over right now", model.ErrTakeoverRunning, d.Name)
 	}
 	var u model.User
 	found, err := get(txn, userKey(d.ID, addr.Key()), &u)
@@ -68,7 +68,7 @@ func (s *Store) decideSignup(txn *badger.Txn, addr model.Address, svc model.Serv
 	dec.Scenario = model.SignupScenario(dec.User != nil, svc.ExemptAdHoc)
 	dec.Outcome = model.Decide(dec.Scenario, d.Switches)
 	if dec.Outcome.Blocked() {
-		return dec, model.BlockedError(d.Name, dec.Outcome)
+		return dec, model.RefuseSignup(d.Name, addr.Domain, dec.Outcome)
 	}
 	return dec, nil
 }

@@ -91,7 +91,7 @@ func (s *Store) TakeOverInternal(c Claim, p PendingProof) (model.Directory, erro
 			return err
 		}
 		if sc.Source.Job != "" {
-			return fmt.Errorf("%w: a takeover of %s is already running", model.ErrTryAgain, sc.Source.Name)
+			return fmt.Errorf("%w: a takeover of %s is already running", model.ErrTakeoverRunning, sc.Source.Name)
 		}
 		before := *sc.Source
 		d = *sc.Source
@@ -158,7 +158,7 @@ func (s *Store) TakeOverExternal(c Claim, p PendingProof, force bool, onBatch fu
 			return s.audit(txn, c.Admin.Key(), "domain.add", m.ID, nil, c.Domain)
 		}
 		if sc.Source.Job != "" {
-			return fmt.Errorf("%w: a takeover of %s is already running", model.ErrTryAgain, sc.Source.Name)
+			return fmt.Errorf("%w: a takeover of %s is already running", model.ErrTakeoverRunning, sc.Source.Name)
 		}
 		// Counts only: the names were shown by the caller's preview, and a
 		// million-user walk has no place in this transaction.

@@ -46,8 +46,8 @@ const (
 
 func (s *Store) view(fn func(txn *badger.Txn) error) error { return s.db.View(fn) }
 
-// wrapWriteErr turns storage failures into messages that say what to do;
-// Badger's own text ("no space left on device") is kept for the detail.
+// wrapWriteErr marks storage failures ErrNotSaved; Badger's own text ("no
+// space left on device") is kept for the detail.
 // Refusals by the rules pass through unchanged.
 func wrapWriteErr(err error) error {
 	switch {
@@ -56,5 +56,5 @@ func wrapWriteErr(err error) error {
 	case errors.Is(err, badger.ErrConflict):
 		return fmt.Errorf("%w: the database was too busy to save this; nothing was changed", model.ErrTryAgain)
 	}
-	return fmt.Errorf("saving failed, nothing was changed (%w); free disk space or check the database directory, then try again", err)
+	return fmt.Errorf("%w (%w)", ErrNotSaved, err)
 }
