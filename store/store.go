@@ -57,6 +57,7 @@ type Store struct {
 	opts  Options
 	rand  io.Reader
 	codes codeKeyring // the key of the code MACs (codekey.go)
+	feed  feed        // the change stream watchers share (changes.go)
 }
 
 const defaultBatchSize = 1000
@@ -291,6 +292,7 @@ func (s *Store) Reset() error {
 
 // Close flushes and closes the database, then lets the next process in.
 func (s *Store) Close() error {
+	s.feed.stop()
 	err := s.db.Close()
 	if s.lock != nil {
 		if lerr := s.lock.release(); err == nil {
