@@ -94,7 +94,7 @@ type window struct {
 }
 
 // CountCheck admits one DNS check for domain by admin, or refuses it
-// saying when to try again.
+// (ErrTooManyChecks) saying when the next is allowed.
 func (s *Store) CountCheck(domain, admin string) error {
 	return s.update(func(txn *badger.Txn) error {
 		now := s.Now()

@@ -222,13 +222,13 @@ func makeDir(dir string, create bool) error {
 	case errors.Is(err, fs.ErrNotExist):
 		return notFound(dir)
 	case err != nil:
-		return fmt.Errorf("%w: --db %s is not a usable directory: %v", model.ErrInvalid, dir, err)
+		return fmt.Errorf("%w: %s is not a usable directory: %v", model.ErrInvalid, dir, err)
 	}
 	return nil
 }
 
 func notFound(dir string) error {
-	return fmt.Errorf("%w: no selfserve database at %s; check --db (or SELFSERVE_DB), or start one with signup start or demo", model.ErrNotFound, dir)
+	return fmt.Errorf("%w: no selfserve database at %s", ErrNoDatabase, dir)
 }
 
 // checkDir refuses a --db that is not a selfserve database: an empty one
@@ -241,14 +241,14 @@ func checkDir(dir string, create bool) error {
 	}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return fmt.Errorf("%w: --db %s is not a usable directory: %v", model.ErrInvalid, dir, err)
+		return fmt.Errorf("%w: %s is not a usable directory: %v", model.ErrInvalid, dir, err)
 	}
 	for _, e := range entries {
 		// A first open killed before MANIFEST existed leaves at most
 		// Badger's own LOCK file (taken by an older selfserve) and the
 		// MANIFEST-REWRITE that Badger writes and then renames to MANIFEST.
 		if !strings.HasPrefix(e.Name(), ".") && e.Name() != "LOCK" && e.Name() != "MANIFEST-REWRITE" {
-			return fmt.Errorf("%w: %s holds other files but no selfserve database; give --db an empty or new directory", model.ErrInvalid, dir)
+			return fmt.Errorf("%w: %s holds other files but no selfserve database", ErrForeignDir, dir)
 		}
 	}
 	if !create {
