@@ -118,6 +118,7 @@ type Job struct {
 	Target string      `json:"target"`
 	Domain string      `json:"domain"`
 	Admin  string      `json:"admin"`
+	By     string      `json:"by,omitempty"` // who started it for Admin, when someone else (the operator)
 	Proof  string      `json:"proof"`
 	Record *RecordSpec `json:"record,omitempty"`
 	Force  bool        `json:"force"`
@@ -170,6 +171,7 @@ func MappingFor(s Service, known bool) MappingStatus {
 type AuditEntry struct {
 	Time   time.Time `json:"time"`
 	Actor  string    `json:"actor"`
+	As     string    `json:"as,omitempty"` // whose name Actor used, when someone else's: the operator taking over for dan@…
 	Action string    `json:"action"`
 	Target string    `json:"target"`
 	Before any       `json:"before,omitempty"`
