@@ -44,12 +44,14 @@ type KeyMap struct {
 	Cancel key.Binding
 	// Takeover opens the takeover wizard on an unmanaged directory; in
 	// it, Next goes on, Mode switches TXT/MX, Publish puts the record
-	// into the demo DNS, Retry checks again and Force arms --force.
+	// into the demo DNS, Retry checks again, Reissue replaces a challenge
+	// that expired or no longer counts, and Force arms --force.
 	Takeover key.Binding
 	Next     key.Binding
 	Mode     key.Binding
 	Publish  key.Binding
 	Retry    key.Binding
+	Reissue  key.Binding
 	Force    key.Binding
 	DropYes  key.Binding
 }
@@ -89,6 +91,7 @@ func DefaultKeyMap() *KeyMap {
 		Mode:      key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "TXT/MX")),
 		Publish:   key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "publish to demo DNS")),
 		Retry:     key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "check again")),
+		Reissue:   key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "new challenge")),
 		Force:     key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "force")),
 		DropYes:   key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "yes, drop them")),
 	}
