@@ -98,29 +98,6 @@ func short(v any) string {
 	return fmt.Sprint(v)
 }
 
-// Operator is the operator's name in the audit log.
-const Operator = "operator"
-
-// The audit actions that record a DNS check: the entry's After holds
-// what each server answered (PRODUCT.md §3: "the audit log records which
-// server answered what"); a re-check's holds it under "check".
-const (
-	ActionCheck         = "domain.check"
-	ActionRecheck       = "domain.recheck"
-	ActionRecheckFailed = "domain.recheck-failed"
-	ActionFlagged       = "domain.flagged"
-	ActionUnflagged     = "domain.unflagged"
-)
-
-// IsRecheck reports whether action records a periodic re-check.
-func IsRecheck(action string) bool {
-	switch action {
-	case ActionRecheck, ActionRecheckFailed, ActionFlagged, ActionUnflagged:
-		return true
-	}
-	return false
-}
-
 // Acting is how the audit log names a change made by by under admin's
 // name: by alone when it is admin (or unknown), else by acting as admin.
 func Acting(by, admin string) (actor, as string) {

@@ -150,7 +150,7 @@ func (s *Store) IssueChallenge(c Claim, mode model.ChallengeMode) (ChallengeResu
 		if err := put(txn, challengeKey(c.Domain, c.Admin.Key()), ch); err != nil {
 			return err
 		}
-		return s.audit(txn, c.Admin.Key(), "challenge.issue", c.Domain, nil, ch)
+		return s.audit(txn, c.Admin.Key(), model.ActionChallengeIssue, c.Domain, nil, ch)
 	})
 	return res, err
 }
@@ -285,6 +285,6 @@ func (s *Store) checkProof(txn *badger.Txn, c Claim, sc claimScope, p PendingPro
 // RecordCheck writes a DNS check result to the audit log.
 func (s *Store) RecordCheck(actor, domain string, result any) error {
 	return s.update(func(txn *badger.Txn) error {
-		return s.audit(txn, actor, "domain.check", domain, nil, result)
+		return s.audit(txn, actor, model.ActionCheck, domain, nil, result)
 	})
 }

@@ -37,7 +37,7 @@ func (s *Store) SetDefaultSwitches(actor string, change func(model.Switches) mod
 		if err := put(txn, []byte(kDefaultSwitches), sw); err != nil {
 			return err
 		}
-		return s.audit(txn, actor, "settings.defaults", "defaults", before, sw)
+		return s.audit(txn, actor, model.ActionSettingsDefault, "defaults", before, sw)
 	})
 	return sw, err
 }
@@ -84,7 +84,7 @@ func (s *Store) SetDNSConfig(actor string, change func(DNSConfig) DNSConfig) (DN
 		if err := put(txn, []byte(kDNSConfig), c); err != nil {
 			return err
 		}
-		return s.audit(txn, actor, "config.dns", "dns", before, c)
+		return s.audit(txn, actor, model.ActionConfigDNS, "dns", before, c)
 	})
 	return c, err
 }

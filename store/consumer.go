@@ -39,7 +39,7 @@ func (s *Store) AddConsumerDomain(actor, domain string) error {
 		if err := txn.Set(key(pConsumer, d), nil); err != nil {
 			return err
 		}
-		return s.audit(txn, actor, "consumer-domain.add", d, nil, d)
+		return s.audit(txn, actor, model.ActionConsumerAdd, d, nil, d)
 	})
 }
 
@@ -62,7 +62,7 @@ func (s *Store) RemoveConsumerDomain(actor, domain string) error {
 		if err := txn.Delete(key(pConsumer, d)); err != nil {
 			return err
 		}
-		return s.audit(txn, actor, "consumer-domain.remove", d, d, nil)
+		return s.audit(txn, actor, model.ActionConsumerRemove, d, d, nil)
 	})
 }
 

@@ -188,7 +188,7 @@ func (s *Store) SetSwitches(ref, actor string, isOperator bool, change func(mode
 		if err := put(txn, dirKey(d.ID), d); err != nil {
 			return err
 		}
-		return s.audit(txn, actor, "settings.change", d.ID, before, d.Switches)
+		return s.audit(txn, actor, model.ActionSettingsChange, d.ID, before, d.Switches)
 	})
 	return d, err
 }

@@ -59,7 +59,7 @@ func (s *Store) Invite(from string, admin, invitee model.Address, compose func(I
 			}
 		}
 		res.Guest = guest
-		if err := s.audit(txn, admin.Key(), "invite", x.ID, nil, res); err != nil {
+		if err := s.audit(txn, admin.Key(), model.ActionInvite, x.ID, nil, res); err != nil {
 			return err
 		}
 		if send == nil {
@@ -135,7 +135,7 @@ func (s *Store) inviteHome(txn *badger.Txn, admin, invitee model.Address, res *I
 			if err := put(txn, userKey(home.ID, invitee.Key()), u); err != nil {
 				return err
 			}
-			return s.audit(txn, admin.Key(), "user.member", home.ID+"/"+invitee.Key(), before, u)
+			return s.audit(txn, admin.Key(), model.ActionUserMember, home.ID+"/"+invitee.Key(), before, u)
 		}
 	}
 	res.Home = &home

@@ -22,7 +22,7 @@ func (v Viewer) IsOperator() bool { return v.Admin.Domain == "" }
 // Actor is v's name in the audit log: "operator" or the admin's address.
 func (v Viewer) Actor() string {
 	if v.IsOperator() {
-		return "operator"
+		return model.Operator
 	}
 	return v.Admin.Key()
 }

@@ -55,26 +55,26 @@ func (s *Store) RecordRecheck(domain string, v Verdict, why string, result any) 
 		before := *rec
 		r = *rec
 		now := s.Now().UTC()
-		action := "domain.recheck"
+		action := model.ActionRecheck
 		if v != Unknown {
 			r.CheckedAt = now
 		}
 		switch {
 		case v == Unknown:
-			action = "domain.recheck-failed"
+			action = model.ActionRecheckFailed
 		case v == Gone && !r.Flagged:
 			r.Flagged, r.FlaggedAt, r.FlagReason = true, now, why
-			action = "domain.flagged"
+			action = model.ActionFlagged
 		case v == Gone:
 			r.FlagReason = why
 		case r.Flagged:
 			r.Flagged, r.FlaggedAt, r.FlagReason = false, time.Time{}, ""
-			action = "domain.unflagged"
+			action = model.ActionUnflagged
 		}
 		if err := put(txn, domainKey(domain), r); err != nil {
 			return err
 		}
-		return s.audit(txn, "operator", action, domain, before, map[string]any{"domain": r, "check": result})
+		return s.audit(txn, model.Operator, action, domain, before, map[string]any{"domain": r, "check": result})
 	})
 	return r, err
 }

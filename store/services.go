@@ -91,7 +91,7 @@ func (s *Store) PutService(actor string, svc model.Service) (created bool, err e
 		if err := put(txn, serviceKey(svc.Name), svc); err != nil {
 			return err
 		}
-		return s.audit(txn, actor, "service.put", svc.Name, before, svc)
+		return s.audit(txn, actor, model.ActionServicePut, svc.Name, before, svc)
 	})
 	return created, err
 }

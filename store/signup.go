@@ -278,7 +278,7 @@ func (s *Store) createDirectory(txn *badger.Txn, domain, actor string) (model.Di
 	if err := put(txn, domainKey(domain), model.DomainRecord{Domain: domain, Directory: id}); err != nil {
 		return d, err
 	}
-	return d, s.audit(txn, actor, "directory.create", id, nil, d)
+	return d, s.audit(txn, actor, model.ActionDirectoryCreate, id, nil, d)
 }
 
 func (s *Store) createUser(txn *badger.Txn, dir string, addr model.Address, kind model.UserKind, how model.CreationMethod, svc, actor string) (model.User, error) {
@@ -300,7 +300,7 @@ func (s *Store) createUser(txn *badger.Txn, dir string, addr model.Address, kind
 	if err := addShardCount(txn, userCountKey(dir), shard, 1); err != nil {
 		return u, err
 	}
-	return u, s.audit(txn, actor, "user.create", dir+"/"+addr.Key(), nil, u)
+	return u, s.audit(txn, actor, model.ActionUserCreate, dir+"/"+addr.Key(), nil, u)
 }
 
 func (s *Store) grant(txn *badger.Txn, u model.User, addrKey, svc, actor string) (model.User, error) {
@@ -318,5 +318,5 @@ func (s *Store) grant(txn *badger.Txn, u model.User, addrKey, svc, actor string)
 	if err := put(txn, userKey(u.Directory, addrKey), u); err != nil {
 		return u, err
 	}
-	return u, s.audit(txn, actor, "user.grant", u.Directory+"/"+addrKey, before, u)
+	return u, s.audit(txn, actor, model.ActionUserGrant, u.Directory+"/"+addrKey, before, u)
 }

@@ -104,7 +104,7 @@ func (s *Store) TakeOverInternal(c Claim, p PendingProof) (model.Directory, erro
 		if err := s.verifyDomain(txn, c.Domain, d.ID, name, rec); err != nil {
 			return err
 		}
-		return s.audit(txn, c.Admin.Key(), "takeover.internal", d.ID, before, d)
+		return s.audit(txn, c.Admin.Key(), model.ActionTakeoverInt, d.ID, before, d)
 	})
 	return d, err
 }
@@ -155,7 +155,7 @@ func (s *Store) TakeOverExternal(c Claim, p PendingProof, force bool, onBatch fu
 				return err
 			}
 			res.Target = m
-			return s.audit(txn, c.Admin.Key(), "domain.add", m.ID, nil, c.Domain)
+			return s.audit(txn, c.Admin.Key(), model.ActionDomainAdd, m.ID, nil, c.Domain)
 		}
 		if sc.Source.Job != "" {
 			return fmt.Errorf("%w: a takeover of %s is already running", model.ErrTakeoverRunning, sc.Source.Name)
@@ -188,7 +188,7 @@ func (s *Store) TakeOverExternal(c Claim, p PendingProof, force bool, onBatch fu
 			return err
 		}
 		res.Job = job
-		return s.audit(txn, c.Admin.Key(), "takeover.start", id, nil, map[string]any{"job": job, "impact": res.Impact})
+		return s.audit(txn, c.Admin.Key(), model.ActionTakeoverStart, id, nil, map[string]any{"job": job, "impact": res.Impact})
 	})
 	if err != nil || added {
 		return res, err
@@ -361,7 +361,7 @@ func (s *Store) moveBatch(txn *badger.Txn, job *model.Job, size int) (int, error
 	}
 	job.Cursor = keys[len(keys)-1]
 	job.Moved += len(batch)
-	return len(batch), s.audit(txn, job.Admin, "takeover.batch", job.ID, nil,
+	return len(batch), s.audit(txn, job.Admin, model.ActionTakeoverBatch, job.ID, nil,
 		map[string]any{"moved": len(batch), "first": batch[0].Email, "last": batch[len(batch)-1].Email})
 }
 
@@ -397,7 +397,7 @@ func (s *Store) finishJob(txn *badger.Txn, job *model.Job) error {
 	if err := put(txn, jobKey(job.ID), *job); err != nil {
 		return err
 	}
-	return s.audit(txn, job.Admin, "takeover.external", src.ID, before, map[string]any{"source": src, "target": dst, "job": job})
+	return s.audit(txn, job.Admin, model.ActionTakeoverExt, src.ID, before, map[string]any{"source": src, "target": dst, "job": job})
 }
 
 // purgeRetired deletes retired directories past their retention. Their
@@ -426,7 +426,7 @@ func (s *Store) purgeRetired() error {
 			if err := txn.Delete(k); err != nil {
 				return err
 			}
-			return s.audit(txn, "operator", "directory.purge", dir, nil, nil)
+			return s.audit(txn, model.Operator, model.ActionDirectoryPurge, dir, nil, nil)
 		})
 	}
 	return err
