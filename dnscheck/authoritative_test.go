@@ -214,7 +214,8 @@ func TestCheckAuthoritative(t *testing.T) {
 }
 
 // TestCheckWalkFailures: when the servers cannot be found the Result
-// says which step failed; it is not a Go error.
+// says why (a Reason, for code) and which step failed (Detail and the
+// message, for people); it is not a Go error.
 func TestCheckWalkFailures(t *testing.T) {
 	t.Parallel()
 	soa := "bellows.test. 3600 IN SOA ns1.bellows.test. hostmaster.bellows.test. 1 7200 3600 1209600 300"
@@ -224,18 +225,19 @@ func TestCheckWalkFailures(t *testing.T) {
 		resolver func(t *testing.T) string // "" uses the world's
 		domain   string
 		outcome  Outcome
+		reason   Reason
 		message  string
 	}{
-		{name: "no zone up to the root", domain: "nowhere.example", outcome: DNSError,
+		{name: "no zone up to the root", domain: "nowhere.example", outcome: DNSError, reason: ReasonNoZone,
 			message: "Could not check the TXT record of nowhere.example: finding the zone: no NS records at nowhere.example or any parent below the root (is the domain registered?)."},
-		{name: "SOA without an NS set is no zone", base: []string{soa}, outcome: DNSError,
+		{name: "SOA without an NS set is no zone", base: []string{soa}, outcome: DNSError, reason: ReasonNoZone,
 			message: "Could not check the TXT record of bellows.test: finding the zone: no NS records at bellows.test or any parent below the root (is the domain registered?)."},
 		{name: "no NS name has an address", base: []string{soa, "bellows.test. 3600 IN NS ns1.bellows.test.", "bellows.test. 3600 IN NS ns9.nowhere.example."},
-			outcome: DNSError,
+			outcome: DNSError, reason: ReasonNoAddress,
 			message: "Could not check the TXT record of bellows.test: addresses of the nameservers: ns1.bellows.test: no address: no A record (NXDOMAIN); no AAAA record (NXDOMAIN); ns9.nowhere.example: no address: no A record (NXDOMAIN); no AAAA record (NXDOMAIN)."},
-		{name: "resolver silent", resolver: func(t *testing.T) string { return serve(t, silent) }, outcome: Timeout,
+		{name: "resolver silent", resolver: func(t *testing.T) string { return serve(t, silent) }, outcome: Timeout, reason: ReasonNoAnswer,
 			message: "Could not check the TXT record of bellows.test: finding the zone: bellows.test. NS: resolver RESOLVER: UDP: no answer within 200ms; TCP: no answer within 200ms. Try later."},
-		{name: "resolver fails", resolver: func(t *testing.T) string { return serve(t, reply(2)) }, outcome: DNSError,
+		{name: "resolver fails", resolver: func(t *testing.T) string { return serve(t, reply(2)) }, outcome: DNSError, reason: ReasonRcode,
 			message: "Could not check the TXT record of bellows.test: finding the zone: bellows.test. NS: resolver RESOLVER: SERVFAIL."},
 	}
 	for _, tt := range tests {
@@ -251,8 +253,8 @@ func TestCheckWalkFailures(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if res.Outcome != tt.outcome || res.Verified() || len(res.Servers) != 0 || res.Detail == "" {
-				t.Errorf("result = %+v, want outcome %s and a detail", res, tt.outcome)
+			if res.Outcome != tt.outcome || res.Reason != tt.reason || res.Verified() || len(res.Servers) != 0 || res.Detail == "" {
+				t.Errorf("result = %+v, want outcome %s, reason %s and a detail", res, tt.outcome, tt.reason)
 			}
 			want := strings.ReplaceAll(tt.message, "RESOLVER", c.Resolver)
 			if msg := res.Message(); msg != want {

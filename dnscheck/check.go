@@ -86,7 +86,7 @@ func (c Checker) Check(ctx context.Context, domain string, want Expect) (Result,
 	case errors.Is(err, context.Canceled):
 		return Result{}, fmt.Errorf("check %s: %w", domain, err)
 	case err != nil:
-		res.Outcome, _ = classify(err)
+		res.Outcome, res.Reason = classify(err)
 		res.Detail = err.Error()
 	default:
 		res.Outcome = overall(res.Servers, res.Delegation)

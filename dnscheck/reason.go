@@ -31,6 +31,7 @@ const (
 	ReasonNoAddress    Reason = "no-address"
 	ReasonNotDelegated Reason = "not-delegated" // the parent zone does not delegate the zone
 	ReasonNoParent     Reason = "no-parent"     // the parent zone could not be found
+	ReasonNoZone       Reason = "no-zone"       // no name from the domain up owns an NS set
 
 	// NotAsked: addresses the Internet cannot reach (see notPublic).
 	ReasonPrivate     Reason = "private-address"
@@ -78,6 +79,8 @@ func classify(err error) (Outcome, Reason) {
 		return DNSError, ReasonNoAddress
 	case errors.Is(err, errNotDelegated):
 		return DNSError, ReasonNotDelegated
+	case errors.Is(err, errNoApex):
+		return DNSError, ReasonNoZone
 	case errors.As(err, &rc):
 		return DNSError, ReasonRcode
 	}

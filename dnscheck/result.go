@@ -52,7 +52,10 @@ type Result struct {
 	Expect  Expect         `json:"expect"`
 	Outcome Outcome        `json:"outcome"` // overall, see overall
 	Servers []ServerResult `json:"servers"`
-	Detail  string         `json:"detail,omitempty"` // set when the servers could not be found: which step failed and why
+	// Reason and Detail are set when the servers could not be found: why,
+	// and which step failed in words.
+	Reason Reason `json:"reason,omitempty"`
+	Detail string `json:"detail,omitempty"`
 	// Delegation is what the parent zone said; nil in single-server mode
 	// and for a zone right under the root.
 	Delegation *Delegation `json:"delegation,omitempty"`
@@ -143,7 +146,7 @@ func overall(servers []ServerResult, del *Delegation) Outcome {
 func (r Result) Message() string {
 	kind := strings.ToUpper(string(r.Expect.Kind))
 	if len(r.Servers) == 0 {
-		if r.Detail != "" {
+		if r.Reason != "" {
 			msg := fmt.Sprintf("Could not check the %s record of %s: %s.", kind, r.Domain, r.Detail)
 			if r.Outcome == Timeout {
 				msg += " Try later."

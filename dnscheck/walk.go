@@ -272,7 +272,7 @@ func noneUsable(nss []nameserver) error {
 	if silent {
 		return silence{err}
 	}
-	return err
+	return because{err, errNoAddress}
 }
 
 // addrsOf returns the addresses of one family the resolver has for name.
