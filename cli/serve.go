@@ -25,8 +25,9 @@ The operator sees every directory. An admin sees and acts only on the
 directories they administer, those merged into them, and the unmanaged ones
 of their own domain or its subdomains; :claim DOMAIN in the console starts
 an external takeover of another domain. Every change is audited under their
-address. The file is read again at every sign-in, so removing a line keeps
-that key out from its next connection (open sessions go on).
+address. The file is read again at every sign-in and every keystroke, and
+every 10 seconds for the open sessions: removing a line keeps that key out
+from its next connection and ends its open sessions within 10 seconds.
 Only the console is served: "ssh host COMMAND" is refused; run the CLI on the
 server. The server holds the database while it runs, so other selfserve
 commands on it wait for --lock-timeout and then fail.`,

@@ -60,6 +60,13 @@ var listenRE = regexp.MustCompile(`over SSH on 127\.0\.0\.1:(\d+)`)
 // ends and must exit 0.
 func startSSH(t *testing.T, args ...string) (port string) {
 	t.Helper()
+	port, _ = startSSHLog(t, args...)
+	return port
+}
+
+// startSSHLog is startSSH that also returns the server's output (its log).
+func startSSHLog(t *testing.T, args ...string) (port string, log *syncBuffer) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	out, errb := &syncBuffer{}, &syncBuffer{}
 	code := make(chan int, 1)
@@ -78,7 +85,7 @@ func startSSH(t *testing.T, args ...string) (port string) {
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
 		if m := listenRE.FindStringSubmatch(out.String()); m != nil {
-			return m[1]
+			return m[1], out
 		}
 		select {
 		case c := <-code:
@@ -87,7 +94,7 @@ func startSSH(t *testing.T, args ...string) (port string) {
 		}
 	}
 	t.Fatalf("server did not start: %s%s", out, errb)
-	return ""
+	return "", nil
 }
 
 // startSSHDemo runs `selfserve demo --ssh` and returns its port and its
@@ -340,24 +347,10 @@ func withKey(path string) []string {
 func TestSSHServe(t *testing.T) {
 	needTools(t)
 	t.Parallel()
-	dir := t.TempDir()
-	db := filepath.Join(dir, "db")
-	if r := run(t, db, "demo", "--directories", "20", "--big-users", "100"); r.code != 0 {
-		t.Fatalf("demo data: %s", r)
-	}
-	op, opPub := sshKey(t, dir, "op")
-	admin, adminPub := sshKey(t, dir, "admin")
-	stranger, _ := sshKey(t, dir, "stranger")
-	keys := filepath.Join(dir, "keys")
-	write := func(lines ...string) {
-		if err := os.WriteFile(keys, []byte(strings.Join(lines, "\n")+"\n"), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	write("# who signs in with which key", "operator "+opPub, "admin@contoso.com "+adminPub)
-	port := startSSH(t, "--db", db, "serve", "--ssh", "127.0.0.1:0", "--authorized-keys", keys)
+	f := newServeFixture(t)
+	port := startSSH(t, "--db", f.db, "serve", "--ssh", "127.0.0.1:0", "--authorized-keys", f.keys)
 
-	out, err := sshRun(port, append(withKey(stranger), "anyone@127.0.0.1")...)
+	out, err := sshRun(port, append(withKey(f.stranger), "anyone@127.0.0.1")...)
 	if err == nil || !strings.Contains(out, "Permission denied (publickey)") {
 		t.Errorf("unknown key: err %v\n%s", err, out)
 	}
@@ -366,13 +359,13 @@ func TestSSHServe(t *testing.T) {
 	if err == nil || !strings.Contains(out, "Permission denied (publickey)") {
 		t.Errorf("password sign-in: err %v\n%s", err, out)
 	}
-	out, err = sshRun(port, append(withKey(op), "ops@127.0.0.1", "domain", "list")...)
+	out, err = sshRun(port, append(withKey(f.op), "ops@127.0.0.1", "domain", "list")...)
 	if err == nil || !strings.Contains(out, "commands over SSH are not supported") {
 		t.Errorf("command: err %v\n%s", err, out)
 	}
 
 	sock := newTmux(t)
-	adm := visit(t, sock, "adm", port, withKey(admin)...)
+	adm := visit(t, sock, "adm", port, withKey(f.admin)...)
 	adm.wait("signed in as admin@contoso.com", 30*time.Second)
 	adm.wait("contoso.com", 5*time.Second)
 	if s := adm.screen(); strings.Contains(s, "bellowscollege.com") || strings.Contains(s, "woodgrovebank.com") {
@@ -381,7 +374,7 @@ func TestSSHServe(t *testing.T) {
 	adm.keys(":", "dir bellowscollege.com", "Enter")
 	adm.wait(`no directory "bellowscollege.com" that you administer or can take over`, 5*time.Second)
 
-	ops := visit(t, sock, "ops", port, withKey(op)...)
+	ops := visit(t, sock, "ops", port, withKey(f.op)...)
 	ops.wait("bellowscollege.com", 30*time.Second)
 	if s := ops.screen(); strings.Contains(s, "signed in as") {
 		t.Errorf("the operator is shown as an admin:\n%s", s)
@@ -391,9 +384,42 @@ func TestSSHServe(t *testing.T) {
 	adm.keys("q")
 	adm.wait("SSH-EXITED 0", 10*time.Second)
 
-	write("operator " + opPub) // the admin's line removed
-	out, err = sshRun(port, append(withKey(admin), "-T", "admin@127.0.0.1")...)
+	f.writeKeys(f.opLine) // the admin's line removed
+	out, err = sshRun(port, append(withKey(f.admin), "-T", "admin@127.0.0.1")...)
 	if err == nil || !strings.Contains(out, "Permission denied (publickey)") {
 		t.Errorf("removed key: err %v\n%s", err, out)
 	}
+}
+
+// TestSSHServeKeyRemoved: taking a key's line out of the keys file ends
+// that key's open session within a minute, saying why, and the server
+// logs it; other keys' sessions go on.
+func TestSSHServeKeyRemoved(t *testing.T) {
+	needTools(t)
+	t.Parallel()
+	f := newServeFixture(t)
+	port, log := startSSHLog(t, "--db", f.db, "serve", "--ssh", "127.0.0.1:0", "--authorized-keys", f.keys)
+	sock := newTmux(t)
+	adm := visit(t, sock, "adm", port, withKey(f.admin)...)
+	ops := visit(t, sock, "ops", port, withKey(f.op)...)
+	adm.wait("q quit", 30*time.Second)
+	ops.wait("q quit", 30*time.Second)
+
+	f.writeKeys(f.opLine)
+	removed := time.Now()
+	// No keystroke: the server notices the file by itself.
+	adm.wait("SSH-EXITED", time.Minute)
+	if took := time.Since(removed); took > time.Minute {
+		t.Errorf("the session ended %s after its key was removed, want within a minute", took)
+	}
+	adm.wait("selfserve: closed: your key is no longer authorized. Goodbye.", time.Second)
+	if l := log.String(); !strings.Contains(l, "your key is no longer authorized") || !strings.Contains(l, "admin@contoso.com") {
+		t.Errorf("the log does not say which session's key was removed:\n%s", l)
+	}
+	ops.keys("j")
+	if s := ops.screen(); strings.Contains(s, "SSH-EXITED") || !strings.Contains(s, "q quit") {
+		t.Errorf("the operator's session ended with the admin's key:\n%s", s)
+	}
+	ops.keys("q")
+	ops.wait("SSH-EXITED 0", 10*time.Second)
 }

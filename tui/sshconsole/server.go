@@ -41,6 +41,16 @@ type Config struct {
 	Open func() (Console, error)
 	// Now is the clock of the rate limit; nil is time.Now.
 	Now func() time.Time
+	// HandshakeTimeout closes a connection that has not opened its
+	// console this long after connecting; MaxPending is how many such
+	// connections may wait at once. Zero is the default (a minute, 100):
+	// unlike the session limits, these cannot be turned off.
+	HandshakeTimeout time.Duration
+	MaxPending       int
+	// KeyCheck is how often the keys file is read again for the open
+	// sessions (zero: every 10 seconds); a session whose key is gone
+	// ends. Every keystroke also reads it, before the console sees it.
+	KeyCheck time.Duration
 }
 
 // Console is what one session runs: the operations it reaches the data
@@ -57,15 +67,17 @@ type Server struct {
 	srv     *ssh.Server
 	log     *log.Logger
 	limiter *limiter
+	gate    *gate
 	// active counts open sessions (refused ones too while refusing), so
 	// Serve returns only after every session has cleaned up.
-	active atomic.Int64
+	active   atomic.Int64
+	sessions sessions
 }
 
-var (
-	errIdle    = errors.New("closed after no keystroke for too long")
-	errTooLong = errors.New("closed: the session reached its maximum length")
-)
+// shutdownGrace is how long a stopping server waits for its sessions to
+// say goodbye and their clients to leave before closing what is left;
+// with the clean-up after it, the server exits within 2 seconds.
+const shutdownGrace = time.Second
 
 // New builds a server; Serve starts it.
 func New(cfg Config) (*Server, error) {
@@ -75,18 +87,30 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.HandshakeTimeout <= 0 {
+		cfg.HandshakeTimeout = defaultHandshakeTimeout
+	}
+	if cfg.MaxPending <= 0 {
+		cfg.MaxPending = defaultMaxPending
+	}
+	if cfg.KeyCheck <= 0 {
+		cfg.KeyCheck = defaultKeyCheck
+	}
 	s := &Server{
 		cfg:     cfg,
 		log:     log.NewWithOptions(cfg.Log, log.Options{ReportTimestamp: true, Prefix: "ssh"}),
 		limiter: newLimiter(cfg.Rate, cfg.Now),
 	}
+	s.gate = newGate(cfg.HandshakeTimeout, cfg.MaxPending, func(c net.Conn) {
+		s.log.Warn("connection closed: no console within the handshake deadline", "remote", c.RemoteAddr().String(), "deadline", cfg.HandshakeTimeout)
+	})
 	opts := []ssh.Option{
 		wish.WithHostKeyPath(cfg.HostKeyPath),
 		wish.WithBanner(cfg.Banner),
 		ssh.AllocatePty(),
-		// Middleware runs from the last to the first: log, limit, check
-		// who signed in, require a terminal, open the session's
-		// console, then run it.
+		// Middleware runs from the last to the first: log, contain a
+		// panic, limit, check who signed in, require a terminal, open
+		// the session's console, then run it.
 		wish.WithMiddleware(
 			// termenv.Ascii as the minimum: the visitor's own colour
 			// profile is kept.
@@ -95,6 +119,7 @@ func New(cfg Config) (*Server, error) {
 			s.terminalMiddleware,
 			s.identityMiddleware,
 			s.limitMiddleware,
+			s.recoverMiddleware,
 			s.logMiddleware,
 		),
 		func(srv *ssh.Server) error {
@@ -127,9 +152,14 @@ func New(cfg Config) (*Server, error) {
 // Logger is the server's log, for the SSH library's own messages.
 func (s *Server) Logger() *log.Logger { return s.log }
 
-// Serve accepts sessions on l until ctx ends, then closes the listener and
-// every open session, and returns once each session has cleaned up.
+// Serve accepts sessions on l until ctx ends. Then it refuses new
+// connections, ends every session with a goodbye (each console quits and
+// restores the visitor's terminal) and returns once each session has
+// cleaned up, closing whatever has not ended after shutdownGrace.
 func (s *Server) Serve(ctx context.Context, l net.Listener) error {
+	watch, stopWatch := context.WithCancel(ctx)
+	defer stopWatch()
+	go s.watchKeys(watch)
 	done := make(chan error, 1)
 	go func() { done <- s.srv.Serve(l) }()
 	select {
@@ -137,15 +167,31 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 		return err
 	case <-ctx.Done():
 	}
-	// Closing the connections ends every session's context: its console
-	// quits and its Close runs.
-	err := s.srv.Close()
-	<-done
-	for deadline := time.Now().Add(10 * time.Second); s.active.Load() > 0; time.Sleep(20 * time.Millisecond) {
+	start := time.Now()
+	s.gate.close()
+	n := s.sessions.stop(errShutdown)
+	s.log.Info("shutting down", "sessions", n)
+	grace, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	// Shutdown closes the listener and waits for the connections; the
+	// sessions' clients leave once told goodbye.
+	err := s.srv.Shutdown(grace)
+	if errors.Is(err, context.DeadlineExceeded) {
+		s.log.Warn("closing connections still open after the grace period", "grace", shutdownGrace)
+		err = s.srv.Close()
+	}
+	if e := <-done; !errors.Is(e, ssh.ErrServerClosed) && err == nil {
+		err = e
+	}
+	// The sessions' handlers (a demo copy's removal) finish after their
+	// connections; wait for them a little more.
+	for deadline := time.Now().Add(shutdownGrace / 2); s.active.Load() > 0; time.Sleep(10 * time.Millisecond) {
 		if time.Now().After(deadline) {
-			return errors.New("ssh server: sessions did not end within 10s")
+			s.log.Warn("stopping with sessions still cleaning up", "sessions", s.active.Load())
+			break
 		}
 	}
+	s.log.Info("stopped", "took", time.Since(start).Round(time.Millisecond))
 	if errors.Is(err, ssh.ErrServerClosed) {
 		err = nil
 	}
@@ -155,12 +201,17 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 // knownKey is the handshake's check. It may see keys the client only
 // offers and never signs with, so it decides nothing beyond "listed":
 // identityMiddleware looks the final key up again.
-func (s *Server) knownKey(_ ssh.Context, key ssh.PublicKey) bool {
+func (s *Server) knownKey(ctx ssh.Context, key ssh.PublicKey) bool {
 	keys, err := s.cfg.Keys()
 	if err != nil {
 		s.log.Error("authorized keys", "err", err)
 		return false
 	}
-	_, ok := keys.Lookup(key)
-	return ok
+	if _, ok := keys.Lookup(key); ok {
+		return true
+	}
+	// As sshd does: every refused key, so an admin asking why can be
+	// told which key their client offered.
+	s.log.Warn("key refused: not listed", "fingerprint", fingerprint(key), "user", ctx.User(), "remote", ctx.RemoteAddr().String())
+	return false
 }

@@ -18,18 +18,14 @@ import (
 	"selfserve/store"
 )
 
-// serve starts a demo-mode server (no keys) on loopback whose sessions
-// each get an empty store, and stops it when the test ends.
+// serve starts a server on loopback whose sessions each get an empty
+// store (unless cfg.Open says otherwise), and stops it when the test ends.
 func serve(t *testing.T, cfg Config) string {
 	t.Helper()
 	dir := t.TempDir()
 	cfg.HostKeyPath = filepath.Join(dir, "host_key")
-	cfg.Open = func() (Console, error) {
-		st, err := store.Open(t.TempDir(), store.Options{Create: true})
-		if err != nil {
-			return Console{}, err
-		}
-		return Console{Ops: &ops.Console{Store: st}, Close: func() { st.Close() }}, nil
+	if cfg.Open == nil {
+		cfg.Open = emptyConsole(t)
 	}
 	srv, err := New(cfg)
 	if err != nil {
@@ -51,6 +47,17 @@ func serve(t *testing.T, cfg Config) string {
 	return l.Addr().String()
 }
 
+// emptyConsole opens each session on an empty store of its own.
+func emptyConsole(t *testing.T) func() (Console, error) {
+	return func() (Console, error) {
+		st, err := store.Open(t.TempDir(), store.Options{Create: true})
+		if err != nil {
+			return Console{}, err
+		}
+		return Console{Ops: &ops.Console{Store: st}, Close: func() { st.Close() }}, nil
+	}
+}
+
 // lockedBuffer is a session's output, read while it runs.
 type lockedBuffer struct {
 	mu sync.Mutex
@@ -69,8 +76,15 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
+// visitor is one session's ends: its output and its keyboard.
+type visitor struct {
+	*gossh.Session
+	out  *lockedBuffer
+	keys io.Writer
+}
+
 // console opens a session with a terminal on c and starts the console.
-func console(t *testing.T, c *gossh.Client) (*gossh.Session, *lockedBuffer) {
+func console(t *testing.T, c *gossh.Client) visitor {
 	t.Helper()
 	s, err := c.NewSession()
 	if err != nil {
@@ -78,13 +92,17 @@ func console(t *testing.T, c *gossh.Client) (*gossh.Session, *lockedBuffer) {
 	}
 	out := &lockedBuffer{}
 	s.Stdout, s.Stderr = out, out
+	keys, err := s.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := s.RequestPty("xterm", 30, 100, gossh.TerminalModes{}); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Shell(); err != nil {
 		t.Fatal(err)
 	}
-	return s, out
+	return visitor{s, out, keys}
 }
 
 // A second console on one connection (ssh multiplexing) is refused: the
@@ -96,20 +114,16 @@ func TestOneConsolePerConnection(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	first, out1 := console(t, c)
+	first := console(t, c)
 	defer first.Close()
-	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(out1.String(), "Directories"); time.Sleep(50 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("the first console never drew: %q", out1.String())
-		}
-	}
-	second, out2 := console(t, c)
+	waitFor(t, first.out, "Directories")
+	second := console(t, c)
 	var exit *gossh.ExitError
 	if err := second.Wait(); !errors.As(err, &exit) || exit.ExitStatus() != 1 {
 		t.Errorf("second console on the connection: %v, want exit status 1", err)
 	}
-	if !strings.Contains(out2.String(), "one console per connection") {
-		t.Errorf("second console said %q", out2.String())
+	if !strings.Contains(second.out.String(), "one console per connection") {
+		t.Errorf("second console said %q", second.out.String())
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"runtime/debug"
 	"sync/atomic"
 	"time"
 
@@ -13,38 +14,47 @@ import (
 	"github.com/charmbracelet/wish"
 	"github.com/charmbracelet/wish/bubbletea"
 	"github.com/charmbracelet/x/term"
+	gossh "golang.org/x/crypto/ssh"
 
 	"selfserve/ops"
 	"selfserve/tui"
 )
 
-// Context keys of what the middleware found out about a session, and
-// the count of a connection's sessions.
+// Context keys of what the middleware found out about a session, the
+// count of a connection's sessions and its place in the gate.
 type (
 	viewerKey   struct{}
 	sessionKey  struct{}
 	consolesKey struct{}
+	pendingKey  struct{}
 )
 
-// session is one open console.
-type session struct {
-	ctx     context.Context
-	idle    *time.Timer
-	console Console
+// admit is the per-address connection rate limit and the gate on
+// connections not yet in a console, before any handshake.
+func (s *Server) admit(ctx ssh.Context, conn net.Conn) net.Conn {
+	remote := conn.RemoteAddr().String()
+	if !s.limiter.allow(conn.RemoteAddr()) {
+		s.log.Warn("connection refused: rate limit", "remote", remote)
+		refuse(conn, "too many connections from your address; try again in a minute")
+		return nil
+	}
+	p := s.gate.enter(conn)
+	if p == nil {
+		s.log.Warn("connection refused: too many connections opening at once", "remote", remote, "max", s.cfg.MaxPending)
+		refuse(conn, "the server is busy or stopping; try again in a minute")
+		return nil
+	}
+	ctx.SetValue(consolesKey{}, new(atomic.Int64))
+	ctx.SetValue(pendingKey{}, p)
+	return p
 }
 
-// admit is the per-address connection rate limit, before any handshake.
-func (s *Server) admit(ctx ssh.Context, conn net.Conn) net.Conn {
-	if s.limiter.allow(conn.RemoteAddr()) {
-		ctx.SetValue(consolesKey{}, new(atomic.Int64))
-		return conn
-	}
-	s.log.Warn("connection refused: rate limit", "remote", conn.RemoteAddr().String())
-	// Text before the SSH version line is allowed (RFC 4253 §4.2); a
-	// person running ssh -v sees why.
+// refuse tells a connection why before it is closed: text before the SSH
+// version line is allowed (RFC 4253 §4.2), so a person running ssh -v
+// sees it.
+func refuse(conn net.Conn, why string) {
 	_ = conn.SetWriteDeadline(time.Now().Add(time.Second))
-	_, _ = io.WriteString(conn, "selfserve: too many connections from your address; try again in a minute\r\n")
-	return nil
+	_, _ = io.WriteString(conn, "selfserve: "+why+"\r\n")
 }
 
 func (s *Server) logMiddleware(next ssh.Handler) ssh.Handler {
@@ -56,8 +66,28 @@ func (s *Server) logMiddleware(next ssh.Handler) ssh.Handler {
 	}
 }
 
+// recoverMiddleware keeps one session's panic from ending the server
+// and every other session with it.
+func (s *Server) recoverMiddleware(next ssh.Handler) ssh.Handler {
+	return func(sess ssh.Session) {
+		defer func() {
+			if r := recover(); r != nil {
+				s.log.Error("session panicked; the server goes on", "user", sess.User(), "remote", sess.RemoteAddr().String(), "panic", r, "stack", string(debug.Stack()))
+				wish.Errorln(sess, "\r\nselfserve: something went wrong on the server and this session ended; sorry.\r")
+				_ = sess.Exit(1)
+			}
+		}()
+		next(sess)
+	}
+}
+
 func (s *Server) limitMiddleware(next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
+		// The connection reached a session: the handshake deadline and
+		// cap no longer apply to it.
+		if p, ok := sess.Context().Value(pendingKey{}).(*pendingConn); ok {
+			p.in()
+		}
 		n := s.active.Add(1)
 		defer s.active.Add(-1)
 		// One console per connection: otherwise one connection (ssh's
@@ -93,7 +123,7 @@ func (s *Server) identityMiddleware(next ssh.Handler) ssh.Handler {
 			}
 			var ok bool
 			if v, ok = keys.Lookup(sess.PublicKey()); !ok {
-				s.log.Warn("session refused: key not listed", "user", sess.User(), "remote", sess.RemoteAddr().String())
+				s.log.Warn("session refused: key not listed", "user", sess.User(), "remote", sess.RemoteAddr().String(), "fingerprint", fingerprint(sess.PublicKey()))
 				wish.Fatalln(sess, "selfserve: your key is not authorized")
 				return
 			}
@@ -121,16 +151,26 @@ func (s *Server) terminalMiddleware(next ssh.Handler) ssh.Handler {
 }
 
 // consoleMiddleware opens the session's console, runs it, then closes
-// it, under the session's idle and length limits.
+// it, under the session's idle and length limits and whatever ends it
+// from outside (the server stopping, its key removed).
 func (s *Server) consoleMiddleware(next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
 		ctx, cancel := context.WithCancelCause(sess.Context())
 		defer cancel(nil)
+		v, _ := sess.Context().Value(viewerKey{}).(ops.Viewer)
+		st := &session{ctx: ctx, end: cancel, viewer: v, remote: sess.RemoteAddr().String()}
+		if s.cfg.Keys != nil {
+			st.key = sess.PublicKey()
+		}
+		if !s.sessions.add(st) {
+			goodbye(sess, errShutdown)
+			return
+		}
+		defer s.sessions.remove(st)
 		if s.cfg.MaxSession > 0 {
 			t := time.AfterFunc(s.cfg.MaxSession, func() { cancel(errTooLong) })
 			defer t.Stop()
 		}
-		v, _ := sess.Context().Value(viewerKey{}).(ops.Viewer)
 		c, err := s.cfg.Open()
 		if err != nil {
 			s.log.Error("open console", "err", err)
@@ -139,23 +179,33 @@ func (s *Server) consoleMiddleware(next ssh.Handler) ssh.Handler {
 		}
 		defer c.Close()
 		c.Options.Context, c.Options.Viewer = ctx, v
-		st := &session{ctx: ctx, console: c}
+		st.console = c
 		if s.cfg.IdleTimeout > 0 {
 			st.idle = time.AfterFunc(s.cfg.IdleTimeout, func() { cancel(errIdle) })
 			defer st.idle.Stop()
 		}
 		sess.Context().SetValue(sessionKey{}, st)
-		next(sess)
-		if cause := context.Cause(ctx); errors.Is(cause, errIdle) || errors.Is(cause, errTooLong) {
-			wish.Printf(sess, "\r\nselfserve: %v. Goodbye.\r\n", cause)
+		if ctx.Err() == nil {
+			next(sess)
 		}
-		_ = sess.Exit(0)
+		goodbye(sess, context.Cause(ctx))
 	}
 }
 
+// goodbye tells the visitor why the server ended their session, after
+// the console has given their terminal back, and ends it.
+func goodbye(sess ssh.Session, cause error) {
+	var why closing
+	if errors.As(cause, &why) {
+		wish.Printf(sess, "\r\nselfserve: %v. Goodbye.\r\n", why)
+	}
+	_ = sess.Exit(0)
+}
+
 // program makes the session's console: its own renderer (the visitor's
-// colours), ended by the session's context; only keystrokes keep it from
-// the idle timeout, never its own output (a spinner).
+// colours), quit when the session's context ends; only keystrokes keep
+// it from the idle timeout, never its own output (a spinner), and each
+// keystroke first checks the session's key is still listed.
 func (s *Server) program(sess ssh.Session) *tea.Program {
 	st, ok := sess.Context().Value(sessionKey{}).(*session)
 	if !ok {
@@ -174,16 +224,50 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 		return nil
 	}
 	m := tui.New(st.console.Ops, bubbletea.MakeRenderer(sess), st.console.Options)
-	return tea.NewProgram(m,
+	p := tea.NewProgram(m,
 		tea.WithInput(struct{ io.Reader }{pty.Slave}),
-		tea.WithOutput(pty.Slave),
+		// Drawn straight to the session rather than through the PTY, so
+		// the console's last bytes (leave the alternate screen, show the
+		// cursor) reach the visitor before the goodbye written after
+		// them, never after the session closed.
+		tea.WithOutput(sess),
 		tea.WithAltScreen(),
-		tea.WithContext(st.ctx),
+		// The server's ctrl+c and SIGTERM are the server's to handle:
+		// one program catching them would end only itself, as killed.
+		tea.WithoutSignalHandler(),
 		tea.WithFilter(func(_ tea.Model, msg tea.Msg) tea.Msg {
-			if _, ok := msg.(tea.KeyMsg); ok && st.idle != nil {
+			if _, ok := msg.(tea.KeyMsg); !ok {
+				return msg
+			}
+			// Every write in the console follows a keystroke: checking
+			// here, before the console sees the key, re-checks the key
+			// before each write (issue 11 point 11).
+			if s.recheck(st) != nil {
+				return nil
+			}
+			if st.idle != nil {
 				st.idle.Reset(s.cfg.IdleTimeout)
 			}
 			return msg
 		}),
 	)
+	// Bubble Tea learns a terminal's size from its output, which is no
+	// terminal here: the size the client asked for is sent instead (the
+	// wish middleware forwards later changes).
+	go p.Send(tea.WindowSizeMsg{Width: pty.Window.Width, Height: pty.Window.Height})
+	// Quit, not kill: the console draws its last frame and restores the
+	// terminal, and Run ends without an error to log.
+	go func() {
+		<-st.ctx.Done()
+		p.Quit()
+	}()
+	return p
+}
+
+// fingerprint names a key in the log as ssh-keygen -l does.
+func fingerprint(k ssh.PublicKey) string {
+	if k == nil {
+		return "none"
+	}
+	return gossh.FingerprintSHA256(k)
 }
