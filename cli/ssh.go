@@ -41,7 +41,7 @@ func (f *sshFlags) register(cmd *cobra.Command, prefix string) {
 	f.maxSessions, f.perMinute, f.idle, f.maxSession = 50, 20, 10*time.Minute, time.Hour
 	fl := cmd.Flags()
 	fl.IntVar(&f.maxSessions, "max-sessions", f.maxSessions, prefix+"sessions at once; more are refused politely")
-	fl.IntVar(&f.perMinute, "conn-per-minute", f.perMinute, prefix+"new connections one address may open per minute; more are closed before the handshake (0: no limit)")
+	fl.IntVar(&f.perMinute, "conn-per-minute", f.perMinute, prefix+"new connections one address (an IPv6 /64 counts as one) may open per minute; more are closed before the handshake (0: no limit)")
 	fl.DurationVar(&f.idle, "idle-timeout", f.idle, prefix+"close a session after this long without a keystroke")
 	fl.DurationVar(&f.maxSession, "max-session", f.maxSession, prefix+"close any session after this long")
 }

@@ -42,3 +42,26 @@ func TestLimiter(t *testing.T) {
 		}
 	}
 }
+
+// Issue 11 point 12: an IPv6 client usually holds a whole /64, so the
+// limit counts the /64, not each address in it.
+func TestLimiterIPv6Per64(t *testing.T) {
+	now := time.Unix(1_000_000, 0)
+	l := newLimiter(Rate{Count: 2, Period: time.Minute}, func() time.Time { return now })
+	addr := func(ip string) net.Addr { return &net.TCPAddr{IP: net.ParseIP(ip), Port: 40000} }
+	for _, ip := range []string{"2001:db8:1:2::1", "2001:db8:1:2:ffff:ffff:ffff:ffff"} {
+		if !l.allow(addr(ip)) {
+			t.Fatalf("%s refused within the rate", ip)
+		}
+	}
+	if l.allow(addr("2001:db8:1:2::99")) {
+		t.Error("a third address of the same /64 got in")
+	}
+	if !l.allow(addr("2001:db8:1:3::1")) {
+		t.Error("the next /64 is limited by its neighbour's connections")
+	}
+	// IPv4 addresses, also written IPv4-mapped, are counted one by one.
+	if !l.allow(addr("192.0.2.1")) || !l.allow(addr("::ffff:192.0.2.2")) || !l.allow(addr("192.0.2.3")) {
+		t.Error("IPv4 neighbours share a bucket")
+	}
+}
