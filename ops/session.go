@@ -19,6 +19,7 @@ type (
 	Reach            = store.Reach
 	DirectorySummary = store.DirectorySummary
 	ChallengeResult  = store.ChallengeResult
+	SignupResult     = store.SignupResult
 )
 
 // ErrOperatorOnly refuses an admin what only the operator may read: the
@@ -187,7 +188,11 @@ func (s *Session) Outbox() ([]model.Message, error) {
 }
 
 // Services lists the services users sign up for: public to every viewer.
-func (s *Session) Services() ([]model.Service, error) { return s.c.Store.Services() }
+func (s *Session) Services() ([]model.Service, error) { return s.c.Services() }
+
+// Services lists the services users sign up for, for anyone: the sign-up
+// page offers them.
+func (c *Console) Services() ([]model.Service, error) { return c.Store.Services() }
 
 // SetSwitches sets a directory's switches to want as the viewer.
 func (s *Session) SetSwitches(ref string, want model.Switches) (model.Directory, error) {

@@ -26,10 +26,10 @@ func (s *Store) decideSignup(txn *badger.Txn, addr model.Address, svc model.Serv
 		return SignupDecision{}, err
 	}
 	if consumer.Contains(addr.Domain) {
-		return SignupDecision{}, fmt.Errorf("%w: %s is a consumer mail domain; sign up with your work address", model.ErrRefused, addr.Domain)
+		return SignupDecision{}, fmt.Errorf("%w: %s is a %w", model.ErrRefused, addr.Domain, model.ErrConsumerDomain)
 	}
 	if model.IsPublicSuffix(addr.Domain) {
-		return SignupDecision{}, fmt.Errorf("%w: %s is a public suffix and cannot have a directory", model.ErrRefused, addr.Domain)
+		return SignupDecision{}, fmt.Errorf("%w: %s is a %w and cannot have a directory", model.ErrRefused, addr.Domain, model.ErrPublicSuffix)
 	}
 	rec, err := domainRecord(txn, addr.Domain)
 	if err != nil {

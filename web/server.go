@@ -1,0 +1,73 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/charmbracelet/log"
+
+	"selfserve/ops"
+)
+
+// Options are what the handler needs besides the operations.
+type Options struct {
+	// Log receives failures that are not refusals (a disk, a relay).
+	Log *log.Logger
+	// Ready reports whether the server may take sign-ups (/readyz): false
+	// while it starts or shuts down.
+	Ready func() bool
+}
+
+// New is the HTTP handler of the sign-up service on oc.
+func New(oc *ops.Console, opt Options) http.Handler {
+	if opt.Log == nil {
+		opt.Log = log.Default()
+	}
+	mux := http.NewServeMux()
+	for _, rt := range routes(&api{ops: oc, log: opt.Log}, opt) {
+		mux.HandleFunc(rt.method+" "+rt.path, rt.handle)
+	}
+	return secure(mux)
+}
+
+// A route is one operation the server answers; the OpenAPI document
+// must list exactly these (TestOpenAPIMatchesRoutes).
+type route struct {
+	method, path string
+	handle       http.HandlerFunc
+}
+
+func routes(a *api, opt Options) []route {
+	return []route{
+		{"POST", "/v1/signups", a.start},
+		{"POST", "/v1/signups/verify", a.verify},
+		{"GET", "/v1/services", a.services},
+		{"GET", "/v1/openapi.json", openapi},
+		{"GET", "/v1/problems/{name}", problemPage},
+		{"GET", "/healthz", func(w http.ResponseWriter, _ *http.Request) {
+			writeJSON(w, http.StatusOK, status{"ok"})
+		}},
+		{"GET", "/readyz", func(w http.ResponseWriter, _ *http.Request) {
+			if opt.Ready != nil && !opt.Ready() {
+				writeJSON(w, http.StatusServiceUnavailable, status{"not ready"})
+				return
+			}
+			writeJSON(w, http.StatusOK, status{"ready"})
+		}},
+	}
+}
+
+type status struct {
+	Status string `json:"status"`
+}
+
+// secure sets the headers every answer carries: nothing here may be
+// framed, sniffed or load anything from elsewhere.
+func secure(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "no-referrer")
+		next.ServeHTTP(w, r)
+	})
+}
