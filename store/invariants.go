@@ -21,133 +21,201 @@ import (
 // the audit log. It holds for any database, including one filled by the
 // Loader. Tests and the torture run use it after every crash.
 func (s *Store) CheckInvariants() error {
-	var problems []string
-	bad := func(f string, a ...any) { problems = append(problems, fmt.Sprintf(f, a...)) }
+	var p problems
 	err := s.view(func(txn *badger.Txn) error {
-		dirs := map[string]model.Directory{}
-		if err := each(txn, pDirectory, func(_ []byte, d model.Directory) error {
-			dirs[d.ID] = d
-			return nil
-		}); err != nil {
-			return err
-		}
-		jobs, err := readJobs(txn)
+		w, err := readWorld(txn)
 		if err != nil {
 			return err
 		}
-		domains := map[string]model.DomainRecord{}
-		if err := each(txn, pDomain, func(_ []byte, r model.DomainRecord) error {
-			domains[r.Domain] = r
-			d, ok := dirs[r.Directory]
-			switch {
-			case !ok || !slices.Contains(d.Domains, r.Domain):
-				bad("domain %s points at directory %s, which does not list it", r.Domain, r.Directory)
-			case d.State == model.Retired:
-				bad("domain %s belongs to retired directory %s, which was merged into %s", r.Domain, r.Directory, d.MergedInto)
-			}
-			return nil
-		}); err != nil {
-			return err
-		}
-		checkDirectories(dirs, domains, jobs, bad)
-		memberOf := map[string]string{}
-		users := map[string]int64{}
-		grants := map[string]int64{}
-		movedBy := map[string]int{}
-		if err := each(txn, pUser, func(k []byte, u model.User) error {
-			dir, addr, _ := strings.Cut(string(k[len(pUser):]), "/")
-			d, ok := dirs[dir]
-			switch {
-			case !ok:
-				bad("user %s is in missing directory %s", addr, dir)
-			case d.State == model.Retired:
-				bad("user %s is still in retired directory %s", addr, dir)
-			}
-			if u.Directory != dir {
-				bad("user %s is stored under %s but says %s", addr, dir, u.Directory)
-			}
-			if u.Kind == model.Member {
-				if other, dup := memberOf[addr]; dup {
-					bad("member %s is in two directories: %s and %s", addr, other, dir)
-				}
-				memberOf[addr] = dir
-				// Sign-up and takeover both keep a member with the directory
-				// holding its domain; elsewhere it is lost to its admins.
-				domain := addr[strings.LastIndexByte(addr, '@')+1:]
-				if r, ok := domains[domain]; !ok {
-					bad("member %s is in directory %s, but no directory holds %s", addr, dir, domain)
-				} else if r.Directory != dir {
-					bad("member %s is in directory %s, but %s belongs to %s", addr, dir, domain, r.Directory)
-				}
-			}
-			if u.FormerID != "" {
-				if j, ok := movedFrom(jobs, u); ok {
-					movedBy[j.ID]++
-				} else {
-					bad("user %s of %s has former id %s, but no takeover job into %s moved it", addr, dir, u.FormerID, dir)
-				}
-			}
-			users[dir]++
-			for _, g := range u.Grants {
-				grants[dir+"/"+g]++
-			}
-			return nil
-		}); err != nil {
-			return err
-		}
-		// Counters are walked, not looked up by directory, so that a
-		// counter left behind by a directory that is gone is seen too.
-		// Each sums its shards (counters.go).
-		counted, err := sumCounters(txn, []byte(pUserCount))
+		checkDomainRecords(w, p.bad)
+		checkDirectories(w, p.bad)
+		tally, err := checkUserRecords(txn, w, p.bad)
 		if err != nil {
 			return err
 		}
-		for _, id := range slices.Sorted(maps.Keys(counted)) {
-			n := counted[id]
-			if _, ok := dirs[id]; !ok {
-				bad("user counter %s is %d, but there is no directory %s", id, n, id)
-			} else if n != users[id] {
-				bad("directory %s counts %d users but holds %d", id, n, users[id])
-			}
-			delete(users, id)
+		if err := checkUserCounters(txn, w, tally.users, p.bad); err != nil {
+			return err
 		}
-		// Users of a missing directory are reported one by one above.
-		for _, id := range slices.Sorted(maps.Keys(users)) {
-			if _, ok := dirs[id]; ok {
-				bad("directory %s counts 0 users but holds %d", id, users[id])
-			}
+		if err := checkGrantCounters(txn, tally.grants, p.bad); err != nil {
+			return err
 		}
-		grantCounts, err := sumCounters(txn, []byte(pGrantCnt))
+		dropped, err := checkMappings(txn, w.jobs, p.bad)
 		if err != nil {
 			return err
 		}
-		for _, dg := range slices.Sorted(maps.Keys(grantCounts)) {
-			if n := grantCounts[dg]; n != grants[dg] {
-				bad("grant counter %s is %d but users hold %d", dg, n, grants[dg])
-			}
-			delete(grants, dg)
-		}
-		for dg, n := range grants {
-			bad("grant %s is held by %d users but has no counter", dg, n)
-		}
-		dropped, err := checkMappings(txn, jobs, bad)
+		trail, err := readJobTrail(txn)
 		if err != nil {
 			return err
 		}
-		trail, err := readAuditTrail(txn)
-		if err != nil {
-			return err
-		}
-		for _, id := range slices.Sorted(maps.Keys(jobs)) {
-			checkJob(jobs[id], dirs, domains, movedBy[id], dropped[id], trail, bad)
+		for _, id := range slices.Sorted(maps.Keys(w.jobs)) {
+			checkJob(w.jobs[id], w, tally.movedBy[id], dropped[id], trail, p.bad)
 		}
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	if len(problems) > 0 {
-		return fmt.Errorf("%d broken invariants:\n  %s", len(problems), strings.Join(problems, "\n  "))
+	return p.err("broken invariants")
+}
+
+// problems collects what the checks find, so one run reports them all.
+type problems []string
+
+func (p *problems) bad(f string, a ...any) { *p = append(*p, fmt.Sprintf(f, a...)) }
+
+func (p problems) err(what string) error {
+	if len(p) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%d %s:\n  %s", len(p), what, strings.Join(p, "\n  "))
+}
+
+// world is what the checks look things up in: every directory, takeover
+// job and domain record, by id or name.
+type world struct {
+	dirs    map[string]model.Directory
+	jobs    map[string]model.Job
+	domains map[string]model.DomainRecord
+}
+
+func readWorld(txn *badger.Txn) (world, error) {
+	w := world{dirs: map[string]model.Directory{}, domains: map[string]model.DomainRecord{}}
+	if err := each(txn, pDirectory, func(_ []byte, d model.Directory) error {
+		w.dirs[d.ID] = d
+		return nil
+	}); err != nil {
+		return w, err
+	}
+	if err := each(txn, pDomain, func(_ []byte, r model.DomainRecord) error {
+		w.domains[r.Domain] = r
+		return nil
+	}); err != nil {
+		return w, err
+	}
+	var err error
+	w.jobs, err = readJobs(txn)
+	return w, err
+}
+
+// checkDomainRecords: a domain record must point at a live directory
+// that lists the domain.
+func checkDomainRecords(w world, bad func(string, ...any)) {
+	for _, name := range slices.Sorted(maps.Keys(w.domains)) {
+		r := w.domains[name]
+		d, ok := w.dirs[r.Directory]
+		switch {
+		case !ok || !slices.Contains(d.Domains, r.Domain):
+			bad("domain %s points at directory %s, which does not list it", r.Domain, r.Directory)
+		case d.State == model.Retired:
+			bad("domain %s belongs to retired directory %s, which was merged into %s", r.Domain, r.Directory, d.MergedInto)
+		}
+	}
+}
+
+// userTally is what the walk over the users counts, for the counters and
+// the jobs to be checked against.
+type userTally struct {
+	users   map[string]int64 // directory id → users
+	grants  map[string]int64 // directory id/service → users holding it
+	movedBy map[string]int   // job id → users it moved
+}
+
+// checkUserRecords checks each user against its directory and its domain, and
+// counts them.
+func checkUserRecords(txn *badger.Txn, w world, bad func(string, ...any)) (userTally, error) {
+	t := userTally{users: map[string]int64{}, grants: map[string]int64{}, movedBy: map[string]int{}}
+	memberOf := map[string]string{}
+	err := each(txn, pUser, func(k []byte, u model.User) error {
+		dir, addr, _ := strings.Cut(string(k[len(pUser):]), "/")
+		d, ok := w.dirs[dir]
+		switch {
+		case !ok:
+			bad("user %s is in missing directory %s", addr, dir)
+		case d.State == model.Retired:
+			bad("user %s is still in retired directory %s", addr, dir)
+		}
+		if u.Directory != dir {
+			bad("user %s is stored under %s but says %s", addr, dir, u.Directory)
+		}
+		if u.Kind == model.Member {
+			checkMember(w, memberOf, dir, addr, bad)
+		}
+		if u.FormerID != "" {
+			if j, ok := movedFrom(w.jobs, u); ok {
+				t.movedBy[j.ID]++
+			} else {
+				bad("user %s of %s has former id %s, but no takeover job into %s moved it", addr, dir, u.FormerID, dir)
+			}
+		}
+		t.users[dir]++
+		for _, g := range u.Grants {
+			t.grants[dir+"/"+g]++
+		}
+		return nil
+	})
+	return t, err
+}
+
+// checkMember: a member is in one directory, the one holding its domain.
+// Sign-up and takeover both keep it there; elsewhere it is lost to its
+// admins.
+func checkMember(w world, memberOf map[string]string, dir, addr string, bad func(string, ...any)) {
+	if other, dup := memberOf[addr]; dup {
+		bad("member %s is in two directories: %s and %s", addr, other, dir)
+	}
+	memberOf[addr] = dir
+	domain := addr[strings.LastIndexByte(addr, '@')+1:]
+	if r, ok := w.domains[domain]; !ok {
+		bad("member %s is in directory %s, but no directory holds %s", addr, dir, domain)
+	} else if r.Directory != dir {
+		bad("member %s is in directory %s, but %s belongs to %s", addr, dir, domain, r.Directory)
+	}
+}
+
+// checkUserCounters compares each directory's user counter with the users
+// it holds. Counters are walked, not looked up by directory, so that a
+// counter left behind by a directory that is gone is seen too. Each sums
+// its shards (counters.go).
+func checkUserCounters(txn *badger.Txn, w world, users map[string]int64, bad func(string, ...any)) error {
+	counted, err := sumCounters(txn, []byte(pUserCount))
+	if err != nil {
+		return err
+	}
+	for _, id := range slices.Sorted(maps.Keys(counted)) {
+		n := counted[id]
+		if _, ok := w.dirs[id]; !ok {
+			bad("user counter %s is %d, but there is no directory %s", id, n, id)
+		} else if n != users[id] {
+			bad("directory %s counts %d users but holds %d", id, n, users[id])
+		}
+	}
+	// Users of a missing directory are reported one by one by checkUserRecords.
+	for _, id := range slices.Sorted(maps.Keys(users)) {
+		if _, counted := counted[id]; !counted {
+			if _, ok := w.dirs[id]; ok {
+				bad("directory %s counts 0 users but holds %d", id, users[id])
+			}
+		}
+	}
+	return nil
+}
+
+// checkGrantCounters compares each grant counter with the users holding
+// the grant.
+func checkGrantCounters(txn *badger.Txn, grants map[string]int64, bad func(string, ...any)) error {
+	counted, err := sumCounters(txn, []byte(pGrantCnt))
+	if err != nil {
+		return err
+	}
+	for _, dg := range slices.Sorted(maps.Keys(counted)) {
+		if n := counted[dg]; n != grants[dg] {
+			bad("grant counter %s is %d but users hold %d", dg, n, grants[dg])
+		}
+	}
+	for _, dg := range slices.Sorted(maps.Keys(grants)) {
+		if _, ok := counted[dg]; !ok {
+			bad("grant %s is held by %d users but has no counter", dg, grants[dg])
+		}
 	}
 	return nil
 }
@@ -166,13 +234,13 @@ func readJobs(txn *badger.Txn) (map[string]model.Job, error) {
 // domain listed by two live directories, or listed by one that the record
 // does not name, is claimed twice. A retired directory keeps its list as
 // a record of what it held, so it is left out.
-func checkDirectories(dirs map[string]model.Directory, domains map[string]model.DomainRecord, jobs map[string]model.Job, bad func(string, ...any)) {
+func checkDirectories(w world, bad func(string, ...any)) {
 	listedBy := map[string]string{}
-	for _, id := range slices.Sorted(maps.Keys(dirs)) {
-		d := dirs[id]
+	for _, id := range slices.Sorted(maps.Keys(w.dirs)) {
+		d := w.dirs[id]
 		if d.Job != "" {
 			// A stale mark refuses every sign-up to the directory forever.
-			if j, ok := jobs[d.Job]; !ok || j.State != model.JobRunning || j.Source != id {
+			if j, ok := w.jobs[d.Job]; !ok || j.State != model.JobRunning || j.Source != id {
 				bad("directory %s is marked as being taken over by job %s, which is not a running takeover of it", id, d.Job)
 			}
 		}
@@ -184,7 +252,7 @@ func checkDirectories(dirs map[string]model.Directory, domains map[string]model.
 				bad("domain %s is listed by two directories: %s and %s", dom, other, id)
 			}
 			listedBy[dom] = id
-			if r, ok := domains[dom]; !ok {
+			if r, ok := w.domains[dom]; !ok {
 				bad("directory %s lists domain %s, which has no domain record", id, dom)
 			} else if r.Directory != id {
 				bad("directory %s lists domain %s, which belongs to %s", id, dom, r.Directory)
@@ -257,7 +325,7 @@ type auditHead struct {
 // checkJob: a job must be done once the database is open, account for
 // every user it moved and every grant it dropped, and be in the audit log
 // from start to finish (each batch's entry is written with the batch).
-func checkJob(j model.Job, dirs map[string]model.Directory, domains map[string]model.DomainRecord, moved, dropped int, tr auditTrail, bad func(string, ...any)) {
+func checkJob(j model.Job, w world, moved, dropped int, tr jobTrail, bad func(string, ...any)) {
 	if j.State != model.JobDone {
 		bad("takeover job %s is still %s", j.ID, j.State)
 	}
@@ -284,150 +352,31 @@ func checkJob(j model.Job, dirs map[string]model.Directory, domains map[string]m
 	}
 	// A purged source is gone, which is fine; a present one must say where
 	// it went.
-	if src, ok := dirs[j.Source]; ok && (src.State != model.Retired || src.MergedInto != j.Target) {
+	if src, ok := w.dirs[j.Source]; ok && (src.State != model.Retired || src.MergedInto != j.Target) {
 		bad("takeover job %s is done, but its source %s is %s (merged into %q)", j.ID, j.Source, src.State, src.MergedInto)
 	}
-	if r, ok := domains[j.Domain]; !ok || r.Directory != j.Target || !r.Verified {
+	if r, ok := w.domains[j.Domain]; !ok || r.Directory != j.Target || !r.Verified {
 		bad("takeover job %s is done, but domain %s is not verified in %s", j.ID, j.Domain, j.Target)
 	}
 }
 
-// checkAuditTrail reports every record that no audit entry accounts for: a
-// directory, a user, a grant, a verified domain, a challenge (PRODUCT.md
-// §3: every change is written to the audit log). Only a database built
-// entirely through the Store's operations can pass: the Loader writes no
-// audit entries, so demo data and the crash tests' fixtures fail it by
-// design, which is why CheckInvariants does not include it.
-func (s *Store) checkAuditTrail() error {
-	var problems []string
-	bad := func(f string, a ...any) { problems = append(problems, fmt.Sprintf(f, a...)) }
-	err := s.view(func(txn *badger.Txn) error {
-		tr, err := readAuditTrail(txn)
-		if err != nil {
-			return err
-		}
-		jobs, err := readJobs(txn)
-		if err != nil {
-			return err
-		}
-		if err := each(txn, pDirectory, func(_ []byte, d model.Directory) error {
-			if !tr.dirCreated[d.ID] {
-				bad("directory %s (%s) has no directory.create audit entry", d.ID, d.Name)
-			}
-			return nil
-		}); err != nil {
-			return err
-		}
-		if err := each(txn, pUser, func(k []byte, u model.User) error {
-			dir, addr, _ := strings.Cut(string(k[len(pUser):]), "/")
-			// A merged user was created, and granted what it brought, in
-			// the directory it came from.
-			places := []string{dir + "/" + addr}
-			if u.FormerID != "" {
-				if j, ok := movedFrom(jobs, u); ok {
-					places = append(places, j.Source+"/"+addr)
-				}
-			}
-			if !slices.ContainsFunc(places, func(p string) bool { return tr.userCreated[p] }) {
-				bad("user %s of %s has no user.create audit entry", addr, dir)
-			}
-			for _, g := range u.Grants {
-				if !slices.ContainsFunc(places, func(p string) bool { return tr.granted[p+sep+g] }) {
-					bad("user %s of %s holds %s, but no audit entry granted it", addr, dir, g)
-				}
-			}
-			return nil
-		}); err != nil {
-			return err
-		}
-		if err := each(txn, pDomain, func(_ []byte, r model.DomainRecord) error {
-			if r.Verified && !tr.verified[r.Directory+sep+r.Domain] {
-				bad("domain %s is verified in %s, but no takeover or domain.add audit entry says so", r.Domain, r.Directory)
-			}
-			return nil
-		}); err != nil {
-			return err
-		}
-		return each(txn, pChallenge, func(_ []byte, ch model.Challenge) error {
-			if !tr.challenges[ch.Domain+sep+ch.Token] {
-				bad("challenge for %s issued to %s has no challenge.issue audit entry", ch.Domain, ch.Admin)
-			}
-			return nil
-		})
-	})
-	if err != nil {
-		return err
-	}
-	if len(problems) > 0 {
-		return fmt.Errorf("%d changes missing from the audit log:\n  %s", len(problems), strings.Join(problems, "\n  "))
-	}
-	return nil
+// jobTrail is what the audit log says of the takeover jobs.
+type jobTrail struct {
+	started  map[string]bool // job id
+	moved    map[string]int  // job id → users its batches moved
+	finished map[string]bool // source directory id
 }
 
-// auditTrail is what the audit log says was created, granted, verified
-// and taken over. One walk fills it for both checks: the log is the
-// longest thing in the database.
-type auditTrail struct {
-	dirCreated  map[string]bool // directory id
-	userCreated map[string]bool // dir/address
-	granted     map[string]bool // dir/address sep service
-	verified    map[string]bool // dir sep domain
-	challenges  map[string]bool // domain sep token
-	started     map[string]bool // job id
-	moved       map[string]int  // job id → users its batches moved
-	finished    map[string]bool // source directory id
-}
-
-// readAuditTrail decodes each entry's after-value only for the actions
-// that need it, and only the fields they need.
-func readAuditTrail(txn *badger.Txn) (auditTrail, error) {
-	tr := auditTrail{dirCreated: map[string]bool{}, userCreated: map[string]bool{}, granted: map[string]bool{},
-		verified: map[string]bool{}, challenges: map[string]bool{},
-		started: map[string]bool{}, moved: map[string]int{}, finished: map[string]bool{}}
+// readJobTrail decodes each entry's after-value only for the actions that
+// need it, and only the fields they need: the log is the longest thing in
+// the database.
+func readJobTrail(txn *badger.Txn) (jobTrail, error) {
+	tr := jobTrail{started: map[string]bool{}, moved: map[string]int{}, finished: map[string]bool{}}
 	err := each(txn, pAudit, func(k []byte, e auditHead) error {
 		switch e.Action {
-		case "directory.create":
-			tr.dirCreated[e.Target] = true
-		case "user.create":
-			tr.userCreated[e.Target] = true
-			fallthrough
-		case "user.grant", "user.member":
-			var u struct {
-				Grants []string `json:"grants"`
-			}
-			if err := decode(k, e.After, &u); err != nil {
-				return err
-			}
-			for _, g := range u.Grants {
-				tr.granted[e.Target+sep+g] = true
-			}
-		case "domain.add":
-			var domain string
-			if err := decode(k, e.After, &domain); err != nil {
-				return err
-			}
-			tr.verified[e.Target+sep+domain] = true
-		case "challenge.issue":
-			var ch struct {
-				Token string `json:"token"`
-			}
-			if err := decode(k, e.After, &ch); err != nil {
-				return err
-			}
-			tr.challenges[e.Target+sep+ch.Token] = true
-		case "takeover.internal":
-			var d struct {
-				Domains []string `json:"domains"`
-			}
-			if err := decode(k, e.After, &d); err != nil {
-				return err
-			}
-			for _, dom := range d.Domains {
-				tr.verified[e.Target+sep+dom] = true
-			}
-		case "takeover.start":
+		case model.ActionTakeoverStart:
 			tr.started[e.Target] = true
-		case "takeover.batch":
+		case model.ActionTakeoverBatch:
 			var b struct {
 				Moved int `json:"moved"`
 			}
@@ -435,20 +384,8 @@ func readAuditTrail(txn *badger.Txn) (auditTrail, error) {
 				return err
 			}
 			tr.moved[e.Target] += b.Moved
-		case "takeover.external":
-			var x struct {
-				Target struct {
-					ID string `json:"id"`
-				} `json:"target"`
-				Job struct {
-					Domain string `json:"domain"`
-				} `json:"job"`
-			}
-			if err := decode(k, e.After, &x); err != nil {
-				return err
-			}
+		case model.ActionTakeoverExt:
 			tr.finished[e.Target] = true
-			tr.verified[x.Target.ID+sep+x.Job.Domain] = true
 		}
 		return nil
 	})
