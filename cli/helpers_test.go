@@ -223,6 +223,7 @@ type service struct {
 type auditEntry struct {
 	Time   time.Time       `json:"time"`
 	Actor  string          `json:"actor"`
+	As     string          `json:"as"`
 	Action string          `json:"action"`
 	Target string          `json:"target"`
 	Before json.RawMessage `json:"before"`

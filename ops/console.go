@@ -73,16 +73,24 @@ func (c *Console) SignupVerify(email, code string) (store.SignupResult, error) {
 	return c.Store.VerifySignup(addr, code)
 }
 
-// Challenge issues (or repeats) the DNS challenge for an admin.
+// Challenge issues (or repeats) the DNS challenge for an admin, as the
+// operator: the command line names the admin with --as, and the audit
+// log says the operator acted for them (issue 11 point 6).
 func (c *Console) Challenge(domain, admin string, mode model.ChallengeMode, into string) (store.ChallengeResult, error) {
-	claim, err := parseClaim(domain, admin, into)
+	return c.challenge(Viewer{}, domain, admin, mode, into)
+}
+
+// challenge is Challenge made by by.
+func (c *Console) challenge(by Viewer, domain, admin string, mode model.ChallengeMode, into string) (store.ChallengeResult, error) {
+	claim, err := parseClaim(by, domain, admin, into)
 	if err != nil {
 		return store.ChallengeResult{}, err
 	}
 	return c.Store.IssueChallenge(claim, mode)
 }
 
-func parseClaim(domain, admin, into string) (store.Claim, error) {
+// parseClaim reads the claim by makes for admin.
+func parseClaim(by Viewer, domain, admin, into string) (store.Claim, error) {
 	d, err := model.ParseDomain(domain)
 	if err != nil {
 		return store.Claim{}, err
@@ -91,7 +99,7 @@ func parseClaim(domain, admin, into string) (store.Claim, error) {
 	if err != nil {
 		return store.Claim{}, err
 	}
-	return store.Claim{Domain: d, Admin: a, Into: into}, nil
+	return store.Claim{Domain: d, Admin: a, Into: into, By: by.Actor()}, nil
 }
 
 // Invite sends a B2B invitation from a managed directory.

@@ -166,7 +166,8 @@ func (s *Session) User(ref string, addr model.Address) (model.User, []model.Mapp
 }
 
 // Audit reads the newest n entries the viewer may see: for an admin,
-// their own actions and those on directories within their reach.
+// their own actions, those made under their name, and those on
+// directories within their reach.
 func (s *Session) Audit(n int) ([]model.AuditEntry, error) {
 	if s.v.IsOperator() {
 		return s.c.Store.AuditTail(n, nil)
@@ -176,7 +177,7 @@ func (s *Session) Audit(n int) ([]model.AuditEntry, error) {
 		return nil, err
 	}
 	me := s.v.Actor()
-	return s.c.Store.AuditTail(n, func(e model.AuditEntry) bool { return e.Actor == me || r.Covers(e.Target) })
+	return s.c.Store.AuditTail(n, func(e model.AuditEntry) bool { return e.Actor == me || e.As == me || r.Covers(e.Target) })
 }
 
 // Outbox reads the mail kept instead of sent: the operator's only.
@@ -204,11 +205,11 @@ func (s *Session) SetSwitches(ref string, want model.Switches) (model.Directory,
 
 // Challenge issues (or repeats) the DNS challenge for admin.
 func (s *Session) Challenge(domain, admin string, mode model.ChallengeMode, into string) (ChallengeResult, error) {
-	return s.c.Challenge(domain, admin, mode, into)
+	return s.c.challenge(s.v, domain, admin, mode, into)
 }
 
 // Verify checks DNS for admin's challenge and, unless a dry run, takes
 // the directory over.
 func (s *Session) Verify(ctx context.Context, domain, admin string, opt VerifyOptions) (VerifyReport, error) {
-	return s.c.Verify(ctx, domain, admin, opt)
+	return s.c.verify(ctx, s.v, domain, admin, opt)
 }

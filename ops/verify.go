@@ -47,9 +47,15 @@ type VerifyReport struct {
 }
 
 // Verify checks the admin's challenge in DNS and, when it is found, runs
-// the takeover it was issued for (Confirm-MsolEmailVerifiedDomain).
+// the takeover it was issued for (Confirm-MsolEmailVerifiedDomain), as
+// the operator (see Challenge).
 func (c *Console) Verify(ctx context.Context, domain, admin string, opt VerifyOptions) (VerifyReport, error) {
-	claim, err := parseClaim(domain, admin, "")
+	return c.verify(ctx, Viewer{}, domain, admin, opt)
+}
+
+// verify is Verify made by by.
+func (c *Console) verify(ctx context.Context, by Viewer, domain, admin string, opt VerifyOptions) (VerifyReport, error) {
+	claim, err := parseClaim(by, domain, admin, "")
 	if err != nil {
 		return VerifyReport{}, err
 	}
@@ -63,7 +69,7 @@ func (c *Console) Verify(ctx context.Context, domain, admin string, opt VerifyOp
 		claim.Into = p.Target.ID
 	}
 	if p.Challenge != nil {
-		res, err := c.checkUntil(ctx, claim.Admin.Key(), *p.Challenge, opt)
+		res, err := c.checkUntil(ctx, claim, *p.Challenge, opt)
 		if res.Domain != "" {
 			rep.Check = &res
 		}
@@ -102,18 +108,18 @@ func (c *Console) Verify(ctx context.Context, domain, admin string, opt VerifyOp
 // checkUntil checks the challenge, and with opt.Wait keeps checking with
 // doubling pauses until it is found, the time is up, or the rate limit
 // says stop. Every check is counted and written to the audit log.
-func (c *Console) checkUntil(ctx context.Context, admin string, ch model.Challenge, opt VerifyOptions) (dnscheck.Result, error) {
+func (c *Console) checkUntil(ctx context.Context, claim store.Claim, ch model.Challenge, opt VerifyOptions) (dnscheck.Result, error) {
 	deadline := time.Now().Add(opt.Wait)
 	pause := c.pollStart()
 	for n := 1; ; n++ {
-		if err := c.Store.CountCheck(ch.Domain, admin); err != nil {
+		if err := c.Store.CountCheck(ch.Domain, claim.Admin.Key()); err != nil {
 			return dnscheck.Result{}, err
 		}
 		res, err := c.check(ctx, ch.Record(), opt.DNSServer)
 		if err != nil {
 			return res, err
 		}
-		if err := c.Store.RecordCheck(admin, ch.Domain, res); err != nil {
+		if err := c.Store.RecordCheck(claim, res); err != nil {
 			return res, err
 		}
 		left := time.Until(deadline)

@@ -15,11 +15,17 @@ import (
 // describes, so the log never misses a change nor records one that did
 // not happen.
 func (s *Store) audit(txn *badger.Txn, actor, action, target string, before, after any) error {
+	return s.auditAs(txn, actor, "", action, target, before, after)
+}
+
+// auditAs is audit for a change actor made under as's name ("" for their
+// own): the operator running a takeover for an admin (issue 11 point 6).
+func (s *Store) auditAs(txn *badger.Txn, actor, as, action, target string, before, after any) error {
 	tail := make([]byte, 8)
 	if _, err := io.ReadFull(s.rand, tail); err != nil {
 		return err
 	}
-	e := model.AuditEntry{Time: s.Now().UTC(), Actor: actor, Action: action, Target: target, Before: before, After: after}
+	e := model.AuditEntry{Time: s.Now().UTC(), Actor: actor, As: as, Action: action, Target: target, Before: before, After: after}
 	return put(txn, timeKey(pAudit, e.Time.UnixNano(), tail), e)
 }
 

@@ -13,6 +13,16 @@ type Claim struct {
 	Domain string
 	Admin  model.Address
 	Into   string // directory ref; empty for an internal takeover
+	// By is who makes the claim for Admin when it is someone else: the
+	// operator typing an admin's address. The audit log names both
+	// (issue 11 point 6).
+	By string
+}
+
+// auditClaim writes c's change to the audit log under both names.
+func (s *Store) auditClaim(txn *badger.Txn, c Claim, action, target string, before, after any) error {
+	actor, as := model.Acting(c.By, c.Admin.Key())
+	return s.auditAs(txn, actor, as, action, target, before, after)
 }
 
 // claimScope is what a claim touches, checked inside the transaction that
@@ -150,7 +160,7 @@ func (s *Store) IssueChallenge(c Claim, mode model.ChallengeMode) (ChallengeResu
 		if err := put(txn, challengeKey(c.Domain, c.Admin.Key()), ch); err != nil {
 			return err
 		}
-		return s.audit(txn, c.Admin.Key(), model.ActionChallengeIssue, c.Domain, nil, ch)
+		return s.auditClaim(txn, c, model.ActionChallengeIssue, c.Domain, nil, ch)
 	})
 	return res, err
 }
@@ -282,9 +292,9 @@ func (s *Store) checkProof(txn *badger.Txn, c Claim, sc claimScope, p PendingPro
 	return txn.Delete(challengeKey(c.Domain, c.Admin.Key()))
 }
 
-// RecordCheck writes a DNS check result to the audit log.
-func (s *Store) RecordCheck(actor, domain string, result any) error {
+// RecordCheck writes the result of a DNS check for c to the audit log.
+func (s *Store) RecordCheck(c Claim, result any) error {
 	return s.update(func(txn *badger.Txn) error {
-		return s.audit(txn, actor, model.ActionCheck, domain, nil, result)
+		return s.auditClaim(txn, c, model.ActionCheck, c.Domain, nil, result)
 	})
 }

@@ -104,7 +104,7 @@ func (s *Store) TakeOverInternal(c Claim, p PendingProof) (model.Directory, erro
 		if err := s.verifyDomain(txn, c.Domain, d.ID, name, rec); err != nil {
 			return err
 		}
-		return s.audit(txn, c.Admin.Key(), model.ActionTakeoverInt, d.ID, before, d)
+		return s.auditClaim(txn, c, model.ActionTakeoverInt, d.ID, before, d)
 	})
 	return d, err
 }
@@ -155,7 +155,7 @@ func (s *Store) TakeOverExternal(c Claim, p PendingProof, force bool, onBatch fu
 				return err
 			}
 			res.Target = m
-			return s.audit(txn, c.Admin.Key(), model.ActionDomainAdd, m.ID, nil, c.Domain)
+			return s.auditClaim(txn, c, model.ActionDomainAdd, m.ID, nil, c.Domain)
 		}
 		if sc.Source.Job != "" {
 			return fmt.Errorf("%w: a takeover of %s is already running", model.ErrTakeoverRunning, sc.Source.Name)
@@ -177,7 +177,7 @@ func (s *Store) TakeOverExternal(c Claim, p PendingProof, force bool, onBatch fu
 			return err
 		}
 		name, rec := proof(p)
-		job := model.Job{ID: id, Source: sc.Source.ID, Target: sc.Target.ID, Domain: c.Domain, Admin: c.Admin.Key(),
+		job := model.Job{ID: id, Source: sc.Source.ID, Target: sc.Target.ID, Domain: c.Domain, Admin: c.Admin.Key(), By: c.By,
 			Proof: name, Record: rec, Force: force, Services: cat, Total: res.Impact.Users, State: model.JobRunning, StartedAt: s.Now().UTC()}
 		src := *sc.Source
 		src.Job = id
@@ -188,7 +188,7 @@ func (s *Store) TakeOverExternal(c Claim, p PendingProof, force bool, onBatch fu
 			return err
 		}
 		res.Job = job
-		return s.audit(txn, c.Admin.Key(), model.ActionTakeoverStart, id, nil, map[string]any{"job": job, "impact": res.Impact})
+		return s.auditClaim(txn, c, model.ActionTakeoverStart, id, nil, map[string]any{"job": job, "impact": res.Impact})
 	})
 	if err != nil || added {
 		return res, err
@@ -361,7 +361,8 @@ func (s *Store) moveBatch(txn *badger.Txn, job *model.Job, size int) (int, error
 	}
 	job.Cursor = keys[len(keys)-1]
 	job.Moved += len(batch)
-	return len(batch), s.audit(txn, job.Admin, model.ActionTakeoverBatch, job.ID, nil,
+	actor, as := model.Acting(job.By, job.Admin)
+	return len(batch), s.auditAs(txn, actor, as, model.ActionTakeoverBatch, job.ID, nil,
 		map[string]any{"moved": len(batch), "first": batch[0].Email, "last": batch[len(batch)-1].Email})
 }
 
@@ -397,7 +398,8 @@ func (s *Store) finishJob(txn *badger.Txn, job *model.Job) error {
 	if err := put(txn, jobKey(job.ID), *job); err != nil {
 		return err
 	}
-	return s.audit(txn, job.Admin, model.ActionTakeoverExt, src.ID, before, map[string]any{"source": src, "target": dst, "job": job})
+	actor, as := model.Acting(job.By, job.Admin)
+	return s.auditAs(txn, actor, as, model.ActionTakeoverExt, src.ID, before, map[string]any{"source": src, "target": dst, "job": job})
 }
 
 // purgeRetired deletes retired directories past their retention. Their
