@@ -31,22 +31,22 @@ func Checker(dns *demo.DNS) dnscheck.Checker {
 
 // Console gives the console the demo's DNS server to publish to and
 // check against, and a reset (ctrl+r) that restores the data built with
-// size.
+// size, one restore at a time.
 func Console(dns *demo.DNS, st *store.Store, size demo.Size) (*ops.Console, tui.Options) {
 	publish := func(rec model.RecordSpec) error {
 		// Any demo domain may be taken over: its zone appears on first use.
 		dns.AddZone(strings.TrimSuffix(rec.Name, "."))
 		return dns.Publish(rec)
 	}
-	reset := func() error {
+	reset := &oneRestore{do: func() error {
 		dns.Clear()
 		if err := st.Reset(); err != nil {
 			return err
 		}
 		_, err := demo.Build(st, size)
 		return err
-	}
-	return &ops.Console{Store: st, DNS: Checker(dns)}, tui.Options{Publish: publish, Reset: reset}
+	}}
+	return &ops.Console{Store: st, DNS: Checker(dns)}, tui.Options{Publish: publish, Reset: reset.run}
 }
 
 // Opener gives every session its own demo database (in dir) and demo DNS
