@@ -85,9 +85,11 @@ func (s *service) do(t *testing.T, method, path, ctype string, body []byte) answ
 		t.Fatal(err)
 	}
 	a := answer{status: resp.StatusCode, ctype: resp.Header.Get("Content-Type"), body: b}
-	seen.Lock()
-	seen.m[method+" "+templatePath(path)] = append(seen.m[method+" "+templatePath(path)], a)
-	seen.Unlock()
+	if op, ok := apiOperation(method, path); ok {
+		seen.Lock()
+		seen.m[op] = append(seen.m[op], a)
+		seen.Unlock()
+	}
 	return a
 }
 
@@ -101,11 +103,17 @@ func (s *service) post(t *testing.T, path string, v any) answer {
 	return s.do(t, "POST", path, "application/json", b)
 }
 
-func templatePath(p string) string {
-	if strings.HasPrefix(p, problemBase) {
-		return problemBase + "{name}"
+// apiOperation names the documented operation a request is for; the
+// sign-up page's routes are HTML for people, not part of the API.
+func apiOperation(method, path string) (string, bool) {
+	path, _, _ = strings.Cut(path, "?")
+	switch {
+	case strings.HasPrefix(path, problemBase):
+		path = problemBase + "{name}"
+	case !strings.HasPrefix(path, "/v1/") && path != "/healthz" && path != "/readyz":
+		return "", false
 	}
-	return p
+	return method + " " + path, true
 }
 
 var codeRE = regexp.MustCompile(`\b\d{6}(\d{6})?\b`)

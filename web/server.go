@@ -23,14 +23,18 @@ func New(oc *ops.Console, opt Options) http.Handler {
 		opt.Log = log.Default()
 	}
 	mux := http.NewServeMux()
-	for _, rt := range routes(&api{ops: oc, log: opt.Log}, opt) {
+	pg := &page{ops: oc, log: opt.Log}
+	for _, rt := range append(routes(&api{ops: oc, log: opt.Log}, opt), pg.routes()...) {
 		mux.HandleFunc(rt.method+" "+rt.path, rt.handle)
 	}
-	return secure(mux)
+	// Browsers say where a request comes from (Sec-Fetch-Site, Origin):
+	// a form posted from another site is refused, so nobody can sign a
+	// visitor up, or try codes, from their own page.
+	return secure(http.NewCrossOriginProtection().Handler(mux))
 }
 
 // A route is one operation the server answers; the OpenAPI document
-// must list exactly these (TestOpenAPIMatchesRoutes).
+// must list exactly the API's (TestOpenAPIMatchesRoutes).
 type route struct {
 	method, path string
 	handle       http.HandlerFunc
