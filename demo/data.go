@@ -56,15 +56,26 @@ func Build(st *store.Store, size Size) (Summary, error) {
 	l := st.NewLoader()
 	sum := Summary{}
 	on := model.Switches{AllowEmailVerifiedUsers: true, AllowAdHocSubscriptions: true}
+	// Every directory was created by its first sign-up, demoAge ago; the
+	// others joined in the hours since (issue 11 point 9: no user older
+	// than their directory).
+	created := now.Add(-demoAge)
+	joined := 0
 	addDir := func(id, domain string, state model.State, admins []string) {
-		l.Directory(model.Directory{ID: id, Name: domain, State: state, Domains: []string{domain}, GlobalAdmins: admins, Switches: on, CreatedAt: now.Add(-90 * 24 * time.Hour)})
+		l.Directory(model.Directory{ID: id, Name: domain, State: state, Domains: []string{domain}, GlobalAdmins: admins, Switches: on, CreatedAt: created})
 		sum.Directories++
+		joined = 0
 	}
 	uid := 0
 	addUser := func(dir, email string, grants ...string) {
 		uid++
+		at := created
+		if joined > 0 {
+			at = created.Add(time.Duration(1+uid%(int(demoAge/time.Hour)-1)) * time.Hour)
+		}
+		joined++
 		l.User(model.User{ID: fmt.Sprintf("%016x", uid), Email: email, Directory: dir, Kind: model.Member,
-			CreationMethod: model.EmailVerified, Grants: grants, CreatedAt: now.Add(-time.Duration(uid%5000) * time.Hour)})
+			CreationMethod: model.EmailVerified, Grants: grants, CreatedAt: at})
 		sum.Users++
 	}
 
@@ -111,6 +122,9 @@ func Build(st *store.Store, size Size) (Summary, error) {
 	}
 	return sum, l.Flush()
 }
+
+// demoAge is how long ago the demo's directories were created.
+const demoAge = 90 * 24 * time.Hour
 
 // Summary counts what Build made.
 type Summary struct {

@@ -2,6 +2,7 @@ package demo
 
 import (
 	"testing"
+	"time"
 
 	"selfserve/model"
 	"selfserve/store"
@@ -56,5 +57,44 @@ func TestBuildHoldsTheStories(t *testing.T) {
 	im, err := st.Preview(ContosoUK)
 	if err != nil || len(im.Blocking) != 1 || im.Blocking[0] != "powerbi" {
 		t.Errorf("contoso.co.uk preview: %+v %v", im, err)
+	}
+}
+
+// Issue 11 point 9: a directory is created by its first sign-up, so no
+// user of the demo is older than their directory, and the oldest one
+// signed up when it was created.
+func TestBuildCreatesNoUserBeforeTheirDirectory(t *testing.T) {
+	st, err := store.Open(t.TempDir(), store.Options{Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := Build(st, Size{Directories: 50, BigUsers: 2000}); err != nil {
+		t.Fatal(err)
+	}
+	dirs, err := st.Directories("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range dirs {
+		users, err := st.Users(d.ID, "", 0)
+		if err != nil || len(users) == 0 {
+			t.Fatalf("%s: %d users, %v", d.Name, len(users), err)
+		}
+		first := users[0].CreatedAt
+		for _, u := range users {
+			if u.CreatedAt.Before(d.CreatedAt) {
+				t.Errorf("%s was created %s, before their directory %s (%s)", u.Email, u.CreatedAt.Format(time.RFC3339), d.Name, d.CreatedAt.Format(time.RFC3339))
+			}
+			if u.CreatedAt.After(st.Now()) {
+				t.Errorf("%s is created in the future: %s", u.Email, u.CreatedAt.Format(time.RFC3339))
+			}
+			if u.CreatedAt.Before(first) {
+				first = u.CreatedAt
+			}
+		}
+		if !first.Equal(d.CreatedAt) {
+			t.Errorf("%s was created %s, but its first user signed up %s", d.Name, d.CreatedAt.Format(time.RFC3339), first.Format(time.RFC3339))
+		}
 	}
 }

@@ -133,24 +133,6 @@ func (d *DNS) Clear() {
 	d.mu.Unlock()
 }
 
-// Withdraw removes a published record.
-func (d *DNS) Withdraw(rec model.RecordSpec) {
-	rr, err := toRR(rec)
-	if err != nil {
-		return
-	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	owner := strings.ToLower(rr.Header().Name)
-	kept := d.records[owner][:0]
-	for _, have := range d.records[owner] {
-		if !dns.IsDuplicate(have, rr) {
-			kept = append(kept, have)
-		}
-	}
-	d.records[owner] = kept
-}
-
 func toRR(rec model.RecordSpec) (dns.RR, error) {
 	hdr := dns.RR_Header{Name: dns.Fqdn(strings.ToLower(rec.Name)), Class: dns.ClassINET, Ttl: uint32(rec.TTL)}
 	switch rec.Type {

@@ -26,7 +26,7 @@ func ask(t *testing.T, addr, name string, qtype uint16) *dns.Msg {
 	return r
 }
 
-func TestDemoDNSPublishAndWithdraw(t *testing.T) {
+func TestDemoDNSPublishAndClear(t *testing.T) {
 	d, err := StartDNS("", Bellows)
 	if err != nil {
 		t.Fatal(err)
@@ -51,9 +51,9 @@ func TestDemoDNSPublishAndWithdraw(t *testing.T) {
 	if r := ask(t, d.Addr, Bellows, dns.TypeTXT); len(r.Answer) != 1 || !strings.Contains(r.Answer[0].String(), "MS=0123") {
 		t.Fatalf("published TXT: %v", r)
 	}
-	d.Withdraw(rec)
+	d.Clear()
 	if r := ask(t, d.Addr, Bellows, dns.TypeTXT); len(r.Answer) != 0 {
-		t.Fatalf("withdrawn TXT still served: %v", r)
+		t.Fatalf("cleared TXT still served: %v", r)
 	}
 	if err := d.Publish(model.RecordSpec{Name: "example.org.", Type: "TXT", Value: "x"}); err == nil {
 		t.Fatal("publishing outside the served zones must fail")
