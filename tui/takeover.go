@@ -1,19 +1,16 @@
 package tui
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/cursor"
-	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/spinner"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"selfserve/model"
 	"selfserve/ops"
-	"selfserve/tui/words"
 )
 
 // openTakeoverMsg asks the root to open the takeover wizard on an
@@ -44,6 +41,26 @@ const (
 // The wizard's results, each tagged with the wizard and the attempt it
 // answers, so a late answer to a step the admin left is dropped.
 type (
+	// claimableMsg is the directory read when the wizard opens and
+	// again after the takeover, for its header.
+	claimableMsg struct {
+		w       *takeoverScreen
+		sum     ops.DirectorySummary
+		inReach bool
+		err     error
+	}
+	managedMsg struct {
+		w    *takeoverScreen
+		seq  int
+		list []ops.DirectorySummary
+		err  error
+	}
+	// prefillMsg offers an address for the Act as step.
+	prefillMsg struct {
+		w    *takeoverScreen
+		seq  int
+		addr string
+	}
 	challengeMsg struct {
 		w   *takeoverScreen
 		seq int
@@ -76,13 +93,18 @@ type (
 // operations as `domain challenge` and `domain verify`.
 type takeoverScreen struct {
 	c      Common
-	sum    ops.DirectorySummary // the unmanaged directory
+	id     string               // the directory asked for
+	sum    ops.DirectorySummary // the unmanaged directory, once read
 	domain string
 	// inReach is false for a directory an admin opened with :claim:
 	// then even its size is not shown before the takeover.
 	inReach bool
-	err     error // a read that failed or a refusal, shown on its step
-	note    string
+	// err is the failure of the current step (a read, a refusal, a
+	// check that found nothing), shown once, on its step, with advice;
+	// redo repeats what failed (the r key).
+	err  error
+	redo func() tea.Cmd
+	note string
 
 	step     wizStep
 	external bool
@@ -97,22 +119,18 @@ type takeoverScreen struct {
 	busy     bool
 	spin     spinner.Model
 	check    *ops.VerifyReport // the dry run: the check and, external, the preview
-	checkErr error
 	force    bool
 	confirm  bool
 	result   *ops.VerifyReport
-	runErr   error
 	ran      bool
 	job      model.Job
 	batches  chan tea.Msg
 }
 
+// newTakeoverScreen builds the wizard for directory id; it reads nothing
+// until Init (issue 11 point 1: screens read in a command).
 func newTakeoverScreen(c Common, id string) *takeoverScreen {
-	t := &takeoverScreen{c: c, mode: model.ModeTXT}
-	t.sum, t.inReach, t.err = c.Ops.Claimable(id)
-	if t.err == nil && len(t.sum.Domains) > 0 {
-		t.domain = t.sum.Domains[0]
-	}
+	t := &takeoverScreen{c: c, id: id, mode: model.ModeTXT, busy: true}
 	in := textinput.New()
 	in.Prompt = "Admin address: "
 	in.PromptStyle = c.Styles.JumpPrompt
@@ -127,9 +145,25 @@ func newTakeoverScreen(c Common, id string) *takeoverScreen {
 	return t
 }
 
-func (t *takeoverScreen) Init() tea.Cmd { return nil }
+func (t *takeoverScreen) Init() tea.Cmd {
+	t.redo = t.Init
+	t.busy, t.err = true, nil
+	return t.readClaimable()
+}
 
-func (t *takeoverScreen) Title() string { return "Take over " + t.domain }
+// readClaimable reads the directory: when the wizard opens, and after the
+// takeover for the state it left the directory in.
+func (t *takeoverScreen) readClaimable() tea.Cmd {
+	c, id := t.c.Ops, t.id
+	return func() tea.Msg {
+		sum, inReach, err := c.Claimable(id)
+		return claimableMsg{w: t, sum: sum, inReach: inReach, err: err}
+	}
+}
+
+// Title is the crumb; the domain is on the screen's own first line, so a
+// long one does not push the trail off the breadcrumbs.
+func (t *takeoverScreen) Title() string { return "Take over" }
 
 func (t *takeoverScreen) Capturing() bool {
 	return t.step == stepAdmin || t.confirm
@@ -178,9 +212,6 @@ func (t *takeoverScreen) stepBack() bool {
 func (t *takeoverScreen) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case tea.KeyMsg:
-		if t.sum.ID == "" {
-			return nil
-		}
 		return t.key(msg)
 	case spinner.TickMsg:
 		if !t.busy {
@@ -189,6 +220,34 @@ func (t *takeoverScreen) Update(msg tea.Msg) tea.Cmd {
 		var cmd tea.Cmd
 		t.spin, cmd = t.spin.Update(msg)
 		return cmd
+	case claimableMsg:
+		if msg.w != t {
+			return nil
+		}
+		if t.sum.ID != "" {
+			if msg.err == nil {
+				t.sum = msg.sum // its state after the takeover, for the header
+			}
+			return nil
+		}
+		t.busy, t.sum, t.inReach, t.err = false, msg.sum, msg.inReach, msg.err
+		if len(t.sum.Domains) > 0 {
+			t.domain = t.sum.Domains[0]
+		}
+		return nil
+	case managedMsg:
+		if msg.w != t || msg.seq != t.seq {
+			return nil
+		}
+		t.busy, t.managed, t.err = false, msg.list, msg.err
+		t.intoPos = min(t.intoPos, max(0, len(t.managed)-1))
+		return nil
+	case prefillMsg:
+		if msg.w != t || msg.seq != t.seq {
+			return nil
+		}
+		t.busy = false
+		return t.toAdmin(msg.addr)
 	case challengeMsg:
 		if msg.w != t || msg.seq != t.seq {
 			return nil
@@ -216,7 +275,7 @@ func (t *takeoverScreen) Update(msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		t.busy = false
-		t.check, t.checkErr = &msg.rep, msg.err
+		t.check, t.err = &msg.rep, msg.err
 		return nil
 	case batchMsg:
 		if msg.w != t {
@@ -231,125 +290,55 @@ func (t *takeoverScreen) Update(msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		t.busy, t.ran = false, true
-		t.result, t.runErr = &msg.rep, msg.err
+		t.result, t.err = &msg.rep, msg.err
 		if msg.rep.Job != nil {
 			t.job = *msg.rep.Job
 		}
-		if sum, _, err := t.c.Ops.Claimable(t.sum.ID); err == nil {
-			t.sum = sum // its state now, for the header
-		}
-		return nil
+		return t.readClaimable()
 	}
 	return nil
 }
 
-func (t *takeoverScreen) key(k tea.KeyMsg) tea.Cmd {
-	km := t.c.KeyMap
-	if t.confirm {
-		t.confirm = false
-		if key.Matches(k, km.DropYes) {
-			t.force = true
-			t.note = fmt.Sprintf("Force armed: %s will be dropped. Press enter to take over.", words.Plural(int64(t.blockedGrants()), "grant", "grants"))
-		} else {
-			t.note = "Not forced."
-		}
-		return nil
-	}
-	if t.step == stepAdmin {
-		switch {
-		case key.Matches(k, km.Back):
-			t.stepBack()
-			return nil
-		case key.Matches(k, km.Next):
-			return t.toChallenge()
-		}
-		var cmd tea.Cmd
-		t.admin, cmd = t.admin.Update(k)
-		return cmd
-	}
-	if t.busy {
-		return nil // one operation at a time; esc is the root's
-	}
-	switch t.step {
-	case stepKind:
-		switch {
-		case key.Matches(k, km.Up), key.Matches(k, km.Down):
-			t.kindPos = 1 - t.kindPos
-		case key.Matches(k, km.Next):
-			t.err = nil
-			t.external = t.kindPos == 1
-			if !t.external {
-				return t.toAdmin(t.firstUser())
-			}
-			t.managed, t.err = t.c.Ops.Directories(model.Managed)
-			t.intoPos = min(t.intoPos, max(0, len(t.managed)-1))
-			t.step = stepInto
-		}
-	case stepInto:
-		switch {
-		case key.Matches(k, km.Up):
-			t.intoPos = max(0, t.intoPos-1)
-		case key.Matches(k, km.Down):
-			t.intoPos = min(max(0, len(t.managed)-1), t.intoPos+1)
-		case key.Matches(k, km.Next) && len(t.managed) > 0:
-			t.into = t.managed[t.intoPos]
-			admin := ""
-			if len(t.into.GlobalAdmins) > 0 {
-				admin = t.into.GlobalAdmins[0]
-			}
-			return t.toAdmin(admin)
-		}
-	case stepChallenge:
-		switch {
-		case key.Matches(k, km.Mode):
-			if t.mode == model.ModeTXT {
-				t.mode = model.ModeMX
-			} else {
-				t.mode = model.ModeTXT
-			}
-			return t.issue()
-		case key.Matches(k, km.Publish) && t.c.Publish != nil && t.record() != nil:
-			return t.publish()
-		case key.Matches(k, km.Next) && t.ch != nil:
-			t.step, t.check, t.checkErr, t.note = stepCheck, nil, nil, ""
-			return t.runCheck()
-		case key.Matches(k, km.Retry) && t.ch == nil:
-			return t.issue()
-		}
-	case stepCheck:
-		switch {
-		case key.Matches(k, km.Retry), key.Matches(k, km.Next) && (t.check == nil || t.checkErr != nil):
-			return t.runCheck()
-		case key.Matches(k, km.Next) && t.external:
-			t.step, t.force, t.note = stepImpact, false, ""
-		case key.Matches(k, km.Next):
-			return t.run()
-		}
-	case stepImpact:
-		switch {
-		case key.Matches(k, km.Force) && t.blocked() && !t.force:
-			t.confirm = true
-		case key.Matches(k, km.Next) && t.blocked() && !t.force:
-			t.note = "Blocked: press f to force, which drops the grants of " + strings.Join(t.check.Impact.Blocking, ", ") + "."
-		case key.Matches(k, km.Next):
-			return t.run()
-		}
-	case stepRun:
-		if t.ran && key.Matches(k, km.Next) {
-			return func() tea.Msg { return takeoverDoneMsg{} }
-		}
-	}
-	return nil
+// start begins an operation of the current step: a new attempt (a late
+// answer to an earlier one is dropped), with the spinner going, and what
+// r repeats should it fail.
+func (t *takeoverScreen) start(redo func() tea.Cmd) int {
+	t.seq++
+	t.busy, t.err, t.note, t.redo = true, nil, "", redo
+	return t.seq
 }
 
-// firstUser is the directory's first user in address order: someone who
-// signed up with an address at the domain, as an internal takeover needs.
-func (t *takeoverScreen) firstUser() string {
-	us, err := t.c.Ops.Users(t.sum.ID, "", 1)
-	if err != nil || len(us) == 0 {
-		return ""
+// toKind leaves the Kind step for the chosen kind: external reads the
+// managed directories to merge into; internal offers the directory's
+// first user in address order (someone who signed up with an address at
+// the domain, as an internal takeover needs) as the one who acts.
+func (t *takeoverScreen) toKind() tea.Cmd {
+	t.external = t.kindPos == 1
+	if t.external {
+		t.step = stepInto
+		return t.readManaged()
 	}
-	return us[0].Email
+	if !t.c.Ops.Viewer().IsOperator() {
+		return t.toAdmin("")
+	}
+	seq := t.start(t.toKind)
+	c, id := t.c.Ops, t.sum.ID
+	return func() tea.Msg {
+		us, err := c.Users(id, "", 1)
+		if err != nil || len(us) == 0 {
+			return prefillMsg{w: t, seq: seq} // the operator types one
+		}
+		return prefillMsg{w: t, seq: seq, addr: us[0].Email}
+	}
+}
+
+func (t *takeoverScreen) readManaged() tea.Cmd {
+	seq := t.start(t.readManaged)
+	c := t.c.Ops
+	return func() tea.Msg {
+		list, err := c.Directories(model.Managed)
+		return managedMsg{w: t, seq: seq, list: list, err: err}
+	}
 }
 
 func (t *takeoverScreen) beforeAdmin() wizStep {
@@ -374,11 +363,11 @@ func (t *takeoverScreen) toAdmin(prefill string) tea.Cmd {
 
 func (t *takeoverScreen) toChallenge() tea.Cmd {
 	if strings.TrimSpace(t.admin.Value()) == "" {
-		t.err = errors.New("type the admin's address")
+		t.note = "Type the address of the admin who acts."
 		return nil
 	}
 	t.admin.Blur()
-	t.step, t.err, t.note = stepChallenge, nil, ""
+	t.step = stepChallenge
 	return t.issue()
 }
 
@@ -391,15 +380,22 @@ func (t *takeoverScreen) target() string {
 }
 
 // issue asks for the challenge in the current mode (again after a mode
-// change, which replaces the earlier one).
+// change, which replaces the earlier one; after expiry, a new one).
 func (t *takeoverScreen) issue() tea.Cmd {
-	t.seq++
-	t.ch, t.err, t.note, t.busy = nil, nil, "", true
-	c, seq, domain, admin, mode, into := t.c.Ops, t.seq, t.domain, strings.TrimSpace(t.admin.Value()), t.mode, t.target()
+	t.ch = nil
+	seq := t.start(t.issue)
+	c, domain, admin, mode, into := t.c.Ops, t.domain, strings.TrimSpace(t.admin.Value()), t.mode, t.target()
 	return tea.Batch(t.spin.Tick, func() tea.Msg {
 		res, err := c.Challenge(domain, admin, mode, into)
 		return challengeMsg{w: t, seq: seq, res: res, err: err}
 	})
+}
+
+// reissue goes back to the Challenge step for a new challenge: the one
+// checked expired, was replaced, or was never issued.
+func (t *takeoverScreen) reissue() tea.Cmd {
+	t.step, t.check, t.ran, t.force = stepChallenge, nil, false, false
+	return t.issue()
 }
 
 func (t *takeoverScreen) record() *model.RecordSpec {
@@ -411,19 +407,38 @@ func (t *takeoverScreen) record() *model.RecordSpec {
 }
 
 func (t *takeoverScreen) publish() tea.Cmd {
-	t.seq++
-	t.busy, t.err, t.note = true, nil, ""
-	rec, seq, pub := *t.record(), t.seq, t.c.Publish
-	return func() tea.Msg { return publishedMsg{w: t, seq: seq, err: pub(rec)} }
+	seq := t.start(t.publish)
+	rec, pub := *t.record(), t.c.Publish
+	return tea.Batch(t.spin.Tick, func() tea.Msg { return publishedMsg{w: t, seq: seq, err: pub(rec)} })
 }
 
 // runCheck checks DNS and previews without changing anything: Verify's
-// dry run, which is exactly what the takeover will check again.
-func (t *takeoverScreen) runCheck() tea.Cmd {
-	t.seq++
-	t.busy, t.check, t.checkErr, t.err, t.note = true, nil, nil, nil, ""
-	c, ctx, seq, domain, admin := t.c.Ops, t.c.Context(), t.seq, t.domain, strings.TrimSpace(t.admin.Value())
+// dry run, which is exactly what the takeover will check again. It
+// starts on the Check step, also from a takeover that did not happen.
+func (t *takeoverScreen) runCheck() tea.Cmd { return t.checkAfter(nil, t.runCheck) }
+
+// publishAndCheck is p after a check that found nothing (the demo only):
+// the record goes into the demo DNS, then the check runs again.
+func (t *takeoverScreen) publishAndCheck() tea.Cmd {
+	pub, rec := t.c.Publish, *t.record()
+	return t.checkAfter(func() error {
+		if err := pub(rec); err != nil {
+			return fmt.Errorf("publishing to the demo DNS failed: %w", err)
+		}
+		return nil
+	}, t.publishAndCheck)
+}
+
+func (t *takeoverScreen) checkAfter(first func() error, redo func() tea.Cmd) tea.Cmd {
+	t.step, t.check, t.ran, t.force = stepCheck, nil, false, false
+	seq := t.start(redo)
+	c, ctx, domain, admin := t.c.Ops, t.c.Context(), t.domain, strings.TrimSpace(t.admin.Value())
 	return tea.Batch(t.spin.Tick, func() tea.Msg {
+		if first != nil {
+			if err := first(); err != nil {
+				return checkedMsg{w: t, seq: seq, err: err}
+			}
+		}
 		rep, err := c.Verify(ctx, domain, admin, ops.VerifyOptions{DryRun: true})
 		return checkedMsg{w: t, seq: seq, rep: rep, err: err}
 	})
@@ -433,9 +448,11 @@ func (t *takeoverScreen) runCheck() tea.Cmd {
 // acts; an external takeover reports each batch of users it moves on a
 // channel that listen turns into messages. The channel holds only the
 // latest batch: a progress bar needs no history, and the mover never
-// waits for the screen.
+// waits for the screen. Should it fail, r goes back to the check: the
+// takeover is never repeated blind.
 func (t *takeoverScreen) run() tea.Cmd {
-	t.step, t.busy, t.ran, t.err, t.note = stepRun, true, false, nil, ""
+	t.step, t.ran = stepRun, false
+	t.start(t.runCheck)
 	t.job = model.Job{}
 	ch := make(chan tea.Msg, 1)
 	t.batches = ch

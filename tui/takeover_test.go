@@ -2,10 +2,9 @@ package tui
 
 import (
 	"regexp"
-	"selfserve/ops"
-	"selfserve/store"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -14,6 +13,8 @@ import (
 	"selfserve/demo"
 	"selfserve/dnscheck"
 	"selfserve/model"
+	"selfserve/ops"
+	"selfserve/store"
 )
 
 // demoDNS starts the demo's authoritative server for domains and returns
@@ -115,7 +116,8 @@ func TestTUITakeoverWizard(t *testing.T) {
 	r.wantView("Published to the demo DNS")
 	r.keys("enter")
 	r.wantView("found")
-	r.wantView("Verified. enter makes " + demo.Dan + " the global admin")
+	r.wantView("Verified.")
+	r.wantView("enter makes " + demo.Dan + " the global admin")
 	r.keys("enter")
 	r.wantView("Directory bellowscollege.com is now managed")
 	d, err := st.Directory("bellowscollege.com")
@@ -142,12 +144,11 @@ func TestTUITakeoverWizard(t *testing.T) {
 	r.wantView("enter shows what the merge would do")
 	r.keys("enter")
 	r.wantView("Blocked by powerbi")
-	r.keys("enter") // refused without force
-	r.wantView("press f to force")
+	r.wantView("Forcing the merge (f) drops 3 grants (powerbi)")
 	r.keys("f")
 	r.wantView("Type y to drop 3 grants")
 	r.keys("y")
-	r.wantView("Forced: 3 grants will be dropped")
+	r.wantView("Forced: 3 grants (powerbi) will be dropped")
 	r.keys("enter")
 	r.wantView("Merged. contoso.co.uk is now a verified domain of managed directory")
 	r.wantView("contoso.com")
@@ -162,4 +163,189 @@ func TestTUITakeoverWizard(t *testing.T) {
 	}
 	r.keys("enter")
 	r.wantView("Directories")
+}
+
+// footer is the help line: the keys the console offers now.
+func (r *runner) footer() string {
+	lines := strings.Split(r.view(), "\n")
+	return lines[len(lines)-1]
+}
+
+// wantOffers checks the help line offers each key in want and none in
+// dead (issue 11 point 8: only offer keys that work).
+func (r *runner) wantOffers(want, dead []string) {
+	r.t.Helper()
+	f := r.footer()
+	for _, k := range want {
+		if !strings.Contains(f, k) {
+			r.t.Errorf("help line %q does not offer %q", f, k)
+		}
+	}
+	for _, k := range dead {
+		if strings.Contains(f, k) {
+			r.t.Errorf("help line %q offers %q, which does nothing here", f, k)
+		}
+	}
+}
+
+// wantWhole checks no line of the screen is cut off with an ellipsis.
+func (r *runner) wantWhole() {
+	r.t.Helper()
+	for _, l := range strings.Split(r.view(), "\n") {
+		if strings.HasSuffix(strings.TrimRight(l, " "), "…") {
+			r.t.Errorf("line cut off: %q\n%s", l, r.view())
+		}
+	}
+}
+
+// typeOver replaces the admin address the wizard offers with addr.
+func typeOver(prefill, addr string) []string {
+	keys := slices.Repeat([]string{"backspace"}, len(prefill))
+	return append(keys, addr, "enter")
+}
+
+// nonMember is the refusal of an internal takeover by someone who is not
+// one of the directory's users: the wizard shows it once, whole, with
+// advice in console words and only the keys that still do something.
+var nonMember = append(slices.Clone(bellowsKind),
+	step{keys: []string{"enter"}, want: "Admin address"},
+	step{keys: typeOver("ada.adams@bellowscollege.com", "nobody@bellowscollege.com"), want: "choose External"})
+
+func TestTUITakeoverRefusalGolden(t *testing.T) { snapshotWizard(t, nonMember...) }
+
+func TestTUITakeoverRefusalOnce(t *testing.T) {
+	for _, sz := range []struct{ w, h int }{{120, 40}, {80, 24}, {60, 16}} {
+		oc, opts := demoDNS(t, fixtureStore(t), "bellowscollege.com")
+		r := newConsoleRunner(t, oc, asciiRenderer(), opts, sz.w, sz.h)
+		r.keys("/", "bel", "enter", "enter", "t", "enter")
+		r.keys(typeOver("ada.adams@bellowscollege.com", "nobody@bellowscollege.com")...)
+		flat := strings.Join(strings.Fields(r.view()), " ")
+		if n := strings.Count(flat, "is not a user of"); n != 1 {
+			t.Errorf("%dx%d: the refusal shows %d times, want once:\n%s", sz.w, sz.h, n, r.view())
+		}
+		for _, whole := range []string{"nobody@bellowscollege.com is not a user of bellowscollege.com with an address at bellowscollege.com", "choose External and pick your directory"} {
+			if !strings.Contains(flat, whole) {
+				t.Errorf("%dx%d: screen lacks %q in full:\n%s", sz.w, sz.h, whole, r.view())
+			}
+		}
+		for _, cli := range []string{"--into", "selfserve ", "step 2", "step 1"} {
+			if strings.Contains(flat, cli) {
+				t.Errorf("%dx%d: console shows %q:\n%s", sz.w, sz.h, cli, r.view())
+			}
+		}
+		r.wantWhole()
+		r.wantOffers([]string{"esc back"}, []string{"enter", "m TXT/MX", "p publish", "r check again", "r try again"})
+	}
+}
+
+// TestTUITakeoverCheckAgain: a check that finds nothing offers what
+// fixes it, and those keys work: p publishes to the demo DNS and checks
+// again, r checks again.
+func TestTUITakeoverCheckAgain(t *testing.T) {
+	oc, opts := demoDNS(t, fixtureStore(t), "bellowscollege.com")
+	r := newConsoleRunner(t, oc, asciiRenderer(), opts, 80, 24)
+	r.keys("/", "bel", "enter", "enter", "t", "enter", "enter")
+	r.wantView("As a zone-file line")
+	r.keys("enter")
+	r.wantView("Not verified yet")
+	r.wantOffers([]string{"r check again", "p publish", "esc back"}, []string{"enter next"})
+	r.keys("r")
+	r.wantView("Not verified yet")
+	r.keys("p")
+	r.wantView("Verified.")
+	r.wantView("found")
+	r.wantOffers([]string{"enter next"}, []string{"p publish"})
+}
+
+// TestTUITakeoverNewChallenge: a challenge that expired before it was
+// checked is replaced with c, the key the advice names.
+func TestTUITakeoverNewChallenge(t *testing.T) {
+	var later atomic.Int64
+	st := fixtureStoreClock(t, func() time.Time { return fixed.Add(time.Duration(later.Load())) })
+	oc, opts := demoDNS(t, st, "bellowscollege.com")
+	r := newConsoleRunner(t, oc, asciiRenderer(), opts, 80, 24)
+	r.keys("/", "bel", "enter", "enter", "t", "enter", "enter", "p")
+	r.wantView("Published to the demo DNS")
+	old := tokenRE.FindString(r.view())
+	later.Store(int64(8 * 24 * time.Hour))
+	r.keys("enter")
+	r.wantView("expired")
+	r.wantView("Press c to issue a new challenge")
+	r.wantOffers([]string{"c new challenge"}, []string{"enter next"})
+	r.keys("c")
+	r.wantView("As a zone-file line")
+	if now := tokenRE.FindString(r.view()); now == "" || now == old {
+		t.Errorf("c showed token %q, want a new one (was %q):\n%s", now, old, r.view())
+	}
+	r.keys("p", "enter")
+	r.wantView("Verified.")
+}
+
+// TestTUITakeoverForceOnce: arming the force says so once, and enter
+// on a blocked merge is not offered before it is forced.
+func TestTUITakeoverForceOnce(t *testing.T) {
+	oc, opts := demoDNS(t, fixtureStore(t), "contoso.co.uk")
+	r := newConsoleRunner(t, oc, asciiRenderer(), opts, 80, 24)
+	r.keys("/", "contoso.co", "enter", "enter", "t", "down", "enter", "enter", "enter", "p", "enter", "enter")
+	r.wantView("Blocked by powerbi")
+	r.wantOffers([]string{"f force", "esc back"}, []string{"enter"})
+	r.keys("f", "y")
+	if n := strings.Count(r.view(), "will be dropped"); n != 1 {
+		t.Errorf("the force is announced %d times, want once:\n%s", n, r.view())
+	}
+	r.wantOffers([]string{"enter"}, []string{"f force"})
+	r.wantWhole()
+}
+
+// TestTUITakeoverBigNumbers: the impact and the progress of a
+// 120,000-user merge show their numbers whole, in the one number format.
+func TestTUITakeoverBigNumbers(t *testing.T) {
+	for _, w := range []int{120, 80, 60} {
+		c := NewCommon(nil, (&ops.Console{Store: fixtureStore(t)}).As(ops.Viewer{}), asciiRenderer())
+		c.SetSize(w, 20)
+		tk := newTakeoverScreen(c, "contosouk001")
+		tk.external, tk.step = true, stepImpact
+		tk.check = &ops.VerifyReport{Impact: &model.Impact{Users: 120000, Services: []model.ServiceImpact{
+			{Service: "rms", Policy: model.Remap, Users: 120000}, {Service: "sharepoint", Policy: model.Migrate, Users: 13000}}}}
+		view := strings.Join(tk.viewImpact(20), "\n")
+		for _, want := range []string{"120,000 users move", "  120,000  ", "   13,000  "} {
+			if !strings.Contains(view, want) {
+				t.Errorf("width %d: impact lacks %q:\n%s", w, want, view)
+			}
+		}
+		if strings.Contains(view, "…") {
+			t.Errorf("width %d: impact cut off:\n%s", w, view)
+		}
+		bar := progressBar(13000, 120000, w-4)
+		if !strings.Contains(bar, "13,000 / 120,000 users") || textWidth(bar) > w {
+			t.Errorf("width %d: progress bar %q, want 13,000 / 120,000 users within the width", w, bar)
+		}
+	}
+}
+
+// TestTUITakeoverReadsInCmd: the wizard reads its directory in a
+// command, not when it is built (issue 11 point 1), so it shows the
+// directory as it is when the screen opens.
+func TestTUITakeoverReadsInCmd(t *testing.T) {
+	st := fixtureStore(t)
+	c := NewCommon(nil, (&ops.Console{Store: st}).As(ops.Viewer{}), asciiRenderer())
+	c.SetSize(80, 20)
+	tk := newTakeoverScreen(c, "late00000001")
+	l := st.NewLoader()
+	l.Directory(model.Directory{ID: "late00000001", Name: "late.example", State: model.Unmanaged, Domains: []string{"late.example"}, CreatedAt: fixed})
+	for _, who := range []string{"ann", "bob"} {
+		l.User(model.User{ID: "late-" + who, Email: who + "@late.example", Directory: "late00000001", Kind: model.Member,
+			CreationMethod: model.EmailVerified, Grants: []string{"rms"}, CreatedAt: fixed})
+	}
+	if err := l.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	cmd := tk.Init()
+	if cmd == nil {
+		t.Fatal("Init reads nothing: the wizard read its directory when it was built")
+	}
+	tk.Update(cmd())
+	if v := tk.View(); !strings.Contains(v, "Take over late.example  unmanaged · 2 users") {
+		t.Errorf("after Init the wizard shows:\n%s\nwant late.example with 2 users, read when the screen opened", v)
+	}
 }

@@ -3,9 +3,11 @@ package tui
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
-	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 
 	"selfserve/dnscheck"
 	"selfserve/model"
@@ -28,70 +30,104 @@ func (t *takeoverScreen) trail() string {
 		stops = append(stops, stop{"Impact", []wizStep{stepImpact}})
 	}
 	stops = append(stops, stop{"Take over", []wizStep{stepRun}})
-	parts := make([]string, len(stops))
-	for i, st := range stops {
-		label := fmt.Sprintf("%d %s", i+1, st.name)
-		current := false
-		for _, w := range st.steps {
-			current = current || w == t.step
+	// Too wide for the window, the steps not current show their numbers
+	// only: the trail is never cut.
+	for _, named := range []bool{true, false} {
+		parts := make([]string, len(stops))
+		for i, st := range stops {
+			label := fmt.Sprint(i + 1)
+			current := slices.Contains(st.steps, t.step)
+			if named || current {
+				label += " " + st.name
+			}
+			if current {
+				parts[i] = s.TabActive.Render("[" + label + "]")
+			} else {
+				parts[i] = s.TabInactive.Render(label)
+			}
 		}
-		if current {
-			parts[i] = s.TabActive.Render("[" + label + "]")
-		} else {
-			parts[i] = s.TabInactive.Render(label)
+		if line := strings.Join(parts, s.Muted.Render(" › ")); !named || textWidth(line) <= t.c.Width {
+			return line
 		}
 	}
-	return strings.Join(parts, s.Muted.Render(" › "))
+	return ""
 }
 
 func (t *takeoverScreen) View() string {
 	s := t.c.Styles
+	var lines []string
 	if t.sum.ID == "" {
-		return clip(s.Error.Render(fmt.Sprintf("Cannot open this directory: %v", t.err)), t.c.Width)
+		if t.err != nil {
+			lines = t.viewFailure("Cannot open this directory: ")
+		}
+		return fitHeight(strings.Join(lines, "\n"), t.c.Height-1) + "\n" + clip(t.status(), t.c.Width)
 	}
 	title := s.Title.Render("Take over "+t.domain) + "  " + s.State(t.sum.State).Render(string(t.sum.State))
 	if t.inReach {
 		title += s.Muted.Render(" · " + words.Plural(t.sum.Users, "user", "users"))
 	}
-	head := []string{
-		title,
-		t.trail(),
-		"",
-	}
-	var body []string
+	lines = append(wrap(title, t.c.Width), t.trail(), "")
+	room := t.c.Height - 1 - len(lines) // for the step's own lines
 	switch t.step {
 	case stepKind:
-		body = t.viewKind()
+		lines = append(lines, t.viewKind()...)
 	case stepInto:
-		body = t.viewInto(t.c.Height - len(head) - 1)
+		lines = append(lines, t.viewInto(room)...)
 	case stepAdmin:
-		body = t.viewAdmin()
+		lines = append(lines, t.viewAdmin()...)
 	case stepChallenge:
-		body = t.viewChallenge()
+		lines = append(lines, t.viewChallenge()...)
 	case stepCheck:
-		body = t.viewCheck()
+		lines = append(lines, t.viewCheck()...)
 	case stepImpact:
-		body = t.viewImpact()
+		lines = append(lines, t.viewImpact(room)...)
 	case stepRun:
-		body = t.viewRun()
+		lines = append(lines, t.viewRun()...)
 	}
-	lines := append(head, body...)
+	// Every line is made to fit (wrapped, or a table planned for the
+	// width); clip only guards the edge.
 	for i, l := range lines {
 		lines[i] = clip(l, t.c.Width)
 	}
 	return fitHeight(strings.Join(lines, "\n"), t.c.Height-1) + "\n" + clip(t.status(), t.c.Width)
 }
 
+// viewFailure is the failure of the current step, said once: what
+// happened after lead, then what to do, both wrapped, never cut.
+func (t *takeoverScreen) viewFailure(lead string) []string {
+	s := t.c.Styles
+	lines := paragraph(s.Error, lead+capital(t.err.Error()), t.c.Width)
+	if say := advice(t.c, t.err).say; say != "" {
+		lines = append(append(lines, ""), wrap(say, t.c.Width)...)
+	}
+	return lines
+}
+
+// capital starts a message with a capital letter, as the first words of
+// a sentence on screen.
+func capital(msg string) string {
+	if msg == "" {
+		return msg
+	}
+	return strings.ToUpper(msg[:1]) + msg[1:]
+}
+
+// paragraph is text wrapped to width, each line in st.
+func paragraph(st lipgloss.Style, text string, width int) []string {
+	lines := wrap(text, width)
+	for i, l := range lines {
+		lines[i] = st.Render(l)
+	}
+	return lines
+}
+
 func (t *takeoverScreen) status() string {
 	s := t.c.Styles
 	switch {
 	case t.confirm:
-		return s.Error.Render(fmt.Sprintf("Type y to drop %s (%s); any other key keeps them.",
-			words.Plural(int64(t.blockedGrants()), "grant", "grants"), strings.Join(t.check.Impact.Blocking, ", ")))
+		return s.Error.Render(t.confirmText())
 	case t.busy:
 		return t.spin.View() + " " + s.StatusBar.Render(t.busyText())
-	case t.err != nil:
-		return s.Error.Render(t.err.Error())
 	case t.note != "":
 		return s.StatusBar.Render(t.note)
 	}
@@ -99,55 +135,68 @@ func (t *takeoverScreen) status() string {
 }
 
 func (t *takeoverScreen) busyText() string {
-	switch t.step {
-	case stepChallenge:
-		if t.ch != nil {
-			return "publishing to the demo DNS…"
-		}
+	switch {
+	case t.sum.ID == "" || t.step == stepKind:
+		return "reading the directory…"
+	case t.step == stepInto:
+		return "reading the managed directories…"
+	case t.step == stepChallenge && t.ch != nil:
+		return "publishing to the demo DNS…"
+	case t.step == stepChallenge:
 		return "issuing the challenge…"
-	case stepCheck:
+	case t.step == stepCheck:
 		return "asking every authoritative server of " + t.domain + "…"
 	}
 	return "taking over " + t.domain + "…"
 }
 
-func choice(selected bool, text string) string {
+// choice is an option of a list, wrapped under its own first word, so
+// a narrow window still shows all of it.
+func choice(selected bool, text string, width int) []string {
+	lines := hang(len(marker), text, width)
 	if selected {
-		return marker + text
+		lines[0] = marker + lines[0][len(marker):]
 	}
-	return strings.Repeat(" ", len(marker)) + text
+	return lines
 }
 
 func (t *takeoverScreen) viewKind() []string {
-	s := t.c.Styles
-	return []string{
-		"What kind of takeover?",
-		"",
-		choice(t.kindPos == 0, s.Title.Render("Internal")+": become the global admin of "+t.domain+"; it becomes managed."),
-		choice(false, s.Muted.Render("   The admin must be one of its users (an address at "+t.domain+").")),
-		choice(t.kindPos == 1, s.Title.Render("External")+": merge "+t.domain+" into a managed directory you administer."),
-		choice(false, s.Muted.Render("   Its users move there; the impact is previewed before anything changes.")),
-	}
+	s, w := t.c.Styles, t.c.Width
+	lines := []string{"What kind of takeover?", ""}
+	lines = append(lines, choice(t.kindPos == 0, s.Title.Render("Internal")+": become the global admin of "+t.domain+"; it becomes managed.", w)...)
+	lines = append(lines, hang(5, s.Muted.Render("The admin must be one of its users (an address at "+t.domain+")."), w)...)
+	lines = append(lines, choice(t.kindPos == 1, s.Title.Render("External")+": merge "+t.domain+" into a managed directory you administer.", w)...)
+	return append(lines, hang(5, s.Muted.Render("Its users move there; the impact is previewed before anything changes."), w)...)
 }
 
 func (t *takeoverScreen) viewInto(height int) []string {
 	s := t.c.Styles
-	lines := []string{"Merge " + t.domain + " into which managed directory?", ""}
-	if t.err != nil {
+	lines := wrap("Merge "+t.domain+" into which managed directory?", t.c.Width)
+	lines = append(lines, "")
+	switch {
+	case t.err != nil:
+		return append(lines, t.viewFailure("Cannot list the managed directories: ")...)
+	case t.busy:
 		return lines
+	case len(t.managed) == 0:
+		return append(lines, wrap("No managed directory yet: an external takeover needs one to merge into.", t.c.Width)...)
 	}
-	if len(t.managed) == 0 {
-		return append(lines, s.Muted.Render("  No managed directory yet: an external takeover needs one. esc to go back."))
+	name := 0
+	for _, m := range t.managed {
+		name = max(name, textWidth(m.Name))
 	}
 	rows := max(1, height-len(lines))
 	from := max(0, min(t.intoPos-rows/2, len(t.managed)-rows))
 	for i := from; i < min(len(t.managed), from+rows); i++ {
 		m := t.managed[i]
 		admins := "no global admin"
-		if len(m.GlobalAdmins) > 0 {
-			admins = "admin " + strings.Join(m.GlobalAdmins, ", ")
+		if n := len(m.GlobalAdmins); n > 0 {
+			admins = "admin " + m.GlobalAdmins[0]
+			if n > 1 {
+				admins += fmt.Sprintf(" +%s", words.Count(n-1))
+			}
 		}
-		lines = append(lines, choice(i == t.intoPos, fmt.Sprintf("%-28s %s", m.Name, s.Muted.Render(words.Plural(m.Users, "user", "users")+" · "+admins))))
+		lines = append(lines, choice(i == t.intoPos, fmt.Sprintf("%-*s  %s", name, m.Name, s.Muted.Render(words.Plural(m.Users, "user", "users")+" · "+admins)), t.c.Width)...)
 	}
 	return lines
 }
@@ -160,33 +209,37 @@ func (t *takeoverScreen) viewAdmin() []string {
 	} else {
 		who = "A user of " + t.domain + " who becomes its global admin."
 	}
-	return []string{who, "", t.admin.View(), "",
-		s.Muted.Render("enter issues the DNS challenge for this address.")}
+	lines := append(wrap(who, t.c.Width), "", t.admin.View(), "")
+	return append(lines, paragraph(s.Muted, "enter issues the DNS challenge for this address.", t.c.Width)...)
 }
 
-// viewRecord is the record to create, plain text so it can be copied.
+// viewChallenge is the record to create, plain text so it can be copied.
 func (t *takeoverScreen) viewChallenge() []string {
-	s := t.c.Styles
+	s, w := t.c.Styles, t.c.Width
+	if t.err != nil && t.ch == nil {
+		return t.viewFailure("")
+	}
+	if t.ch == nil {
+		return nil
+	}
+	var lines []string
+	if t.ch.ParentProof != "" {
+		lines = wrap("No record needed: the verified parent domain "+t.ch.ParentProof+" proves "+t.domain+".", w)
+		return append(append(lines, ""), paragraph(s.Muted, "enter goes on to the check.", w)...)
+	}
 	mode := func(m model.ChallengeMode, label string) string {
 		if t.mode == m {
 			return s.TabActive.Render("[" + label + "]")
 		}
 		return s.TabInactive.Render(label)
 	}
-	lines := []string{"Record type: " + mode(model.ModeTXT, "TXT") + " " + mode(model.ModeMX, "MX") + s.Muted.Render("  (m switches)"), ""}
-	if t.err != nil {
-		return append(lines, s.Error.Render("Refused: "+t.err.Error()), "", s.Muted.Render(whatToDo(t.err)))
-	}
-	if t.ch == nil {
-		return lines
-	}
-	if t.ch.ParentProof != "" {
-		return append(lines, "No record needed: the verified parent domain "+t.ch.ParentProof+" proves "+t.domain+".",
-			"", s.Muted.Render("enter goes on to the check."))
-	}
+	lines = append(lines, "Record type: "+mode(model.ModeTXT, "TXT")+" "+mode(model.ModeMX, "MX")+s.Muted.Render("  (m switches)"), "")
 	r := t.record()
 	label := func(l string) string { return s.Label.Render(fmt.Sprintf("  %-11s", l)) }
-	lines = append(lines, "Create this record at the DNS provider of "+t.domain+":", "",
+	// The TTL and preference are values to type, not counts: no
+	// thousands separator.
+	lines = append(lines, wrap("Create this record at the DNS provider of "+t.domain+":", w)...)
+	lines = append(lines, "",
 		label("Name")+r.Name+s.Muted.Render("  (the domain itself: host blank or @)"),
 		label("Type")+r.Type,
 		label("Value")+r.Value,
@@ -196,111 +249,166 @@ func (t *takeoverScreen) viewChallenge() []string {
 		lines = append(lines, label("Preference")+fmt.Sprint(r.Preference))
 		zone = fmt.Sprintf("%s %d IN MX %d %s", r.Name, r.TTL, r.Preference, r.Value)
 	}
-	lines = append(lines, "", s.Muted.Render("As a zone-file line:"), zone)
+	// A zone-file line broken in two would not paste: too wide, it is
+	// left out (the fields above say the same).
+	if textWidth(zone) <= w {
+		lines = append(lines, "", s.Muted.Render("As a zone-file line:"), zone)
+	}
 	if t.ch.Replaced != nil {
-		lines = append(lines, "", s.Muted.Render("This replaces the earlier "+strings.ToUpper(string(t.ch.Replaced.Mode))+" challenge: remove that record."))
+		lines = append(lines, "")
+		lines = append(lines, paragraph(s.Muted, "This replaces the earlier "+strings.ToUpper(string(t.ch.Replaced.Mode))+" challenge: remove that record.", w)...)
+	}
+	if t.err != nil { // publishing failed
+		lines = append(append(lines, ""), t.viewFailure("")...)
 	}
 	return lines
 }
 
-// whatToDo says how to get past a refusal.
-func whatToDo(err error) string {
-	switch {
-	case errors.Is(err, model.ErrForbidden):
-		return "esc to type another address (step 2) or pick the other kind of takeover (step 1)."
-	case errors.Is(err, model.ErrInvalid):
-		return "esc to correct the address."
-	case errors.Is(err, model.ErrTryAgain):
-		return "Wait a little, then press r to try again."
-	case errors.Is(err, model.ErrConflict), errors.Is(err, model.ErrRefused):
-		return "This domain cannot be taken over this way; esc to go back."
-	}
-	return "esc to go back, or r to try again."
-}
-
+// viewCheck leads with the verdict and what to do, then each server's
+// answer: in a small window the details give way first.
 func (t *takeoverScreen) viewCheck() []string {
-	s := t.c.Styles
-	if t.check == nil && t.checkErr == nil {
+	s, w := t.c.Styles, t.c.Width
+	if t.check == nil && t.err == nil {
 		if t.busy {
-			return []string{"Checking the challenge at every authoritative server of " + t.domain + "…"}
+			return wrap("Checking the challenge at every authoritative server of "+t.domain+"…", w)
 		}
-		return []string{"enter checks the challenge in DNS."}
+		return wrap("enter checks the challenge in DNS.", w)
 	}
 	var lines []string
 	if t.check != nil && t.check.ParentProof != "" {
-		lines = append(lines, "Proven by the verified parent domain "+t.check.ParentProof+".")
+		lines = append(lines, wrap("Proven by the verified parent domain "+t.check.ParentProof+".", w)...)
 	}
-	if t.check != nil && t.check.Check != nil {
-		lines = append(lines, t.serverTable(*t.check.Check)...)
-		lines = append(lines, "")
-		lines = append(lines, wrap(t.check.Check.Message(), t.c.Width)...)
+	var res *dnscheck.Result
+	if t.check != nil {
+		res = t.check.Check
 	}
 	switch {
-	case t.checkErr != nil && errors.Is(t.checkErr, model.ErrNotVerified):
-		lines = append(lines, "", s.Error.Render("Not verified yet.")+" Fix or publish the record, then r to check again.")
-	case t.checkErr != nil:
-		lines = append(lines, "", s.Error.Render("Refused: "+t.checkErr.Error()), s.Muted.Render(whatToDo(t.checkErr)))
-	case t.external:
-		lines = append(lines, "", s.Verified.Render("Verified.")+" enter shows what the merge would do.")
+	case t.err != nil && errors.Is(t.err, model.ErrNotVerified) && res != nil:
+		lines = append(lines, paragraph(s.Error, "Not verified yet.", w)...)
+		lines = append(lines, wrap(res.Message(), w)...)
+		lines = append(append(lines, ""), wrap(advice(t.c, t.err).say, w)...)
+	case t.err != nil:
+		lines = append(lines, t.viewFailure("")...)
 	default:
-		lines = append(lines, "")
-		lines = append(lines, wrap(s.Verified.Render("Verified.")+" enter makes "+strings.TrimSpace(t.admin.Value())+" the global admin of "+t.domain+".", t.c.Width)...)
+		verdict := s.Verified.Render("Verified.")
+		if res != nil {
+			verdict += " " + res.Message()
+		}
+		lines = append(lines, wrap(verdict, w)...)
+		next := "enter shows what the merge would do."
+		if !t.external {
+			next = "enter makes " + strings.TrimSpace(t.admin.Value()) + " the global admin of " + t.domain + "."
+		}
+		lines = append(lines, wrap(next, w)...)
+	}
+	if res != nil {
+		lines = append(append(lines, ""), t.servers(*res)...)
 	}
 	return lines
 }
 
-// serverTable is the per-nameserver result: who was asked, what it said.
-func (t *takeoverScreen) serverTable(r dnscheck.Result) []string {
+// servers is each nameserver's answer: a table when every label and
+// answer fits whole, otherwise one server per paragraph, never cut (a
+// cut token or address cannot be compared with the record).
+func (t *takeoverScreen) servers(r dnscheck.Result) []string {
 	s := t.c.Styles
-	cols := []column{{title: "SERVER", min: 16}, {title: "OUTCOME", min: 11}, {title: "ANSWER", min: 10}}
-	w := plan(cols, []growStep{{2, 46}, {0, 48}, {2, 0}}, t.c.Width-len(marker))
-	lines := []string{header(cols, w, s.ColumnHeader)}
-	for _, sv := range r.Servers {
-		st := s.Unverified
-		if sv.Outcome == dnscheck.Found {
-			st = s.Verified
-		}
-		answer := strings.Join(sv.Values, ", ")
-		if answer == "" {
-			answer = sv.Detail
-		}
-		lines = append(lines, row(cols, w, []cell{plain(sv.Label()), styled(string(sv.Outcome), st), plain(answer)}, false, s.SelectedRow))
-	}
 	if len(r.Servers) == 0 {
-		lines = append(lines, s.Muted.Render("  no server answered"))
+		return []string{s.Muted.Render("  no server answered")}
+	}
+	answer := func(sv dnscheck.ServerResult) string {
+		if a := strings.Join(sv.Values, ", "); a != "" {
+			return a
+		}
+		return sv.Detail
+	}
+	outcome := func(sv dnscheck.ServerResult) cell {
+		if sv.Outcome == dnscheck.Found {
+			return styled(string(sv.Outcome), s.Verified)
+		}
+		return styled(string(sv.Outcome), s.Unverified)
+	}
+	cols := []column{{title: "SERVER", min: 6}, {title: "OUTCOME", min: 7}, {title: "ANSWER", min: 6}}
+	for _, sv := range r.Servers {
+		cols[0].min = max(cols[0].min, textWidth(sv.Label()))
+		cols[1].min = max(cols[1].min, len(sv.Outcome))
+		cols[2].min = max(cols[2].min, textWidth(answer(sv)))
+	}
+	if need := len(marker) + cols[0].min + cols[1].min + cols[2].min + 2*len(gap); need <= t.c.Width {
+		w := []int{cols[0].min, cols[1].min, cols[2].min}
+		lines := []string{header(cols, w, s.ColumnHeader)}
+		for _, sv := range r.Servers {
+			lines = append(lines, row(cols, w, []cell{plain(sv.Label()), outcome(sv), plain(answer(sv))}, false, s.SelectedRow))
+		}
+		return lines
+	}
+	var lines []string
+	for _, sv := range r.Servers {
+		o := outcome(sv)
+		lines = append(lines, choice(false, sv.Label()+": "+o.style.Render(o.text), t.c.Width)...)
+		lines = append(lines, hang(len(marker)+2, answer(sv), t.c.Width)...)
 	}
 	return lines
 }
 
-func (t *takeoverScreen) viewImpact() []string {
-	s := t.c.Styles
+// viewImpact is the merge's preview in room lines: the summary, each
+// service, then what blocks it; the names of those who would lose access
+// take what room is left, and the rest are counted.
+func (t *takeoverScreen) viewImpact(room int) []string {
+	s, w := t.c.Styles, t.c.Width
 	if t.check == nil || t.check.Impact == nil {
 		return []string{"Nothing to preview."}
 	}
 	im := t.check.Impact
 	lines := append(wrap(fmt.Sprintf("Merging %s into %s: %s move, keeping their sign-in addresses.",
-		t.domain, t.into.Name, words.Plural(int64(im.Users), "user", "users")), t.c.Width), "")
+		t.domain, t.into.Name, words.Plural(int64(im.Users), "user", "users")), w), "")
 	lines = append(lines, t.impactTable(im, false)...)
-	if len(im.Blocking) > 0 {
-		lines = append(lines, "", s.Error.Render("Blocked by "+strings.Join(im.Blocking, ", ")+"."))
-		if len(im.LosingAccess) > 0 {
-			lines = append(lines, wrap("Would lose access if forced: "+strings.Join(im.LosingAccess, ", "), t.c.Width)...)
-		}
-		if t.force {
-			lines = append(lines, s.Error.Render("Forced:")+fmt.Sprintf(" %s will be dropped. enter takes over.", words.Plural(int64(t.blockedGrants()), "grant", "grants")))
-		} else {
-			lines = append(lines, "f forces it (drops those grants); esc goes back.")
-		}
+	lines = append(lines, "")
+	if len(im.Blocking) == 0 {
+		return append(lines, wrap("Nothing blocks the merge. enter takes over.", w)...)
+	}
+	var verdict []string
+	if t.force {
+		verdict = wrap(s.Error.Render("Forced:")+fmt.Sprintf(" %s will be dropped. enter takes over.", t.blockedText()), w)
 	} else {
-		lines = append(lines, "", "Nothing blocks the merge. enter takes over.")
+		verdict = wrap(s.Error.Render("Blocked by "+strings.Join(im.Blocking, ", ")+".")+
+			fmt.Sprintf(" Forcing the merge (f) drops %s.", t.blockedText()), w)
+	}
+	lines = append(lines, verdict...)
+	if len(im.LosingAccess) > 0 {
+		lead := "Would lose access: "
+		if t.force {
+			lead = "Will lose access: "
+		}
+		lines = append(lines, names(lead, im.LosingAccess, w, max(1, room-len(lines)))...)
 	}
 	return lines
 }
 
+// names lists who in at most n lines of width, counting those left out.
+func names(lead string, who []string, width, n int) []string {
+	for shown := len(who); shown > 0; shown-- {
+		text := lead + strings.Join(who[:shown], ", ")
+		if rest := len(who) - shown; rest > 0 {
+			text += fmt.Sprintf(" and %s more", words.Count(rest))
+		}
+		if lines := wrap(text, width); len(lines) <= n {
+			return lines
+		}
+	}
+	return wrap(lead+words.Plural(len(who), "user", "users"), width)
+}
+
 func (t *takeoverScreen) impactTable(im *model.Impact, done bool) []string {
 	s := t.c.Styles
-	cols := []column{{title: "SERVICE", min: 10}, {title: "POLICY", min: 7}, {title: "USERS", min: 5, right: true}, {title: "WHAT HAPPENS", min: 20}}
-	w := plan(cols, []growStep{{0, 14}, {3, 0}}, t.c.Width-len(marker))
+	// Every column as wide as its widest value: a number or an effect
+	// cut short would hide what the merge does.
+	cols := []column{{title: "SERVICE", min: 7}, {title: "POLICY", min: 7}, {title: "USERS", min: 5, right: true}, {title: "WHAT HAPPENS", min: 12}}
+	for _, sv := range im.Services {
+		cols[0].min = max(cols[0].min, textWidth(sv.Service))
+		cols[2].min = max(cols[2].min, len(words.Count(sv.Users)))
+		cols[3].min = max(cols[3].min, textWidth(sv.Policy.Effect(t.force || done)))
+	}
+	w := plan(cols, []growStep{{0, 14}}, t.c.Width-len(marker))
 	lines := []string{header(cols, w, s.ColumnHeader)}
 	for _, sv := range im.Services {
 		st := s.Verified
@@ -311,7 +419,7 @@ func (t *takeoverScreen) impactTable(im *model.Impact, done bool) []string {
 			st = s.Error
 		}
 		lines = append(lines, row(cols, w, []cell{plain(sv.Service), styled(string(sv.Policy), st),
-			plain(fmt.Sprint(sv.Users)), plain(sv.Policy.Effect(t.force || done))}, false, s.SelectedRow))
+			plain(words.Count(sv.Users)), plain(sv.Policy.Effect(t.force || done))}, false, s.SelectedRow))
 	}
 	if len(im.Services) == 0 {
 		lines = append(lines, s.Muted.Render("  no service in use"))
@@ -320,38 +428,34 @@ func (t *takeoverScreen) impactTable(im *model.Impact, done bool) []string {
 }
 
 func (t *takeoverScreen) viewRun() []string {
-	s := t.c.Styles
+	s, w := t.c.Styles, t.c.Width
 	var lines []string
 	if t.busy {
-		lines = append(lines, "Taking over "+t.domain+": checking DNS again, then making the change.")
+		lines = wrap("Taking over "+t.domain+": checking DNS again, then making the change.", w)
 		if t.external {
-			lines = append(lines, "", progressBar(t.job.Moved, t.job.Total, t.c.Width-len(marker)-2))
+			lines = append(lines, "", progressBar(t.job.Moved, t.job.Total, w-len(marker)))
 		}
 		return lines
 	}
-	if t.runErr != nil {
-		lines = append(lines, s.Error.Render("The takeover did not happen: "+t.runErr.Error()))
-		if errors.Is(t.runErr, model.ErrNotVerified) {
-			lines = append(lines, "The record is gone from DNS since the check; publish it again and start over.")
-		}
-		return append(lines, "", "enter returns to the directory list.")
+	if t.err != nil {
+		return t.viewFailure("The takeover did not happen: ")
 	}
 	rep := t.result
 	if d := rep.Directory; d != nil && d.ID != "" {
 		if rep.Kind == model.External {
-			lines = append(lines, wrap(s.Verified.Render("Merged.")+fmt.Sprintf(" %s is now a verified domain of managed directory %s.", t.domain, d.Name), t.c.Width)...)
+			lines = append(lines, wrap(s.Verified.Render("Merged.")+fmt.Sprintf(" %s is now a verified domain of managed directory %s.", t.domain, d.Name), w)...)
 		} else {
-			lines = append(lines, wrap(s.Verified.Render("Done.")+fmt.Sprintf(" Directory %s is now managed, with %s verified.", d.Name, t.domain), t.c.Width)...)
+			lines = append(lines, wrap(s.Verified.Render("Done.")+fmt.Sprintf(" Directory %s is now managed, with %s verified.", d.Name, t.domain), w)...)
 		}
-		lines = append(lines, "Global admins: "+strings.Join(d.GlobalAdmins, ", "))
+		lines = append(lines, wrap("Global admins: "+strings.Join(d.GlobalAdmins, ", "), w)...)
 	}
 	if j := rep.Job; j != nil {
-		lines = append(lines, "", progressBar(j.Moved, j.Total, t.c.Width-len(marker)-2),
-			fmt.Sprintf("Moved %s (job %s); %s dropped.", words.Plural(int64(j.Moved), "user", "users"), j.ID, words.Plural(int64(j.Dropped), "grant", "grants")))
+		lines = append(lines, "", progressBar(j.Moved, j.Total, w-len(marker)))
+		lines = append(lines, wrap(fmt.Sprintf("Moved %s (job %s); %s dropped.", words.Plural(int64(j.Moved), "user", "users"), j.ID, words.Plural(int64(j.Dropped), "grant", "grants")), w)...)
 		if rep.Impact != nil && len(rep.Impact.LosingAccess) > 0 && j.Dropped > 0 {
-			lines = append(lines, wrap("Lost access (forced): "+strings.Join(rep.Impact.LosingAccess, ", "), t.c.Width)...)
+			lines = append(lines, names("Lost access (forced): ", rep.Impact.LosingAccess, w, max(1, t.c.Height-12-len(lines)))...)
 		}
-		lines = append(lines, s.Muted.Render(fmt.Sprintf("%s is retired, read-only for 10 days.", t.domain)))
+		lines = append(lines, paragraph(s.Muted, t.domain+" is retired, read-only for 10 days.", w)...)
 	} else if rep.Kind != model.External {
 		lines = append(lines, "Users, grants and switches are kept.")
 	}
@@ -360,7 +464,7 @@ func (t *takeoverScreen) viewRun() []string {
 
 // progressBar draws done of total in width cells, with the count.
 func progressBar(done, total, width int) string {
-	label := fmt.Sprintf(" %d / %d users", done, total)
+	label := " " + words.Count(done) + " / " + words.Count(total) + " users"
 	bar := min(60, max(10, width-len(label)-2))
 	fill := 0
 	if total > 0 {
@@ -369,69 +473,22 @@ func progressBar(done, total, width int) string {
 	return "  " + strings.Repeat("█", fill) + strings.Repeat("░", bar-fill) + label
 }
 
-// wrap breaks text at spaces into lines of at most width cells.
+// wrap breaks text at spaces into lines of at most width cells, keeping
+// its spacing; a word longer than a line (a token, an address) is broken,
+// never cut.
 func wrap(text string, width int) []string {
-	var lines []string
-	line := ""
-	for _, w := range strings.Fields(text) {
-		if line != "" && textWidth(line)+1+textWidth(w) > width {
-			lines = append(lines, line)
-			line = ""
-		}
-		if line != "" {
-			line += " "
-		}
-		line += w
+	if text == "" {
+		return nil
 	}
-	if line != "" {
-		lines = append(lines, line)
+	return strings.Split(ansi.Wrap(text, max(1, width), ""), "\n")
+}
+
+// hang is text wrapped to width with every line indented by indent cells.
+func hang(indent int, text string, width int) []string {
+	pad := strings.Repeat(" ", indent)
+	lines := wrap(text, width-indent)
+	for i := range lines {
+		lines[i] = pad + lines[i]
 	}
 	return lines
-}
-
-func (t *takeoverScreen) ShortHelp() []key.Binding {
-	km := t.c.KeyMap
-	if t.confirm {
-		return []key.Binding{km.DropYes}
-	}
-	back := km.Back
-	switch t.step {
-	case stepKind, stepInto:
-		return []key.Binding{km.Move, km.Next, back}
-	case stepAdmin:
-		return []key.Binding{km.Next, back}
-	case stepChallenge:
-		keys := []key.Binding{km.Next, km.Mode}
-		if t.c.Publish != nil {
-			keys = append(keys, km.Publish)
-		}
-		return append(keys, back)
-	case stepCheck:
-		return []key.Binding{km.Next, km.Retry, back}
-	case stepImpact:
-		if t.blocked() && !t.force {
-			return []key.Binding{km.Force, back}
-		}
-		return []key.Binding{km.Next, back}
-	case stepRun:
-		if t.ran {
-			return []key.Binding{km.Next}
-		}
-	}
-	return nil
-}
-
-// helpVariant changes whenever ShortHelp may: the step and its state.
-func (t *takeoverScreen) helpVariant() int {
-	v := int(t.step) << 4
-	for i, b := range []bool{t.confirm, t.ran, t.force, t.blocked(), t.busy} {
-		if b {
-			v |= 1 << i
-		}
-	}
-	return v
-}
-
-func (t *takeoverScreen) FullHelp() [][]key.Binding {
-	return [][]key.Binding{t.ShortHelp()}
 }
