@@ -14,7 +14,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"selfserve/model"
 	"selfserve/ops"
 	"selfserve/store"
 )
@@ -139,7 +138,7 @@ var creates = map[string]string{"creates": "yes"}
 func (a *app) console(cmd *cobra.Command, fn func(ctx context.Context, c *ops.Console) error) error {
 	creates := cmd.Annotations["creates"] != ""
 	st, err := store.Open(a.db, store.Options{Create: creates && !onlyReads(cmd), ReadOnly: onlyReads(cmd), LockWait: a.lock})
-	if errors.Is(err, model.ErrNotFound) && creates && onlyReads(cmd) {
+	if errors.Is(err, store.ErrNoDatabase) && creates && onlyReads(cmd) {
 		// Showing the settings of a database not made yet makes it, as
 		// changing them would: a read-only open cannot.
 		st, err = store.Open(a.db, store.Options{Create: true, LockWait: a.lock})

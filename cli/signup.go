@@ -12,7 +12,6 @@ import (
 
 	"selfserve/model"
 	"selfserve/ops"
-	"selfserve/store"
 )
 
 func (a *app) signupCommand() *cobra.Command {
@@ -35,7 +34,7 @@ digits. Without --smtp the mail is kept in the outbox: see 'selfserve outbox'.`,
 			return a.console(cmd, func(ctx context.Context, c *ops.Console) error {
 				msg, err := c.SignupStart(ctx, args[0], service)
 				if err != nil {
-					return adviseKey(err)
+					return err
 				}
 				where := "kept in the outbox (selfserve outbox)"
 				if c.Mail != nil {
@@ -91,7 +90,8 @@ directory's two switches allow.`,
 }
 
 // adviseCode adds what to do to the refusals of a code, which store and
-// model only name. A rejected code gets one piece of advice whatever the
+// model only name, naming the command to run again (so it is here and
+// not in advise). A rejected code gets one piece of advice whatever the
 // reason, since the reason is not told (issue 10 point 12).
 func adviseCode(cmd *cobra.Command, a *app, email string, err error) error {
 	again := a.self(cmd, "signup", "start", email, "--service", "SERVICE")
@@ -102,14 +102,6 @@ func adviseCode(cmd *cobra.Command, a *app, email string, err error) error {
 	case errors.Is(err, model.ErrCodeRejected):
 		return fmt.Errorf("%w; a code works once, within %d minutes and %d attempts, and only the newest one: ask for a new one with %s",
 			err, int(model.CodeTTL/time.Minute), model.MaxCodeAttempts, again)
-	}
-	return adviseKey(err)
-}
-
-// adviseKey says what to do about a code key file that cannot be used.
-func adviseKey(err error) error {
-	if errors.Is(err, store.ErrCodeKey) {
-		return fmt.Errorf("%w; if the file is damaged, remove it and a new key is made (codes sent before then stop working)", err)
 	}
 	return err
 }

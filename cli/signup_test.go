@@ -368,7 +368,7 @@ func TestSignupSMTPRefused(t *testing.T) {
 	db := t.TempDir()
 	addr := refusingAddr(t)
 	r := wantFail(t, db, 1, []string{"SMTP relay " + addr}, "--smtp", addr, "signup", "start", "bob@contoso.com", "--service", "rms")
-	if !strings.Contains(r.stderr, "signup start again") {
+	if !strings.Contains(r.stderr, "; check --smtp (or SELFSERVE_SMTP) and run the command again") {
 		t.Errorf("the message should say what to do:\n%s", r)
 	}
 	if msgs := outbox(t, db); len(msgs) != 0 {

@@ -59,7 +59,7 @@ func (c *Console) SignupStart(ctx context.Context, email, service string) (model
 		return msg, err
 	}
 	if err := c.Mail.Send(ctx, msg); err != nil {
-		return msg, fmt.Errorf("%w: to %s (%w)", ErrNotSent, addr, err)
+		return msg, fmt.Errorf("the code mail to %s was %w (%w)", addr, ErrNotSent, err)
 	}
 	return msg, nil
 }
@@ -121,7 +121,7 @@ func (c *Console) Invite(ctx context.Context, email, from, admin string) (store.
 	if c.Mail != nil {
 		send = func(m model.Message) error {
 			if err := c.Mail.Send(ctx, m); err != nil {
-				return fmt.Errorf("%w: the invitation to %s (%w); nothing was saved", ErrNotSent, invitee, err)
+				return fmt.Errorf("the invitation mail to %s was %w (%w); nothing was saved", invitee, ErrNotSent, err)
 			}
 			return nil
 		}

@@ -14,7 +14,7 @@ import (
 
 // ErrNotSent: the relay did not take a mail. What was saved with it is
 // said by the caller; what to do is the front end's.
-var ErrNotSent = errors.New("the mail could not be sent")
+var ErrNotSent = errors.New("not sent")
 
 // Mailer delivers a message.
 type Mailer interface {
