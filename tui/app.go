@@ -239,6 +239,8 @@ func (a *app) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, a.stack[0].Init()
 	case openMailMsg:
 		return a, a.push(newMailScreen(a.c, msg.m))
+	case openAuditEntryMsg:
+		return a, a.push(newAuditEntryScreen(a.c, msg.e))
 	case switchesSavedMsg:
 		// Saved: back to where the switches were opened from; the
 		// screens below reload what they show of them.

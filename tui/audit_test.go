@@ -1,0 +1,155 @@
+package tui
+
+import (
+	"context"
+	"regexp"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"selfserve/demo"
+	"selfserve/model"
+	"selfserve/ops"
+	"selfserve/store"
+)
+
+// tickingStore is the fixture on a clock that moves a second per reading,
+// so audit entries made one after another sort in the order made.
+func tickingStore(t testing.TB) *store.Store {
+	var n atomic.Int64
+	return fixtureStoreClock(t, func() time.Time { return fixed.Add(time.Duration(n.Add(1)) * time.Second) })
+}
+
+// TestTUIAuditEntryOperatorAsDan (issue 11 points 5 and 6): the operator
+// runs Dan's takeover in the wizard, typing his address. The audit log
+// names both, a check entry shows its outcome in the list, and enter on
+// it shows each DNS server's answer.
+func TestTUIAuditEntryOperatorAsDan(t *testing.T) {
+	st := tickingStore(t)
+	oc, opts := demoDNS(t, st, demo.Bellows)
+	r := newConsoleRunner(t, oc, asciiRenderer(), opts, 120, 40)
+	r.keys("/", "bel", "enter", "enter", "t", "enter")
+	r.wantView("Admin address")
+	r.send(tea.KeyMsg{Type: tea.KeyCtrlU})
+	r.keys(demo.Dan, "enter")
+	r.wantView("Create this record")
+	r.keys("enter") // checked before it is published
+	r.wantView("Not verified yet.")
+	r.keys("esc", "p", "enter")
+	r.wantView("Verified.")
+	r.keys("enter")
+	r.wantView("is now managed")
+	r.keys("enter", "a")
+	r.wantView("Directories › Audit log")
+
+	dan := "dan@bellowscollege.com"
+	// The newest entry is the takeover.
+	if l := r.selectedLine(); !strings.Contains(l, "operator as "+dan+"  takeover.internal") {
+		t.Errorf("the takeover's entry = %q, want it made by the operator as %s", l, dan)
+	}
+	r.wantView("operator as " + dan + "  challenge.issue")
+	r.wantView("domain.check       bellowscollege.com  found at 1 of 1 server")
+	r.wantView("domain.check       bellowscollege.com  missing at 1 of 1 ser")
+
+	// Down to the failed check.
+	for i := 0; i < 10 && !strings.Contains(r.selectedLine(), "missing"); i++ {
+		r.keys("down")
+	}
+	r.keys("enter")
+	r.wantView("Directories › Audit log › domain.check bellowscollege.com")
+	for _, want := range []string{
+		"Actor    operator",
+		"As       " + dan + ": operator acted under this admin's name",
+		"Outcome  missing at 1 of 1 server",
+		"What each DNS server answered for TXT \"MS=",
+		"missing     ns1.bellowscollege.com (127.0.0.1:",
+		"not published yet",
+	} {
+		r.wantView(want)
+	}
+	r.keys("esc")
+	r.wantView("Directories › Audit log\n")
+}
+
+// TestTUIAuditShowsActorAt80 (issue 11 point 4): at 80 columns the audit
+// log keeps who acted; the change summary gives way first.
+func TestTUIAuditShowsActorAt80(t *testing.T) {
+	r := newRunner(t, activityStore(t), Options{}, 80, 24)
+	r.keys("a")
+	header := strings.Split(r.view(), "\n")[1]
+	for _, col := range []string{"TIME", "ACTOR", "ACTION", "TARGET"} {
+		if !strings.Contains(header, col) {
+			t.Errorf("header %q lacks %s at 80 columns", header, col)
+		}
+	}
+	r.wantSelected("2025-03-14 12:26:00  operator  service.put")
+	r.wantView("settings.change  contoso00001")
+}
+
+// TestTUIListScreensReadInInit (issue 11 points 1 and 3): the audit,
+// outbox and services screens read when their Init command runs, not
+// when they are made, so a screen opened later shows what was written in
+// between.
+func TestTUIListScreensReadInInit(t *testing.T) {
+	st := activityStore(t)
+	c := NewCommon(context.Background(), (&ops.Console{Store: st}).As(ops.Viewer{}), asciiRenderer())
+	screens := map[string]screen{"audit": newAuditScreen(c), "outbox": newOutboxScreen(c), "services": newServicesScreen(c)}
+	if _, err := st.PutService(model.Operator, model.Service{Name: "viva", Takeover: model.Migrate}); err != nil {
+		t.Fatal(err)
+	}
+	addr, err := model.ParseAddress("xena@northwind01.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.StartSignup(addr, "rms", true, func(code string) model.Message {
+		return model.Message{Time: fixed, To: addr.String(), Subject: "Your code", Body: code}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]string{"audit": "new viva", "outbox": "xena@northwind01.example", "services": "viva"} {
+		s := screens[name]
+		s.SetSize(120, 30)
+		if cmd := s.Init(); cmd != nil {
+			s.Update(cmd())
+		}
+		if !strings.Contains(s.View(), want) {
+			t.Errorf("%s screen opened after the change lacks %q:\n%s", name, want, s.View())
+		}
+	}
+}
+
+// auditEntryStore holds the check entries of the operator taking
+// bellowscollege.com over as Dan: one check before the record was
+// published, one after.
+func auditEntryStore(t *testing.T) (*ops.Console, Options) {
+	oc, opts := demoDNS(t, tickingStore(t), demo.Bellows)
+	s := oc.As(ops.Viewer{})
+	ch, err := s.Challenge(demo.Bellows, demo.Dan, model.ModeTXT, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Verify(context.Background(), demo.Bellows, demo.Dan, ops.VerifyOptions{}); err == nil {
+		t.Fatal("verified before the record was published")
+	}
+	if err := opts.Publish(ch.Challenge.Record()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Verify(context.Background(), demo.Bellows, demo.Dan, ops.VerifyOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	return oc, opts
+}
+
+// How long a server took differs from run to run.
+var rttRE = regexp.MustCompile(`in [0-9.]+[µm]?s`)
+
+func TestTUIAuditEntryGolden(t *testing.T) {
+	mask := func(_ *store.Store, s string) string { return rttRE.ReplaceAllString(maskWizard(s), "in <rtt>") }
+	snapshots(t, auditEntryStore, mask,
+		step{want: "1 retired"},
+		step{keys: []string{"a"}, want: "entry 1 of"},
+		step{keys: []string{"down", "down", "enter"}, want: "What each DNS server answered"})
+}

@@ -1,0 +1,259 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"selfserve/ops"
+	"selfserve/tui/words"
+)
+
+// listScreen is a short list read whole into memory (the audit tail, the
+// outbox, the service catalogue): one screen for their columns, rows,
+// cursor, empty state and status line. It reads in Init, never in its
+// constructor, so opening it never waits on the store.
+type listScreen[T any] struct {
+	c     Common
+	spec  *listSpec[T]
+	items []T
+	err   error
+	read  bool // the read came back
+	sc    scroller
+	// need is each column's widest value (or title), measured once per
+	// read: the rows are few, and widths must not jump while scrolling.
+	need []int
+}
+
+// listSpec is what one list screen shows and does.
+type listSpec[T any] struct {
+	title string
+	// noun names a row in the status line: "entry 3 of 40".
+	noun    string
+	columns []listColumn
+	// growth names the columns that widen, in turn, up to their widest
+	// value once every column has its minimum; the last one takes the
+	// rest of the line.
+	growth []int
+	read   func(*ops.Session) ([]T, error)
+	cells  func(*Styles, T) []cell
+	empty  string                  // what an empty list says
+	note   func(items []T) string  // after "entry 3 of 40 · " in the status line
+	open   func(T) tea.Msg         // what enter asks for; nil: enter does nothing
+	legend []legendLine            // under the table, wrapped
+}
+
+// listColumn is a column of a list screen.
+type listColumn struct {
+	column
+	// whole columns are never cut while the line has room for every
+	// whole value: times, actors, actions, names.
+	whole bool
+}
+
+// legendLine explains a word under a table: label, then text that wraps
+// under itself.
+type legendLine struct{ label, text string }
+
+// listLoadedMsg is the read a list screen asked for; to names the screen,
+// since every screen on the stack sees it.
+type listLoadedMsg[T any] struct {
+	to    *listScreen[T]
+	items []T
+	err   error
+}
+
+func newListScreen[T any](c Common, spec *listSpec[T]) *listScreen[T] {
+	return &listScreen[T]{c: c, spec: spec}
+}
+
+func (l *listScreen[T]) Init() tea.Cmd {
+	oc, read := l.c.Ops, l.spec.read
+	return func() tea.Msg {
+		items, err := read(oc)
+		return listLoadedMsg[T]{to: l, items: items, err: err}
+	}
+}
+
+func (l *listScreen[T]) Title() string   { return l.spec.title }
+func (l *listScreen[T]) Capturing() bool { return false }
+
+func (l *listScreen[T]) SetSize(width, height int) {
+	l.c.SetSize(width, height)
+	l.sc.height = max(1, height-2-len(l.legend()))
+	l.sc.clamp()
+}
+
+func (l *listScreen[T]) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case listLoadedMsg[T]:
+		if msg.to != l {
+			return nil
+		}
+		l.items, l.err, l.read = msg.items, msg.err, true
+		l.sc.n = len(l.items)
+		l.measure()
+		l.sc.clamp()
+	case tea.KeyMsg:
+		if key.Matches(msg, l.c.KeyMap.Open) && l.spec.open != nil && l.sc.cursor < len(l.items) {
+			m := l.spec.open(l.items[l.sc.cursor])
+			return func() tea.Msg { return m }
+		}
+		l.sc.key(l.c.KeyMap, msg)
+	}
+	return nil
+}
+
+// measure finds each column's widest value.
+func (l *listScreen[T]) measure() {
+	l.need = make([]int, len(l.spec.columns))
+	for i, c := range l.spec.columns {
+		l.need[i] = len(c.title)
+	}
+	for _, it := range l.items {
+		for i, c := range l.spec.cells(l.c.Styles, it) {
+			text := c.text
+			if c.list != nil {
+				text = strings.Join(c.list, ", ")
+			}
+			l.need[i] = max(l.need[i], textWidth(text))
+		}
+	}
+}
+
+// widths plans the columns for the screen's width: whole columns at their
+// widest value, then the growth columns widened in turn. When even that
+// does not fit, the widest whole column gives way first, down to its
+// minimum, so every column keeps as much of its value as it can.
+func (l *listScreen[T]) widths() []int {
+	total := l.c.Width - len(marker)
+	cols := make([]column, len(l.spec.columns))
+	for i, c := range l.spec.columns {
+		cols[i] = c.column
+		if c.whole && l.need != nil {
+			cols[i].min = max(c.min, l.need[i])
+		}
+	}
+	steps := make([]growStep, 0, len(l.spec.growth))
+	for _, i := range l.spec.growth {
+		upto := cols[i].min
+		if l.need != nil {
+			upto = max(upto, l.need[i])
+		}
+		steps = append(steps, growStep{i, upto})
+	}
+	if n := len(l.spec.growth); n > 0 {
+		steps = append(steps, growStep{l.spec.growth[n-1], 0})
+	}
+	w := plan(cols, steps, total)
+	for over := shown(w) - total; over > 0; over-- {
+		widest := -1
+		for i, c := range l.spec.columns {
+			if w[i] > 0 && cols[i].min > c.min && (widest < 0 || cols[i].min > cols[widest].min) {
+				widest = i
+			}
+		}
+		if widest < 0 {
+			break
+		}
+		cols[widest].min--
+	}
+	if shown(w) > total {
+		w = plan(cols, steps, total)
+	}
+	return w
+}
+
+// shown is the width a plan takes on screen.
+func shown(w []int) int {
+	n, cols := 0, 0
+	for _, x := range w {
+		if x > 0 {
+			n += x
+			cols++
+		}
+	}
+	return n + max(0, cols-1)*len(gap)
+}
+
+func (l *listScreen[T]) View() string {
+	s := l.c.Styles
+	cols := make([]column, len(l.spec.columns))
+	for i, c := range l.spec.columns {
+		cols[i] = c.column
+	}
+	w := l.widths()
+	lines := []string{header(cols, w, s.ColumnHeader)}
+	from, to := l.sc.visible()
+	for i := from; i < to && i < len(l.items); i++ {
+		lines = append(lines, row(cols, w, l.spec.cells(s, l.items[i]), i == l.sc.cursor, s.SelectedRow))
+	}
+	if l.read && len(l.items) == 0 && l.err == nil {
+		lines = append(lines, clip(s.Muted.Render("  "+l.spec.empty), l.c.Width))
+	}
+	legend := l.legend()
+	out := fitHeight(strings.Join(lines, "\n"), max(1, l.c.Height-1-len(legend)))
+	if len(legend) > 0 {
+		out += "\n" + strings.Join(legend, "\n")
+	}
+	return out + "\n" + clip(l.status(), l.c.Width)
+}
+
+// legend is the explanations under the table, after a blank line, each
+// wrapped under its own text so none is cut.
+func (l *listScreen[T]) legend() []string {
+	if len(l.spec.legend) == 0 {
+		return nil
+	}
+	s := l.c.Styles
+	indent := 0
+	for _, it := range l.spec.legend {
+		indent = max(indent, len(it.label))
+	}
+	indent += 4 // two before the label, two after
+	out := []string{""}
+	for _, it := range l.spec.legend {
+		for i, text := range wrap(it.text, max(10, l.c.Width-indent)) {
+			label := ""
+			if i == 0 {
+				label = it.label
+			}
+			out = append(out, s.Label.Render(fmt.Sprintf("  %-*s", indent-2, label))+text)
+		}
+	}
+	return out
+}
+
+func (l *listScreen[T]) status() string {
+	s := l.c.Styles
+	switch {
+	case l.err != nil:
+		return s.Error.Render(fmt.Sprint(l.err))
+	case len(l.items) == 0:
+		return ""
+	}
+	line := fmt.Sprintf("%s %s of %s", l.spec.noun, words.Count(l.sc.cursor+1), words.Count(len(l.items)))
+	if l.spec.note != nil {
+		line += " · " + l.spec.note(l.items)
+	}
+	return s.StatusBar.Render(line)
+}
+
+func (l *listScreen[T]) ShortHelp() []key.Binding {
+	km := l.c.KeyMap
+	if l.spec.open != nil {
+		return []key.Binding{km.Move, km.Open, km.Back}
+	}
+	return []key.Binding{km.Move, km.PageDown, km.Back}
+}
+
+func (l *listScreen[T]) FullHelp() [][]key.Binding {
+	km := l.c.KeyMap
+	h := listHelp(km)
+	if l.spec.open != nil {
+		h[1] = append(h[1], km.Open)
+	}
+	return h
+}
