@@ -15,6 +15,8 @@ import (
 type api struct {
 	ops *ops.Console
 	log *log.Logger
+	// start and verify are the sign-up steps behind their rate limits.
+	start, verify http.HandlerFunc
 }
 
 type startRequest struct {
@@ -33,7 +35,7 @@ type startAnswer struct {
 
 const startMessage = "If this address may sign up, a code is on its way to it; otherwise a mail there says why not."
 
-func (a *api) start(w http.ResponseWriter, r *http.Request) {
+func (a *api) startSignup(w http.ResponseWriter, r *http.Request) {
 	var req startRequest
 	if !decodeOrRefuse(w, r, &req) {
 		return
@@ -81,7 +83,7 @@ type directoryView struct {
 	State string `json:"state"`
 }
 
-func (a *api) verify(w http.ResponseWriter, r *http.Request) {
+func (a *api) verifySignup(w http.ResponseWriter, r *http.Request) {
 	var req verifyRequest
 	if !decodeOrRefuse(w, r, &req) {
 		return

@@ -42,6 +42,8 @@ type form struct {
 type page struct {
 	ops *ops.Console
 	log *log.Logger
+	// send and verify are the form posts behind their rate limits.
+	send, verify http.HandlerFunc
 }
 
 func (p *page) routes() []route {
@@ -99,7 +101,7 @@ func readForm(w http.ResponseWriter, r *http.Request) bool {
 	return true
 }
 
-func (p *page) send(w http.ResponseWriter, r *http.Request) {
+func (p *page) sendAddress(w http.ResponseWriter, r *http.Request) {
 	if !readForm(w, r) {
 		return
 	}
@@ -122,7 +124,7 @@ func (p *page) send(w http.ResponseWriter, r *http.Request) {
 	p.render(w, http.StatusOK, "code", form{Title: "Check your mail", Email: email, Service: strings.ToLower(strings.TrimSpace(service))})
 }
 
-func (p *page) verify(w http.ResponseWriter, r *http.Request) {
+func (p *page) verifyCode(w http.ResponseWriter, r *http.Request) {
 	if !readForm(w, r) {
 		return
 	}

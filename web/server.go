@@ -2,10 +2,13 @@ package web
 
 import (
 	"net/http"
+	"net/netip"
+	"time"
 
 	"github.com/charmbracelet/log"
 
 	"selfserve/ops"
+	"selfserve/ops/ratelimit"
 )
 
 // Options are what the handler needs besides the operations.
@@ -15,6 +18,14 @@ type Options struct {
 	// Ready reports whether the server may take sign-ups (/readyz): false
 	// while it starts or shuts down.
 	Ready func() bool
+	// StartRate and VerifyRate bound each client's sign-up requests
+	// (zero: DefaultStartRate, DefaultVerifyRate).
+	StartRate, VerifyRate ratelimit.Rate
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client.
+	TrustedProxies []netip.Prefix
+	// Now is the limiters' clock (nil: time.Now).
+	Now func() time.Time
 }
 
 // New is the HTTP handler of the sign-up service on oc.
@@ -23,8 +34,22 @@ func New(oc *ops.Console, opt Options) http.Handler {
 		opt.Log = log.Default()
 	}
 	mux := http.NewServeMux()
+	if opt.StartRate == (ratelimit.Rate{}) {
+		opt.StartRate = DefaultStartRate
+	}
+	if opt.VerifyRate == (ratelimit.Rate{}) {
+		opt.VerifyRate = DefaultVerifyRate
+	}
+	// One limiter per step, shared by the API and the page: a client
+	// cannot double its rate by switching between them.
+	start, verify := ratelimit.New(opt.StartRate, opt.Now), ratelimit.New(opt.VerifyRate, opt.Now)
+	a := &api{ops: oc, log: opt.Log}
 	pg := &page{ops: oc, log: opt.Log}
-	for _, rt := range append(routes(&api{ops: oc, log: opt.Log}, opt), pg.routes()...) {
+	a.start = limited(start, opt.TrustedProxies, a.startSignup)
+	a.verify = limited(verify, opt.TrustedProxies, a.verifySignup)
+	pg.send = limited(start, opt.TrustedProxies, pg.sendAddress)
+	pg.verify = limited(verify, opt.TrustedProxies, pg.verifyCode)
+	for _, rt := range append(routes(a, opt), pg.routes()...) {
 		mux.HandleFunc(rt.method+" "+rt.path, rt.handle)
 	}
 	// Browsers say where a request comes from (Sec-Fetch-Site, Origin):
