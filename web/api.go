@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"net/http"
 	"strings"
 
@@ -40,15 +39,8 @@ func (a *api) startSignup(w http.ResponseWriter, r *http.Request) {
 	if !decodeOrRefuse(w, r, &req) {
 		return
 	}
-	_, err := a.ops.SignupStart(r.Context(), req.Email, req.Service)
-	if errors.Is(err, model.ErrCodeRejected) {
-		// At the start, a rejected code is a locked address: too many
-		// wrong codes until the last one expires.
-		a.refuse(w, r, kindLocked, err)
-		return
-	}
-	if err != nil {
-		a.refuse(w, r, classify(err), err)
+	if _, err := a.ops.SignupStart(r.Context(), req.Email, req.Service); err != nil {
+		a.refuse(w, r, classify(err, true), err)
 		return
 	}
 	writeJSON(w, http.StatusAccepted, startAnswer{Email: strings.TrimSpace(req.Email),
@@ -90,7 +82,7 @@ func (a *api) verifySignup(w http.ResponseWriter, r *http.Request) {
 	}
 	res, err := a.ops.SignupVerify(req.Email, strings.TrimSpace(req.Code))
 	if err != nil {
-		a.refuse(w, r, classify(err), err)
+		a.refuse(w, r, classify(err, false), err)
 		return
 	}
 	writeJSON(w, http.StatusCreated, answerOf(res))

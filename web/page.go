@@ -108,10 +108,7 @@ func (p *page) sendAddress(w http.ResponseWriter, r *http.Request) {
 	email, service := strings.TrimSpace(r.PostForm.Get("email")), r.PostForm.Get("service")
 	_, err := p.ops.SignupStart(r.Context(), email, service)
 	if err != nil {
-		k := classify(err)
-		if errors.Is(err, model.ErrCodeRejected) {
-			k = kindLocked
-		}
+		k := classify(err, true)
 		f, ferr := p.startForm(service)
 		if ferr != nil {
 			p.fail(w, ferr)
@@ -131,7 +128,7 @@ func (p *page) verifyCode(w http.ResponseWriter, r *http.Request) {
 	email, service := strings.TrimSpace(r.PostForm.Get("email")), r.PostForm.Get("service")
 	res, err := p.ops.SignupVerify(email, strings.TrimSpace(r.PostForm.Get("code")))
 	if err != nil {
-		k := classify(err)
+		k := classify(err, false)
 		p.render(w, k.status, "code", form{Title: "Check your mail", Email: email, Service: service, Refusal: sentence(k, err)})
 		return
 	}

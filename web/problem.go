@@ -2,10 +2,9 @@ package web
 
 import (
 	"encoding/json"
-	"errors"
 	"net/http"
 
-	"selfserve/model"
+	"selfserve/ops"
 )
 
 // A problem is an RFC 9457 problem document. Type is stable per refusal,
@@ -32,17 +31,17 @@ type kind struct {
 
 var (
 	kindBadRequest     = kind{"bad-request", http.StatusBadRequest, "The request body is not what this endpoint takes"}
-	kindBadAddress     = kind{"bad-address", http.StatusUnprocessableEntity, "The address cannot sign up"}
-	kindConsumer       = kind{"consumer-domain", http.StatusUnprocessableEntity, "Addresses of public mail services cannot sign up"}
-	kindUnknownService = kind{"unknown-service", http.StatusUnprocessableEntity, "No such service"}
-	kindAdHocOff       = kind{"adhoc-subscriptions-off", http.StatusForbidden, "The directory does not allow self-service sign-up"}
-	kindEmailVerOff    = kind{"email-verified-users-off", http.StatusForbidden, "The directory does not allow new members"}
-	kindCode           = kind{"code-rejected", http.StatusUnprocessableEntity, "The code was not accepted"}
-	kindLocked         = kind{"locked", http.StatusTooManyRequests, "Too many wrong codes; wait before trying again"}
-	kindTakeover       = kind{"takeover-in-progress", http.StatusServiceUnavailable, "The directory is being taken over; try again shortly"}
-	kindRateLimited    = kind{"rate-limited", http.StatusTooManyRequests, "Too many requests"}
+	kindBadAddress     = kind{ops.ReasonBadAddress, http.StatusUnprocessableEntity, "The address cannot sign up"}
+	kindConsumer       = kind{ops.ReasonConsumer, http.StatusUnprocessableEntity, "Addresses of public mail services cannot sign up"}
+	kindUnknownService = kind{ops.ReasonUnknownService, http.StatusUnprocessableEntity, "No such service"}
+	kindAdHocOff       = kind{ops.ReasonAdHocOff, http.StatusForbidden, "The directory does not allow self-service sign-up"}
+	kindEmailVerOff    = kind{ops.ReasonEmailVerOff, http.StatusForbidden, "The directory does not allow new members"}
+	kindCode           = kind{ops.ReasonCode, http.StatusUnprocessableEntity, "The code was not accepted"}
+	kindLocked         = kind{ops.ReasonLocked, http.StatusTooManyRequests, "Too many wrong codes; wait before trying again"}
+	kindTakeover       = kind{ops.ReasonTakeover, http.StatusServiceUnavailable, "The directory is being taken over; try again shortly"}
+	kindRateLimited    = kind{ops.ReasonTooMany, http.StatusTooManyRequests, "Too many requests"}
 	kindTooLarge       = kind{"too-large", http.StatusRequestEntityTooLarge, "The request body is too large"}
-	kindRefused        = kind{"refused", http.StatusUnprocessableEntity, "The request was refused"}
+	kindRefused        = kind{ops.ReasonRefused, http.StatusUnprocessableEntity, "The request was refused"}
 	kindNotFound       = kind{"not-found", http.StatusNotFound, "No such page"}
 	kindUnavailable    = kind{"unavailable", http.StatusServiceUnavailable, "The service cannot take the request now"}
 )
@@ -51,30 +50,26 @@ var (
 var kinds = []kind{kindBadRequest, kindBadAddress, kindConsumer, kindUnknownService, kindAdHocOff,
 	kindEmailVerOff, kindCode, kindLocked, kindTakeover, kindRateLimited, kindTooLarge, kindRefused, kindNotFound, kindUnavailable}
 
-// classify names the refusal err is. Anything that is not a rule saying
-// no (a disk, a relay) is unavailable: its detail stays in the log.
-func classify(err error) kind {
-	var blocked *model.SignupBlockedError
-	var paused *model.PausedError
-	switch {
-	case errors.As(err, &blocked):
-		if blocked.Outcome == model.BlockedEmailVerified {
-			return kindEmailVerOff
-		}
-		return kindAdHocOff
-	case errors.As(err, &paused):
-		return kindLocked
-	case errors.Is(err, model.ErrConsumerDomain):
-		return kindConsumer
-	case errors.Is(err, model.ErrUnknownService):
-		return kindUnknownService
-	case errors.Is(err, model.ErrTakeoverRunning):
-		return kindTakeover
-	case errors.Is(err, model.ErrCodeRejected):
-		return kindCode
-	case errors.Is(err, model.ErrInvalid), errors.Is(err, model.ErrSpecialUse), errors.Is(err, model.ErrPublicSuffix):
+// classify is the problem for a sign-up step's error.
+func classify(err error, atStart bool) kind {
+	switch ops.SignupReason(err, atStart) {
+	case ops.ReasonBadAddress:
 		return kindBadAddress
-	case model.IsRefusal(err):
+	case ops.ReasonConsumer:
+		return kindConsumer
+	case ops.ReasonUnknownService:
+		return kindUnknownService
+	case ops.ReasonAdHocOff:
+		return kindAdHocOff
+	case ops.ReasonEmailVerOff:
+		return kindEmailVerOff
+	case ops.ReasonCode:
+		return kindCode
+	case ops.ReasonLocked:
+		return kindLocked
+	case ops.ReasonTakeover:
+		return kindTakeover
+	case ops.ReasonRefused:
 		return kindRefused
 	}
 	return kindUnavailable
