@@ -11,6 +11,7 @@ import (
 
 	"selfserve/model"
 	"selfserve/ops"
+	"selfserve/tui"
 )
 
 func (a *app) auditCommand() *cobra.Command {
@@ -21,6 +22,9 @@ func (a *app) auditCommand() *cobra.Command {
 		Short: "The append-only audit log: every change, its actor, before and after",
 		Long: `Lists the audit log, oldest first: every sign-up, switch change, challenge,
 DNS check, takeover and invitation, with who did it and what changed.
+"operator as dan@example.com" is the operator acting under an admin's name
+(domain challenge/verify --as); a check's line says at how many servers
+its outcome was seen, and --json has each server's answer.
 --since T starts at a time (2026-11-23 or RFC 3339) or a duration back from
 now (90m, 24h); --limit N alone shows the newest N entries.`,
 		Example: "  selfserve audit --since 1h\n  selfserve audit --since 2026-11-23 --json",
@@ -33,13 +37,13 @@ now (90m, 24h); --limit N alone shows the newest N entries.`,
 			if err != nil {
 				return usageError{err}
 			}
-			return a.console(cmd, func(_ context.Context, c *ops.Console) error {
+			return a.asOperator(cmd, func(_ context.Context, s *ops.Session) error {
 				var entries []model.AuditEntry
 				var err error
 				if since == "" && limit > 0 {
-					entries, err = c.Store.AuditTail(limit, nil)
+					entries, err = s.Audit(limit)
 				} else {
-					entries, err = c.Store.Audit(from, limit)
+					entries, err = s.AuditSince(from, limit)
 				}
 				if err != nil {
 					return err
@@ -47,7 +51,7 @@ now (90m, 24h); --limit N alone shows the newest N entries.`,
 				return a.emit(entries, func(w io.Writer) {
 					fmt.Fprintln(w, "TIME\tACTOR\tACTION\tTARGET\tCHANGE")
 					for _, e := range entries {
-						fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", e.Time.Format("2006-01-02 15:04:05 MST"), e.Actor, e.Action, e.Target, change(e))
+						fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", e.Time.Format("2006-01-02 15:04:05 MST"), e.Who(), e.Action, e.Target, change(e))
 					}
 				})
 			})
@@ -73,10 +77,10 @@ func parseSince(s string, now time.Time) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("--since %q: give a time like 2026-11-23 or 2026-11-23T10:00:00Z, or a duration like 24h", s)
 }
 
-// change says in one line what an entry changed; --json has the whole
-// records.
+// change says in one line what an entry changed, as the console does (a
+// check's outcome at its servers); --json has the whole records.
 func change(e model.AuditEntry) string {
-	return clip(model.ChangeSummary(e.Before, e.After), 100)
+	return clip(tui.AuditChange(e), 100)
 }
 
 func clip(s string, n int) string {
