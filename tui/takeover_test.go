@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"fmt"
 	"regexp"
 	"slices"
 	"strings"
@@ -347,5 +348,27 @@ func TestTUITakeoverReadsInCmd(t *testing.T) {
 	tk.Update(cmd())
 	if v := tk.View(); !strings.Contains(v, "Take over late.example  unmanaged · 2 users") {
 		t.Errorf("after Init the wizard shows:\n%s\nwant late.example with 2 users, read when the screen opened", v)
+	}
+}
+
+// TestTUITakeoverLosingAccess: who loses access fills the room left
+// and counts the rest, quickly even for a million names.
+func TestTUITakeoverLosingAccess(t *testing.T) {
+	who := make([]string, 1000000)
+	for i := range who {
+		who[i] = fmt.Sprintf("user%07d@contoso.co.uk", i)
+	}
+	start := time.Now()
+	lines := names("Losing access: ", who, 80, 3)
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("naming took %v", d)
+	}
+	if len(lines) != 3 || !strings.HasSuffix(lines[2], "more") || !strings.Contains(strings.Join(lines, " "), "user0000000@contoso.co.uk") {
+		t.Errorf("got %q, want three lines from the first name that count the rest", lines)
+	}
+	for _, l := range lines {
+		if textWidth(l) > 80 {
+			t.Errorf("line %q is wider than 80", l)
+		}
 	}
 }

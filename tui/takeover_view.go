@@ -82,7 +82,7 @@ func (t *takeoverScreen) View() string {
 	case stepImpact:
 		lines = append(lines, t.viewImpact(room)...)
 	case stepRun:
-		lines = append(lines, t.viewRun()...)
+		lines = append(lines, t.viewRun(room)...)
 	}
 	// Every line is made to fit (wrapped, or a table planned for the
 	// width); clip only guards the edge.
@@ -239,8 +239,14 @@ func (t *takeoverScreen) viewChallenge() []string {
 	// The TTL and preference are values to type, not counts: no
 	// thousands separator.
 	lines = append(lines, wrap("Create this record at the DNS provider of "+t.domain+":", w)...)
-	lines = append(lines, "",
-		label("Name")+r.Name+s.Muted.Render("  (the domain itself: host blank or @)"),
+	lines = append(lines, "")
+	name, hint := label("Name")+r.Name, s.Muted.Render("(the domain itself: host blank or @)")
+	if textWidth(name+"  "+hint) <= w {
+		lines = append(lines, name+"  "+hint)
+	} else {
+		lines = append(append(lines, name), hang(textWidth(label("")), hint, w)...)
+	}
+	lines = append(lines,
 		label("Type")+r.Type,
 		label("Value")+r.Value,
 		label("TTL")+fmt.Sprint(r.TTL))
@@ -366,27 +372,33 @@ func (t *takeoverScreen) viewImpact(room int) []string {
 	if len(im.Blocking) == 0 {
 		return append(lines, wrap("Nothing blocks the merge. enter takes over.", w)...)
 	}
-	var verdict []string
-	if t.force {
-		verdict = wrap(s.Error.Render("Forced:")+fmt.Sprintf(" %s will be dropped. enter takes over.", t.blockedText()), w)
-	} else {
-		verdict = wrap(s.Error.Render("Blocked by "+strings.Join(im.Blocking, ", ")+".")+
-			fmt.Sprintf(" Forcing the merge (f) drops %s.", t.blockedText()), w)
+	losing := ""
+	if n := len(im.LosingAccess); n > 0 {
+		losing = ", and " + words.Plural(n, "user loses", "users lose") + " access"
 	}
-	lines = append(lines, verdict...)
-	if len(im.LosingAccess) > 0 {
-		lead := "Would lose access: "
-		if t.force {
-			lead = "Will lose access: "
-		}
-		lines = append(lines, names(lead, im.LosingAccess, w, max(1, room-len(lines)))...)
+	if t.force {
+		lines = append(lines, wrap(s.Error.Render("Forced:")+fmt.Sprintf(" %s will be dropped%s. enter takes over.", t.blockedText(), losing), w)...)
+	} else {
+		lines = append(lines, wrap(s.Error.Render("Blocked by "+strings.Join(im.Blocking, ", ")+".")+
+			fmt.Sprintf(" Forcing the merge (f) drops %s%s.", t.blockedText(), losing), w)...)
+	}
+	// Who they are takes the room that is left; the count above stays.
+	if room -= len(lines); room > 0 && len(im.LosingAccess) > 0 {
+		lines = append(lines, names("Losing access: ", im.LosingAccess, w, room)...)
 	}
 	return lines
 }
 
 // names lists who in at most n lines of width, counting those left out.
 func names(lead string, who []string, width, n int) []string {
-	for shown := len(who); shown > 0; shown-- {
+	// Only as many as n lines could hold are tried: a forced merge of a
+	// big directory may name a million.
+	most, budget := 0, n*width-textWidth(lead)
+	for most < len(who) && budget > 0 {
+		budget -= textWidth(who[most]) + len(", ")
+		most++
+	}
+	for shown := most; shown > 0; shown-- {
 		text := lead + strings.Join(who[:shown], ", ")
 		if rest := len(who) - shown; rest > 0 {
 			text += fmt.Sprintf(" and %s more", words.Count(rest))
@@ -427,7 +439,7 @@ func (t *takeoverScreen) impactTable(im *model.Impact, done bool) []string {
 	return lines
 }
 
-func (t *takeoverScreen) viewRun() []string {
+func (t *takeoverScreen) viewRun(room int) []string {
 	s, w := t.c.Styles, t.c.Width
 	var lines []string
 	if t.busy {
@@ -453,7 +465,8 @@ func (t *takeoverScreen) viewRun() []string {
 		lines = append(lines, "", progressBar(j.Moved, j.Total, w-len(marker)))
 		lines = append(lines, wrap(fmt.Sprintf("Moved %s (job %s); %s dropped.", words.Plural(int64(j.Moved), "user", "users"), j.ID, words.Plural(int64(j.Dropped), "grant", "grants")), w)...)
 		if rep.Impact != nil && len(rep.Impact.LosingAccess) > 0 && j.Dropped > 0 {
-			lines = append(lines, names("Lost access (forced): ", rep.Impact.LosingAccess, w, max(1, t.c.Height-12-len(lines)))...)
+			// What follows takes three lines.
+			lines = append(lines, names("Lost access (forced): ", rep.Impact.LosingAccess, w, max(1, room-len(lines)-3))...)
 		}
 		lines = append(lines, paragraph(s.Muted, t.domain+" is retired, read-only for 10 days.", w)...)
 	} else if rep.Kind != model.External {
