@@ -32,20 +32,27 @@ const (
 )
 
 func newJumpInput(c Common, noun string) jumpInput {
-	in := textinput.New()
-	in.Prompt = "Jump to " + noun + ": "
+	in := newTextInput(c, "Jump to "+noun+": ", 254) // the longest address (RFC 5321)
 	in.Placeholder = "type its first letters"
+	in.CompletionStyle = c.Styles.Muted
+	return jumpInput{c: c, input: in, noun: noun}
+}
+
+// newTextInput is the one look of every line the console types into
+// (the prefix jump, the : command line, the wizard's admin address).
+func newTextInput(c Common, prompt string, limit int) textinput.Model {
+	in := textinput.New()
+	in.Prompt = prompt
 	in.PromptStyle = c.Styles.JumpPrompt
 	in.TextStyle = c.Styles.JumpText
 	in.PlaceholderStyle = c.Styles.Muted
-	in.CompletionStyle = c.Styles.Muted
 	in.Cursor.Style = c.Styles.JumpCursor
 	in.Cursor.TextStyle = c.Styles.JumpText
 	// A blinking cursor would wake the program twice a second for
 	// nothing, and keep an idle SSH session alive.
 	in.Cursor.SetMode(cursor.CursorStatic)
-	in.CharLimit = 254 // the longest address (RFC 5321)
-	return jumpInput{c: c, input: in, noun: noun}
+	in.CharLimit = limit
+	return in
 }
 
 func (j *jumpInput) active() bool { return j.input.Focused() }

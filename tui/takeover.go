@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/charmbracelet/bubbles/cursor"
 	"github.com/charmbracelet/bubbles/spinner"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
@@ -131,16 +130,7 @@ type takeoverScreen struct {
 // until Init (issue 11 point 1: screens read in a command).
 func newTakeoverScreen(c Common, id string) *takeoverScreen {
 	t := &takeoverScreen{c: c, id: id, mode: model.ModeTXT, busy: true}
-	in := textinput.New()
-	in.Prompt = "Admin address: "
-	in.PromptStyle = c.Styles.JumpPrompt
-	in.TextStyle = c.Styles.JumpText
-	in.PlaceholderStyle = c.Styles.Muted
-	in.Cursor.Style = c.Styles.JumpCursor
-	in.Cursor.TextStyle = c.Styles.JumpText
-	in.Cursor.SetMode(cursor.CursorStatic)
-	in.CharLimit = 254
-	t.admin = in
+	t.admin = newTextInput(c, "Admin address: ", 254)
 	t.spin = spinner.New(spinner.WithSpinner(spinner.Dot), spinner.WithStyle(c.Styles.JumpPrompt))
 	return t
 }
