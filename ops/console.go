@@ -8,6 +8,7 @@ import (
 
 	"selfserve/dnscheck"
 	"selfserve/model"
+	"selfserve/ops/metrics"
 	"selfserve/store"
 )
 
@@ -21,12 +22,23 @@ type Console struct {
 	DNS dnscheck.Checker
 	// PollStart is the first pause of `verify --wait` (0: 5 seconds).
 	PollStart time.Duration
+	// SignupURL is the sign-up page a code is typed into, when one is
+	// served; the code mail names it instead of the command.
+	SignupURL string
+	// Metrics counts what is done (nil: nothing is counted).
+	Metrics *metrics.Metrics
 }
 
 // SignupStart checks that email may sign up for service and sends it a
 // one-time code, or a mail saying why it may not when telling the caller
 // would tell whether the address is a member (store.StartSignupMail).
 func (c *Console) SignupStart(ctx context.Context, email, service string) (model.Message, error) {
+	msg, err := c.signupStart(ctx, email, service)
+	c.Metrics.Signup("start", SignupReason(err, true))
+	return msg, err
+}
+
+func (c *Console) signupStart(ctx context.Context, email, service string) (model.Message, error) {
 	addr, err := model.ParseAddress(email)
 	if err != nil {
 		return model.Message{}, err
@@ -41,7 +53,7 @@ func (c *Console) SignupStart(ctx context.Context, email, service string) (model
 			return model.Message{
 				Time: c.Store.Now().UTC(), To: addr.String(),
 				Subject: fmt.Sprintf("Your %s sign-up code: %s", service, code),
-				Body:    body + fmt.Sprintf("\nConfirm with:\n  selfserve signup verify %s --code %s\n", addr, code),
+				Body:    body + c.confirmWith(addr, code),
 			}
 		},
 		Refused: func(reason error) model.Message {
@@ -64,8 +76,27 @@ func (c *Console) SignupStart(ctx context.Context, email, service string) (model
 	return msg, nil
 }
 
+// confirmWith tells the mail's reader where the code goes: the page they
+// came from, when one is served, else the command.
+func (c *Console) confirmWith(addr model.Address, code string) string {
+	if c.SignupURL != "" {
+		return fmt.Sprintf("\nType it on the sign-up page: %s\n", c.SignupURL)
+	}
+	return fmt.Sprintf("\nConfirm with:\n  selfserve signup verify %s --code %s\n", addr, code)
+}
+
 // SignupVerify confirms a code and applies the sign-up.
 func (c *Console) SignupVerify(email, code string) (store.SignupResult, error) {
+	res, err := c.signupVerify(email, code)
+	reason := SignupReason(err, false)
+	c.Metrics.Signup("verify", reason)
+	if reason == ReasonCode {
+		c.Metrics.CodeFailed()
+	}
+	return res, err
+}
+
+func (c *Console) signupVerify(email, code string) (store.SignupResult, error) {
 	addr, err := model.ParseAddress(email)
 	if err != nil {
 		return store.SignupResult{}, err

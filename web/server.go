@@ -8,6 +8,7 @@ import (
 	"github.com/charmbracelet/log"
 
 	"selfserve/ops"
+	"selfserve/ops/metrics"
 	"selfserve/ops/ratelimit"
 )
 
@@ -26,6 +27,8 @@ type Options struct {
 	TrustedProxies []netip.Prefix
 	// Now is the limiters' clock (nil: time.Now).
 	Now func() time.Time
+	// Metrics, when set, is served at /metrics and times every request.
+	Metrics *metrics.Metrics
 }
 
 // New is the HTTP handler of the sign-up service on oc.
@@ -49,8 +52,13 @@ func New(oc *ops.Console, opt Options) http.Handler {
 	a.verify = limited(verify, opt.TrustedProxies, a.verifySignup)
 	pg.send = limited(start, opt.TrustedProxies, pg.sendAddress)
 	pg.verify = limited(verify, opt.TrustedProxies, pg.verifyCode)
-	for _, rt := range append(routes(a, opt), pg.routes()...) {
-		mux.HandleFunc(rt.method+" "+rt.path, rt.handle)
+	all := append(routes(a, opt), pg.routes()...)
+	if opt.Metrics != nil {
+		all = append(all, route{"GET", "/metrics", opt.Metrics.Handler().ServeHTTP})
+	}
+	for _, rt := range all {
+		pattern := rt.method + " " + rt.path
+		mux.HandleFunc(pattern, timed(opt.Metrics, pattern, rt.handle))
 	}
 	// Browsers say where a request comes from (Sec-Fetch-Site, Origin):
 	// a form posted from another site is refused, so nobody can sign a
@@ -88,6 +96,32 @@ func routes(a *api, opt Options) []route {
 type status struct {
 	Status string `json:"status"`
 }
+
+// timed records how long each request under pattern took.
+func timed(m *metrics.Metrics, pattern string, next http.HandlerFunc) http.HandlerFunc {
+	if m == nil {
+		return next
+	}
+	return func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		next(sw, r)
+		m.HTTP(pattern, sw.status, time.Since(start))
+	}
+}
+
+// statusWriter remembers the status a handler answered.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.status = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // secure sets the headers every answer carries: nothing here may be
 // framed, sniffed or load anything from elsewhere.
