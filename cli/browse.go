@@ -27,8 +27,8 @@ func (a *app) directoryCommand() *cobra.Command {
 			default:
 				return usageError{fmt.Errorf("--state %q: use unmanaged, managed or retired", state)}
 			}
-			return a.console(cmd, func(_ context.Context, c *ops.Console) error {
-				dirs, err := c.Store.Directories(st)
+			return a.asOperator(cmd, func(_ context.Context, s *ops.Session) error {
+				dirs, err := s.Directories(st)
 				if err != nil {
 					return err
 				}
@@ -55,8 +55,8 @@ func (a *app) directoryCommand() *cobra.Command {
 		Example: "  selfserve directory show bellowscollege.com",
 		Args:    exactArgs("DIR"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.console(cmd, func(_ context.Context, c *ops.Console) error {
-				d, err := c.Store.Summary(args[0])
+			return a.asOperator(cmd, func(_ context.Context, s *ops.Session) error {
+				d, err := s.Summary(args[0])
 				if err != nil {
 					return err
 				}
@@ -107,9 +107,9 @@ the last address of one page as --after to get the next.`,
 				}
 				afterKey = addr.Key()
 			}
-			return a.console(cmd, func(_ context.Context, c *ops.Console) error {
+			return a.asOperator(cmd, func(_ context.Context, s *ops.Session) error {
 				// One more than asked tells whether a next page exists.
-				users, err := c.Store.Users(args[0], afterKey, limit+1)
+				users, err := s.Users(args[0], afterKey, limit+1)
 				if err != nil {
 					return err
 				}
@@ -139,8 +139,8 @@ the last address of one page as --after to get the next.`,
 			if err != nil {
 				return err
 			}
-			return a.console(cmd, func(_ context.Context, c *ops.Console) error {
-				u, maps, err := c.Store.User(args[0], addr)
+			return a.asOperator(cmd, func(_ context.Context, s *ops.Session) error {
+				u, maps, err := s.User(args[0], addr)
 				if err != nil {
 					return err
 				}

@@ -19,8 +19,8 @@ func (a *app) serviceCommand() *cobra.Command {
 		Example: "  selfserve service list",
 		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return a.console(cmd, func(_ context.Context, c *ops.Console) error {
-				svcs, err := c.Store.Services()
+			return a.asOperator(cmd, func(_ context.Context, s *ops.Session) error {
+				svcs, err := s.Services()
 				if err != nil {
 					return err
 				}
@@ -51,9 +51,9 @@ unless forced. --exempt-adhoc makes sign-ups ignore AllowAdHocSubscriptions
 			if err != nil {
 				return usageError{err}
 			}
-			return a.console(cmd, func(_ context.Context, c *ops.Console) error {
+			return a.asOperator(cmd, func(_ context.Context, s *ops.Session) error {
 				svc := model.Service{Name: args[0], Takeover: p, ExemptAdHoc: exempt}
-				created, err := c.Store.PutService(operator, svc)
+				created, err := s.PutService(svc)
 				if err != nil {
 					return err
 				}
@@ -80,8 +80,8 @@ func (a *app) consumerCommand() *cobra.Command {
 		Use: "list", Short: "The shipped list and the operator's additions", Args: noArgs,
 		Example: "  selfserve consumer list",
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return a.console(cmd, func(_ context.Context, c *ops.Console) error {
-				set, err := c.Store.ConsumerDomains()
+			return a.asOperator(cmd, func(_ context.Context, s *ops.Session) error {
+				set, err := s.ConsumerDomains()
 				if err != nil {
 					return err
 				}
@@ -98,8 +98,8 @@ func (a *app) consumerCommand() *cobra.Command {
 		Use: "add DOMAIN", Short: "Add a consumer mail domain", Args: exactArgs("DOMAIN"),
 		Example: "  selfserve consumer add mail.example", Annotations: creates,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.console(cmd, func(_ context.Context, c *ops.Console) error {
-				if err := c.Store.AddConsumerDomain(operator, args[0]); err != nil {
+			return a.asOperator(cmd, func(_ context.Context, s *ops.Session) error {
+				if err := s.AddConsumerDomain(args[0]); err != nil {
 					return err
 				}
 				return a.emit(map[string]string{"added": args[0]}, func(w io.Writer) {
@@ -112,8 +112,8 @@ func (a *app) consumerCommand() *cobra.Command {
 		Use: "remove DOMAIN", Short: "Take back an operator's addition", Args: exactArgs("DOMAIN"),
 		Example: "  selfserve consumer remove mail.example",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.console(cmd, func(_ context.Context, c *ops.Console) error {
-				if err := c.Store.RemoveConsumerDomain(operator, args[0]); err != nil {
+			return a.asOperator(cmd, func(_ context.Context, s *ops.Session) error {
+				if err := s.RemoveConsumerDomain(args[0]); err != nil {
 					return err
 				}
 				return a.emit(map[string]string{"removed": args[0]}, func(w io.Writer) {

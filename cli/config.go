@@ -10,7 +10,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"selfserve/ops"
-	"selfserve/store"
 )
 
 func (a *app) configCommand() *cobra.Command {
@@ -46,10 +45,10 @@ private addresses, and a resolver on loopback is common.`,
 			if f.Changed("recheck-interval") && interval < time.Minute {
 				return usageError{fmt.Errorf("--recheck-interval must be at least 1m")}
 			}
-			return a.console(cmd, func(_ context.Context, c *ops.Console) error {
-				cfg, err := c.Store.DNSConfig()
+			return a.asOperator(cmd, func(_ context.Context, s *ops.Session) error {
+				cfg, err := s.DNSConfig()
 				if f.Changed("dns-server") || f.Changed("dns-resolver") || f.Changed("dns-port") || f.Changed("dns-lab") || f.Changed("recheck-interval") {
-					cfg, err = c.Store.SetDNSConfig(operator, func(cfg store.DNSConfig) store.DNSConfig {
+					cfg, err = s.ChangeDNSConfig(func(cfg ops.DNSConfig) ops.DNSConfig {
 						if f.Changed("dns-server") {
 							cfg.Server = server
 						}

@@ -29,8 +29,8 @@ func (a *app) domainListCommand() *cobra.Command {
 		Example: "  selfserve domain list",
 		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return a.console(cmd, func(_ context.Context, c *ops.Console) error {
-				recs, err := c.Store.Domains()
+			return a.asOperator(cmd, func(_ context.Context, s *ops.Session) error {
+				recs, err := s.Domains()
 				if err != nil {
 					return err
 				}
@@ -161,7 +161,7 @@ it from cron or a systemd timer.`,
 			// --timeout bounds each domain's check, not the whole run.
 			a.extra = 365 * 24 * time.Hour
 			return a.console(cmd, func(ctx context.Context, c *ops.Console) error {
-				cfg, err := c.Store.DNSConfig()
+				cfg, err := c.As(ops.Viewer{}).DNSConfig()
 				if err != nil {
 					return err
 				}

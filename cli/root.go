@@ -134,6 +134,12 @@ func defaultDB() string {
 // command refuses a --db that holds none, so a typo shows as one.
 var creates = map[string]string{"creates": "yes"}
 
+// asOperator is console with the operator's session: a command without
+// --as acts as the operator, as whoever runs it next to the database may.
+func (a *app) asOperator(cmd *cobra.Command, fn func(ctx context.Context, s *ops.Session) error) error {
+	return a.console(cmd, func(ctx context.Context, c *ops.Console) error { return fn(ctx, c.As(ops.Viewer{})) })
+}
+
 // console opens the database for one command and closes it after.
 func (a *app) console(cmd *cobra.Command, fn func(ctx context.Context, c *ops.Console) error) error {
 	creates := cmd.Annotations["creates"] != ""

@@ -11,8 +11,6 @@ import (
 	"selfserve/ops"
 )
 
-const operator = "operator"
-
 func (a *app) settingsCommand() *cobra.Command {
 	var aevu, aahs bool
 	var admin string
@@ -37,16 +35,16 @@ switches new directories get.`,
 				}
 				return sw
 			}
-			actor := operator
+			var as ops.Viewer // the operator
 			if admin != "" {
 				addr, err := model.ParseAddress(admin)
 				if err != nil {
 					return usageError{err}
 				}
-				actor = addr.Key()
+				as.Admin = addr
 			}
 			return a.console(cmd, func(_ context.Context, c *ops.Console) error {
-				name, sw, err := a.applySettings(c, args[0], actor, changed, change)
+				name, sw, err := applySettings(c.As(as), args[0], changed, change)
 				if err != nil {
 					return err
 				}
@@ -67,22 +65,24 @@ switches new directories get.`,
 	return cmd
 }
 
-func (a *app) applySettings(c *ops.Console, ref, actor string, changed bool, change func(model.Switches) model.Switches) (string, model.Switches, error) {
+// applySettings shows or changes the switches of ref (or the defaults for
+// new directories) as s's viewer.
+func applySettings(s *ops.Session, ref string, changed bool, change func(model.Switches) model.Switches) (string, model.Switches, error) {
 	if ref == "defaults" {
+		const name = "defaults for new directories"
 		if !changed {
-			sw, err := c.Store.DefaultSwitches()
-			return "defaults for new directories", sw, err
+			sw, err := s.DefaultSwitches()
+			return name, sw, err
 		}
-		if actor != operator {
-			return "", model.Switches{}, fmt.Errorf("%w: only the operator sets the defaults for new directories", model.ErrForbidden)
-		}
-		sw, err := c.Store.SetDefaultSwitches(actor, change)
-		return "defaults for new directories", sw, err
+		sw, err := s.ChangeDefaultSwitches(change)
+		return name, sw, err
 	}
-	if !changed {
-		d, err := c.Store.Directory(ref)
-		return d.Name + " (" + d.ID + ", " + string(d.State) + ")", d.Switches, err
+	var d model.Directory
+	var err error
+	if changed {
+		d, err = s.ChangeSwitches(ref, change)
+	} else {
+		d, err = s.Directory(ref)
 	}
-	d, err := c.Store.SetSwitches(ref, actor, actor == operator, change)
 	return d.Name + " (" + d.ID + ", " + string(d.State) + ")", d.Switches, err
 }

@@ -113,8 +113,8 @@ func (a *app) outboxCommand() *cobra.Command {
 		Example: "  selfserve outbox",
 		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return a.console(cmd, func(_ context.Context, c *ops.Console) error {
-				msgs, err := c.Store.Outbox()
+			return a.asOperator(cmd, func(_ context.Context, s *ops.Session) error {
+				msgs, err := s.Outbox()
 				if err != nil {
 					return err
 				}
