@@ -3,8 +3,9 @@ package tui
 import (
 	"strings"
 
+	tea "github.com/charmbracelet/bubbletea"
+
 	"selfserve/model"
-	"selfserve/ops"
 )
 
 // userWindow keeps a few pages of a directory's users around the cursor,
@@ -13,7 +14,7 @@ import (
 // last, prefix) replace the window with the page they land on. So every
 // key costs at most a seek plus a page, whatever the directory's size.
 type userWindow struct {
-	st  *ops.Session
+	st  pageReader
 	dir string // directory id
 
 	rows    []model.User
@@ -26,14 +27,28 @@ type userWindow struct {
 	// after a prefix jump, until an end is reached again.
 	base  int64
 	total int64 // the directory's user count when it was opened
+	// reading is the edges whose next page a command is reading; shared
+	// by the copies of a window (the one saved before a jump), so a page
+	// handed to either clears it for both.
+	reading *edges
 }
+
+// edges names a window's first and last rows by address key.
+type edges struct{ before, after string }
 
 // page is how many users one read fetches: one screenful, so a page key
 // costs a single seek.
 func (w *userWindow) page() int { return max(w.height, 10) }
 
-// capacity bounds memory: a few pages either side of the cursor.
-func (w *userWindow) capacity() int { return 4 * w.page() }
+// capacity bounds memory: the screen and up to two pages either side
+// (see trim).
+func (w *userWindow) capacity() int { return 5 * w.page() }
+
+// pageReader is the session's paged reads of a directory's users.
+type pageReader interface {
+	UsersFrom(ref, fromKey string, limit int) ([]model.User, error)
+	UsersBefore(ref, beforeKey string, limit int) ([]model.User, error)
+}
 
 func addressKey(u model.User) string {
 	if a, err := model.ParseAddress(u.Email); err == nil {
@@ -112,8 +127,8 @@ func (w *userWindow) move(n int, byPage bool) error {
 		w.top += target - w.cursor
 	}
 	w.cursor = target
-	w.trim()
 	w.scroll()
+	w.trim()
 	return nil
 }
 
@@ -121,11 +136,22 @@ func (w *userWindow) loadAfter() error {
 	if len(w.rows) == 0 {
 		return w.first()
 	}
-	// The smallest key after the last row's.
-	rows, err := w.st.UsersFrom(w.dir, addressKey(w.rows[len(w.rows)-1])+"\x00", w.page())
+	rows, err := w.st.UsersFrom(w.dir, after(w.lastKey()), w.page())
 	if err != nil {
 		return err
 	}
+	w.appendPage(rows)
+	return nil
+}
+
+// after is the smallest key after k.
+func after(k string) string { return k + "\x00" }
+
+func (w *userWindow) firstKey() string { return addressKey(w.rows[0]) }
+func (w *userWindow) lastKey() string  { return addressKey(w.rows[len(w.rows)-1]) }
+
+// appendPage adds the page read after the last row.
+func (w *userWindow) appendPage(rows []model.User) {
 	w.rows = append(w.rows, rows...)
 	if len(rows) < w.page() {
 		w.atEnd = true
@@ -133,7 +159,6 @@ func (w *userWindow) loadAfter() error {
 			w.base = max(0, w.total-int64(len(w.rows)))
 		}
 	}
-	return nil
 }
 
 // loadBefore prepends the page before the window and says how many rows
@@ -142,10 +167,17 @@ func (w *userWindow) loadBefore() (int, error) {
 	if len(w.rows) == 0 {
 		return 0, w.last()
 	}
-	rows, err := w.st.UsersBefore(w.dir, addressKey(w.rows[0]), w.page())
+	rows, err := w.st.UsersBefore(w.dir, w.firstKey(), w.page())
 	if err != nil {
 		return 0, err
 	}
+	w.prependPage(rows)
+	return len(rows), nil
+}
+
+// prependPage adds the page read before the first row; a new array, so
+// a saved copy of the window keeps its rows.
+func (w *userWindow) prependPage(rows []model.User) {
 	w.rows = append(rows, w.rows...)
 	w.cursor += len(rows)
 	w.top += len(rows)
@@ -155,7 +187,74 @@ func (w *userWindow) loadBefore() (int, error) {
 	if len(rows) < w.page() {
 		w.atStart, w.base = true, 0
 	}
-	return len(rows), nil
+}
+
+// aheadMsg is a page read ahead of the screen: the users just after (or,
+// with before, just before) the row whose address key is edge.
+type aheadMsg struct {
+	dir, edge string
+	before    bool
+	rows      []model.User
+	err       error
+}
+
+// readAhead returns the command reading the page beyond either edge of
+// the window when less than a page is held past the screen there, so
+// the next move key, even a page key, finds its rows already read and
+// costs no store read while the user waits (issue 11 point 16: page reads
+// inside keys made the slowest keystrokes). nil when nothing is missing.
+func (w *userWindow) readAhead() tea.Cmd {
+	if len(w.rows) == 0 {
+		return nil
+	}
+	if w.reading == nil {
+		w.reading = &edges{}
+	}
+	st, dir, n := w.st, w.dir, w.page()
+	var cmds []tea.Cmd
+	if last := w.lastKey(); !w.atEnd && len(w.rows)-(w.top+w.height) < n && w.reading.after != last {
+		w.reading.after = last
+		cmds = append(cmds, func() tea.Msg {
+			rows, err := st.UsersFrom(dir, after(last), n)
+			return aheadMsg{dir: dir, edge: last, rows: rows, err: err}
+		})
+	}
+	if first := w.firstKey(); !w.atStart && w.top < n && w.reading.before != first {
+		w.reading.before = first
+		cmds = append(cmds, func() tea.Msg {
+			rows, err := st.UsersBefore(dir, first, n)
+			return aheadMsg{dir: dir, edge: first, before: true, rows: rows, err: err}
+		})
+	}
+	return tea.Batch(cmds...)
+}
+
+// apply adds a page read ahead if the window still ends where it was
+// read from; a jump or a read made meanwhile leaves it unused.
+func (w *userWindow) apply(m aheadMsg) error {
+	if m.dir != w.dir {
+		return nil
+	}
+	if w.reading != nil {
+		if m.before && w.reading.before == m.edge {
+			w.reading.before = ""
+		}
+		if !m.before && w.reading.after == m.edge {
+			w.reading.after = ""
+		}
+	}
+	switch {
+	case m.err != nil:
+		return m.err
+	case len(w.rows) == 0:
+	case m.before && !w.atStart && w.firstKey() == m.edge:
+		w.prependPage(m.rows)
+		w.trim()
+	case !m.before && !w.atEnd && w.lastKey() == m.edge:
+		w.appendPage(m.rows)
+		w.trim()
+	}
+	return nil
 }
 
 // fill reads more when the screen would show blank rows that exist:
@@ -179,29 +278,23 @@ func (w *userWindow) fill() error {
 	return nil
 }
 
-// trim drops rows far from the cursor once the window holds more than
-// its capacity.
+// trim drops rows more than two pages beyond either edge of the screen,
+// keeping the page read ahead on each side. It re-slices and never
+// writes the array, so a saved copy of the window keeps its rows.
 func (w *userWindow) trim() {
-	extra := len(w.rows) - w.capacity()
-	if extra <= 0 {
-		return
-	}
-	if w.cursor >= len(w.rows)/2 {
-		// Keep what is on screen: never drop past the top row.
-		extra = min(extra, w.top)
-		w.rows = append([]model.User(nil), w.rows[extra:]...)
-		w.cursor -= extra
-		w.top -= extra
-		if extra > 0 {
-			w.atStart = false
-			if w.base >= 0 {
-				w.base += int64(extra)
-			}
+	beyond := 2 * w.page()
+	if drop := w.top - beyond; drop > 0 {
+		w.rows = w.rows[drop:]
+		w.cursor -= drop
+		w.top -= drop
+		w.atStart = false
+		if w.base >= 0 {
+			w.base += int64(drop)
 		}
-		return
 	}
-	keep := max(len(w.rows)-extra, w.top+w.height)
-	if keep < len(w.rows) {
+	if keep := w.top + w.height + beyond; keep < len(w.rows) {
+		// Capped, so a later append copies instead of writing rows a
+		// saved copy may still show.
 		w.rows = w.rows[:keep:keep]
 		w.atEnd = false
 	}

@@ -128,3 +128,95 @@ func checkWindow(t *testing.T, w *userWindow, keys []string, want, height int, w
 		t.Fatalf("%s: window holds %d rows, capacity %d", what, len(w.rows), w.capacity())
 	}
 }
+
+// countingReader counts the window's reads, so a test can tell the reads
+// a key makes while the user waits from those made ahead in commands.
+type countingReader struct {
+	pageReader
+	reads int
+}
+
+func (c *countingReader) UsersFrom(ref, fromKey string, limit int) ([]model.User, error) {
+	c.reads++
+	return c.pageReader.UsersFrom(ref, fromKey, limit)
+}
+
+func (c *countingReader) UsersBefore(ref, beforeKey string, limit int) ([]model.User, error) {
+	c.reads++
+	return c.pageReader.UsersBefore(ref, beforeKey, limit)
+}
+
+// settle does what the program does between keys: runs the read-ahead
+// commands and hands their pages back to the window, until it asks for
+// nothing more.
+func settle(t *testing.T, w *userWindow) {
+	t.Helper()
+	for cmd := w.readAhead(); cmd != nil; cmd = w.readAhead() {
+		for _, msg := range runCmd(cmd) {
+			m, ok := msg.(aheadMsg)
+			if !ok {
+				t.Fatalf("read-ahead brought %T", msg)
+			}
+			if err := w.apply(m); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+// Issue 11 point 16: a move key (up, down, a page either way) never reads
+// the store while the user waits, whatever keys came before: the pages
+// beside the screen were read ahead, in a command, after the previous
+// key. A read inside the key made the slowest keystrokes (pgdown to
+// 67 ms on a million users). Only the first key after opening may read.
+func TestTUIUserWindowReadsAhead(t *testing.T) {
+	const n = 300
+	st, keys := windowStore(t, n)
+	for _, height := range []int{1, 4, 10, 25} {
+		t.Run(fmt.Sprintf("h=%d", height), func(t *testing.T) {
+			rnd := rand.New(rand.NewPCG(uint64(height), 16))
+			cr := &countingReader{pageReader: (&ops.Console{Store: st}).As(ops.Viewer{})}
+			w := &userWindow{st: cr, dir: "w", total: n}
+			if err := w.setHeight(height); err != nil {
+				t.Fatal(err)
+			}
+			want := 0
+			for step := range 600 {
+				before := cr.reads
+				var op string
+				var err error
+				move := true
+				switch rnd.IntN(10) {
+				case 0, 1, 2:
+					op, err = "down", w.move(1, false)
+					want = min(want+1, n-1)
+				case 3, 4:
+					op, err = "up", w.move(-1, false)
+					want = max(want-1, 0)
+				case 5, 6:
+					op, err = "pgdown", w.move(height, true)
+					want = min(want+height, n-1)
+				case 7:
+					op, err = "pgup", w.move(-height, true)
+					want = max(want-height, 0)
+				case 8:
+					op, err, move = "end", w.last(), false
+					want = n - 1
+				case 9:
+					p := firsts[rnd.IntN(len(firsts))][:2]
+					op, move = "jump "+p, false
+					_, err = w.jump(p)
+					want, _ = slices.BinarySearch(keys, p)
+				}
+				if err != nil {
+					t.Fatalf("step %d %s: %v", step, op, err)
+				}
+				if move && step > 0 && cr.reads != before {
+					t.Fatalf("step %d %s: the key read the store %d times while the user waited", step, op, cr.reads-before)
+				}
+				settle(t, w)
+				checkWindow(t, w, keys, want, height, fmt.Sprintf("step %d %s", step, op))
+			}
+		})
+	}
+}
