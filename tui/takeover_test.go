@@ -22,12 +22,20 @@ import (
 // the console over st and the options the demo console runs with.
 func demoDNS(t testing.TB, st *store.Store, domains ...string) (*ops.Console, Options) {
 	t.Helper()
+	_, oc, opts := startDemoDNS(t, st, domains...)
+	return oc, opts
+}
+
+// startDemoDNS is demoDNS with the server, for tests that change what it
+// serves behind the console's back.
+func startDemoDNS(t testing.TB, st *store.Store, domains ...string) (*demo.DNS, *ops.Console, Options) {
+	t.Helper()
 	d, err := demo.StartDNS("", domains...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { d.Close() })
-	return &ops.Console{Store: st, DNS: dnscheck.Checker{Resolver: d.Addr, Port: d.Port, Timeout: time.Second, Lab: true}}, Options{Publish: d.Publish}
+	return d, &ops.Console{Store: st, DNS: dnscheck.Checker{Resolver: d.Addr, Port: d.Port, Timeout: time.Second, Lab: true}}, Options{Publish: d.Publish}
 }
 
 // Tokens are random, and so are the DNS server's port and job ids.
@@ -280,6 +288,27 @@ func TestTUITakeoverNewChallenge(t *testing.T) {
 	}
 	r.keys("p", "enter")
 	r.wantView("Verified.")
+}
+
+// TestTUITakeoverRunRefused: a takeover refused when it runs (the
+// record vanished after the check) says so once with its advice, and the
+// keys it names work from there: p publishes and checks again, and the
+// takeover then goes through.
+func TestTUITakeoverRunRefused(t *testing.T) {
+	st := fixtureStore(t)
+	d, oc, opts := startDemoDNS(t, st, "bellowscollege.com")
+	r := newConsoleRunner(t, oc, asciiRenderer(), opts, 80, 24)
+	r.keys("/", "bel", "enter", "enter", "t", "enter", "enter", "p", "enter")
+	r.wantView("Verified.")
+	d.Clear()
+	r.keys("enter")
+	r.wantView("The takeover did not happen")
+	r.wantView("Press p to publish the record to the demo DNS")
+	r.wantOffers([]string{"enter directory list", "r check again", "p publish"}, []string{"esc back", "c new challenge"})
+	r.keys("p")
+	r.wantView("Verified.")
+	r.keys("enter")
+	r.wantView("Directory bellowscollege.com is now managed")
 }
 
 // TestTUITakeoverForceOnce: arming the force says so once, and enter
