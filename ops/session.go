@@ -150,6 +150,11 @@ func (s *Session) UsersBefore(ref, beforeKey string, limit int) ([]model.User, e
 	return within(s, ref, func() ([]model.User, error) { return s.c.Store.UsersBefore(ref, beforeKey, limit) })
 }
 
+// UserRank is how many of a directory's users sort before key.
+func (s *Session) UserRank(ref, key string) (int64, error) {
+	return within(s, ref, func() (int64, error) { return s.c.Store.UserRank(ref, key) })
+}
+
 // userAndMappings is one user with their users-to-resources mappings.
 type userAndMappings struct {
 	user model.User

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"slices"
 
 	"github.com/dgraph-io/badger/v4"
@@ -47,6 +48,28 @@ func (s *Store) UsersFrom(ref, fromKey string, limit int) ([]model.User, error) 
 // order: the page above the first row on screen, or the last page.
 func (s *Store) UsersBefore(ref, beforeKey string, limit int) ([]model.User, error) {
 	return s.usersPage(ref, beforeKey, limit, true)
+}
+
+// UserRank counts a directory's users whose address key sorts before
+// key: where a prefix jump landed, for the console's "user 3 of 41". It
+// reads keys only, but every one before key, so callers run it in the
+// background.
+func (s *Store) UserRank(ref, key string) (int64, error) {
+	var n int64
+	err := s.view(func(txn *badger.Txn) error {
+		d, err := resolve(txn, ref)
+		if err != nil {
+			return err
+		}
+		prefix, stop := userPrefix(d.ID), userKey(d.ID, key)
+		it := newIterator(txn, badger.IteratorOptions{Prefix: prefix})
+		defer it.Close()
+		for it.Seek(prefix); it.ValidForPrefix(prefix) && bytes.Compare(it.Item().Key(), stop) < 0; it.Next() {
+			n++
+		}
+		return nil
+	})
+	return n, err
 }
 
 // usersPage is one seek and at most limit reads. It prefetches exactly
