@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 
 	"selfserve/model"
 	"selfserve/ops"
@@ -46,8 +48,8 @@ type Options struct {
 }
 
 // app is the root model. It owns only what is global: the screen stack
-// (the breadcrumbs), quitting, help and the terminal size; every other
-// key goes to the top screen.
+// (the breadcrumbs), quitting, help, questions and the terminal size;
+// every other key goes to the top screen.
 type app struct {
 	c        Common
 	stack    []screen
@@ -60,10 +62,23 @@ type app struct {
 	sizedH     int
 	helpKey    helpKey
 	helpCached string
-	// cmd is the `:` command line; cmdErr is what the last command
-	// said was wrong, shown in place of the help until the next key.
-	cmd    commandLine
-	cmdErr string
+	// cmd is the `:` command line.
+	cmd commandLine
+	// note is what the last command or action said (an error when
+	// noteErr), shown in place of the help until the next key.
+	note    string
+	noteErr bool
+	// ask is a yes/no question shown in place of the help; while it is
+	// open y runs yes and any other key drops it.
+	ask *question
+	// resetting is true while the demo data is being restored: one
+	// restore at a time.
+	resetting bool
+}
+
+type question struct {
+	text string
+	yes  func() tea.Cmd
 }
 
 type helpKey struct {
@@ -77,6 +92,22 @@ type helpKey struct {
 // helpVarier is a screen whose help changes with more than capturing
 // (the takeover wizard's steps): variant names the help now shown.
 type helpVarier interface{ helpVariant() int }
+
+// helpNoter is a screen whose full help explains more than keys (the
+// directory list's abbreviated column titles).
+type helpNoter interface{ helpNotes() []string }
+
+// unsaved is a screen holding changes that leaving it would lose; what
+// it returns names them ("" when there are none).
+type unsaved interface{ unsavedChanges() string }
+
+// openMsg asks the root to open a screen on top of the current one:
+// every screen opens another this one way.
+type openMsg struct{ s screen }
+
+// opening is the command that opens s. s must not have read anything
+// yet: it reads in its Init, which the root runs when it opens it.
+func opening(s screen) tea.Cmd { return func() tea.Msg { return openMsg{s} } }
 
 // New returns the console's root model over oc, styled by r. Takeovers
 // check DNS with oc.DNS: the operator's configuration, or in the demo the
@@ -148,111 +179,47 @@ func (a *app) Init() tea.Cmd {
 }
 
 func (a *app) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
-	km := a.c.KeyMap
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		a.c.SetSize(msg.Width, msg.Height)
 		a.layout()
 		return a, nil
 	case tea.KeyMsg:
-		if key.Matches(msg, km.Interrupt) {
-			return a, tea.Quit
-		}
-		if a.cmd.active() {
-			line, run, cmd := a.cmd.update(msg)
-			if run {
-				cmd, a.cmdErr = a.runCommand(line)
-			}
-			a.layout()
-			return a, cmd
-		}
-		if a.cmdErr != "" {
-			a.cmdErr = ""
-			a.layout()
-		}
-		if a.top().Capturing() {
-			cmd := a.top().Update(msg)
-			a.layout() // the help line changed with the input
-			return a, cmd
-		}
-		if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 {
-			return a, a.burst(msg)
-		}
-		switch {
-		case key.Matches(msg, km.Command):
-			a.fullHelp = false
-			a.cmd.open()
-			a.layout()
-			return a, nil
-		case key.Matches(msg, km.Quit):
-			return a, tea.Quit
-		case key.Matches(msg, km.Reset) && a.c.Reset != nil:
-			reset := a.c.Reset
-			return a, func() tea.Msg { return demoResetMsg{reset()} }
-		case key.Matches(msg, km.Help):
-			a.fullHelp = !a.fullHelp
-			a.layout()
-			return a, nil
-		case key.Matches(msg, km.Back) && a.fullHelp:
-			a.fullHelp = false
-			a.layout()
-			return a, nil
-		case key.Matches(msg, km.Back) && len(a.stack) > 1:
-			if b, ok := a.top().(stepper); ok && b.stepBack() {
-				a.layout()
-				return a, nil
-			}
-			a.stack = a.stack[:len(a.stack)-1]
-			a.layout()
-			return a, nil
-		}
-		cmd := a.top().Update(msg)
-		a.layout()
+		cmd := a.key(msg)
+		a.layout() // the help line may have changed with the key
 		return a, cmd
-	case openDirectoryMsg:
-		return a, a.push(newDirectoryScreen(a.c, msg.id))
-	case openSwitchesMsg:
-		return a, a.push(newSwitchesScreen(a.c, msg.id))
-	case openUserMsg:
-		return a, a.push(newUserScreen(a.c, msg.dir, msg.email))
-	case openAuditMsg:
-		return a, a.open(newAuditScreen(a.c))
-	case openOutboxMsg:
-		return a, a.open(newOutboxScreen(a.c))
-	case openServicesMsg:
-		return a, a.open(newServicesScreen(a.c))
-	case openTakeoverMsg:
-		return a, a.push(newTakeoverScreen(a.c, msg.id))
-	case demoResetMsg:
-		// Fresh data: back to the directory list, read again.
-		if msg.err != nil {
-			a.cmdErr = "restoring the demo data failed: " + msg.err.Error()
+	case openMsg:
+		return a, a.push(msg.s)
+	case lookedUpMsg:
+		if msg.problem != "" {
+			a.say(msg.problem, true)
+			a.layout()
+			return a, nil
 		}
-		a.stack = a.stack[:1]
-		a.layout()
-		return a, a.stack[0].Init()
-	case takeoverDoneMsg:
-		// Back to the directory list, read again: the directory changed
-		// state (or was merged away).
-		a.stack = a.stack[:1]
-		a.layout()
-		return a, a.stack[0].Init()
+		return a, a.replaceTop(msg.open)
+	// lists: remove once listscreen opens with opening().
 	case openMailMsg:
 		return a, a.push(newMailScreen(a.c, msg.m))
 	case openAuditEntryMsg:
 		return a, a.push(newAuditEntryScreen(a.c, msg.e))
+	case demoResetMsg:
+		a.resetting = false
+		if msg.err != nil {
+			a.say("restoring the demo data failed: "+msg.err.Error(), true)
+		} else {
+			a.say("Demo data restored as it was when the demo started: every change since, and every record published to the demo DNS, is gone.", false)
+		}
+		return a, a.home()
+	case takeoverDoneMsg:
+		// The directory changed state (or was merged away).
+		return a, a.home()
 	case switchesSavedMsg:
 		// Saved: back to where the switches were opened from; the
 		// screens below reload what they show of them.
 		if _, ok := a.top().(*switchesScreen); ok && len(a.stack) > 1 {
 			a.stack = a.stack[:len(a.stack)-1]
+			a.layout()
 		}
-		var cmds []tea.Cmd
-		for _, s := range a.stack {
-			cmds = append(cmds, s.Update(msg))
-		}
-		a.layout()
-		return a, tea.Batch(cmds...)
 	}
 	// Anything else is a result some screen asked for; each screen
 	// takes only its own messages.
@@ -262,6 +229,93 @@ func (a *app) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	}
 	return a, tea.Batch(cmds...)
 }
+
+// key handles a key: the global ones here, every other one by the top
+// screen.
+func (a *app) key(msg tea.KeyMsg) tea.Cmd {
+	km := a.c.KeyMap
+	switch {
+	case key.Matches(msg, km.Interrupt):
+		return tea.Quit
+	case a.ask != nil:
+		q := a.ask
+		a.ask = nil
+		if key.Matches(msg, km.Yes) {
+			return q.yes()
+		}
+		return nil
+	case a.cmd.active():
+		line, run, cmd := a.cmd.update(msg)
+		if run {
+			cmd = a.runCommand(line)
+		}
+		return cmd
+	}
+	a.note = ""
+	if a.top().Capturing() {
+		return a.top().Update(msg)
+	}
+	if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 {
+		return a.burst(msg)
+	}
+	switch {
+	case key.Matches(msg, km.Command):
+		a.fullHelp = false
+		a.cmd.open()
+	case key.Matches(msg, km.Quit):
+		return a.leave(0, func() tea.Cmd { return tea.Quit })
+	case key.Matches(msg, km.Reset) && a.c.Reset != nil && !a.resetting:
+		a.ask = &question{
+			text: "Restore the demo data? Every change made since the demo started is lost. y/n",
+			yes:  a.reset,
+		}
+	case key.Matches(msg, km.Help):
+		a.fullHelp = !a.fullHelp
+	case key.Matches(msg, km.Back) && a.fullHelp:
+		a.fullHelp = false
+	case key.Matches(msg, km.Back) && len(a.stack) > 1:
+		if b, ok := a.top().(stepper); ok && b.stepBack() {
+			return nil
+		}
+		return a.leave(len(a.stack)-1, func() tea.Cmd {
+			a.stack = a.stack[:len(a.stack)-1]
+			return nil
+		})
+	default:
+		return a.top().Update(msg)
+	}
+	return nil
+}
+
+// leave runs then, which closes the screens from stack[from] up, once
+// the user agrees to lose what any of them holds unsaved.
+func (a *app) leave(from int, then func() tea.Cmd) tea.Cmd {
+	for _, s := range a.stack[from:] {
+		if u, ok := s.(unsaved); ok && u.unsavedChanges() != "" {
+			a.ask = &question{text: "Discard " + u.unsavedChanges() + "? y/n", yes: then}
+			return nil
+		}
+	}
+	return then()
+}
+
+// reset restores the demo data in the background.
+func (a *app) reset() tea.Cmd {
+	a.resetting = true
+	a.say("Restoring the demo data…", false)
+	reset := a.c.Reset
+	return func() tea.Msg { return demoResetMsg{reset()} }
+}
+
+// home goes back to the directory list and reads it afresh.
+func (a *app) home() tea.Cmd {
+	a.stack = a.stack[:1]
+	a.layout()
+	return a.stack[0].Init()
+}
+
+// say shows text in place of the help until the next key.
+func (a *app) say(text string, isErr bool) { a.note, a.noteErr = text, isErr }
 
 // burst handles runes that arrived in one read (a held key repeating,
 // fast typing, tmux send-keys), which Bubble Tea delivers as one key:
@@ -300,13 +354,18 @@ func (a *app) layout() {
 func (a *app) tooSmall() bool { return a.c.Width < MinWidth || a.c.Height < MinHeight }
 
 func (a *app) helpView() string {
-	// The command line and its error take the help line's place; they
-	// change with every key, so they are not cached.
+	// The command line, a question and a note take the help line's
+	// place; they change with every key, so they are not cached.
+	st := a.c.Styles
 	switch {
 	case a.cmd.active():
 		return clip(a.cmd.view(), a.c.Width)
-	case a.cmdErr != "":
-		return clip(a.c.Styles.Error.Render(a.cmdErr), a.c.Width)
+	case a.ask != nil:
+		return wrapLines(st.Unverified.Render(a.ask.text), a.c.Width)
+	case a.note != "" && a.noteErr:
+		return wrapLines(st.Error.Render(a.note), a.c.Width)
+	case a.note != "":
+		return wrapLines(st.StatusBar.Render(a.note), a.c.Width)
 	}
 	k := helpKey{top: a.top(), width: a.c.Width, full: a.fullHelp, capturing: a.top().Capturing()}
 	if v, ok := a.top().(helpVarier); ok {
@@ -318,19 +377,42 @@ func (a *app) helpView() string {
 	return a.helpCached
 }
 
+// fullHelpGroups is the full help: the screen's keys, then the global
+// ones, each key once (a screen may list esc itself).
+func (a *app) fullHelpGroups() [][]key.Binding {
+	km := a.c.KeyMap
+	// The global keys join the screen's last column: a column of their
+	// own would not fit in 80 columns.
+	groups := slices.Clone(a.top().FullHelp())
+	last := slices.Clone(groups[len(groups)-1])
+	if len(a.stack) > 1 {
+		last = append(last, km.Back)
+	}
+	if a.c.Reset != nil {
+		last = append(last, km.Reset)
+	}
+	groups[len(groups)-1] = append(last, km.Command, km.Help, km.Quit)
+	seen := map[string]bool{}
+	for i, g := range groups {
+		groups[i] = slices.DeleteFunc(slices.Clone(g), func(b key.Binding) bool {
+			k := b.Help().Key
+			dup := seen[k]
+			seen[k] = true
+			return dup
+		})
+	}
+	return groups
+}
+
 func (a *app) renderHelp() string {
 	top := a.top()
 	km := a.c.KeyMap
 	if a.fullHelp {
-		// The global keys join the screen's last column: a column of
-		// their own would not fit in 80 columns.
-		groups := top.FullHelp()
-		last := append([]key.Binding(nil), groups[len(groups)-1]...)
-		if len(a.stack) > 1 {
-			last = append(last, km.Back)
+		full := clipLines(a.help.FullHelpView(a.fullHelpGroups()), a.c.Width)
+		if n, ok := top.(helpNoter); ok {
+			full += "\n\n" + wrapLines(a.c.Styles.HelpDesc.Render(strings.Join(n.helpNotes(), "\n")), a.c.Width)
 		}
-		groups[len(groups)-1] = append(last, km.Command, km.Help, km.Quit)
-		return clipLines(a.help.FullHelpView(groups), a.c.Width)
+		return full
 	}
 	// The screen's keys give way, last first, so that help and quit
 	// are always shown. Measured unbounded: at its width the help model
@@ -389,6 +471,10 @@ func (a *app) View() string {
 	body := fitHeight(a.top().View(), a.c.Height-1-lipgloss.Height(hv))
 	return clip(a.breadcrumbs(), a.c.Width) + "\n" + body + "\n" + hv
 }
+
+// wrapLines wraps free text (which may hold styles) to width, breaking
+// words only when one is longer than a line: a message is never cut.
+func wrapLines(s string, width int) string { return ansi.Wrap(s, width, "") }
 
 // demoResetMsg reports that the demo data was restored (or why not).
 type demoResetMsg struct{ err error }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/charmbracelet/bubbles/cursor"
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
@@ -25,16 +24,8 @@ type commandLine struct {
 }
 
 func newCommandLine(c Common) commandLine {
-	in := textinput.New()
-	in.Prompt = ":"
+	in := newTextInput(c, ":", 300) // "claim " and the longest domain
 	in.Placeholder = "dir|claim DOMAIN · dirs · audit · outbox · services · q   (tab completes)"
-	in.PromptStyle = c.Styles.JumpPrompt
-	in.TextStyle = c.Styles.JumpText
-	in.PlaceholderStyle = c.Styles.Muted
-	in.Cursor.Style = c.Styles.JumpCursor
-	in.Cursor.TextStyle = c.Styles.JumpText
-	in.Cursor.SetMode(cursor.CursorStatic) // see newJumpInput
-	in.CharLimit = 300                     // "dir " and the longest domain
 	return commandLine{c: c, input: in}
 }
 
@@ -101,9 +92,20 @@ func (l *commandLine) complete() {
 
 func (l *commandLine) view() string { return l.input.View() }
 
-// runCommand does what a `:` line asks. It returns an error line for the
-// user when the command is unknown or its argument finds nothing.
-func (a *app) runCommand(line string) (tea.Cmd, string) {
+// runCommand does what a `:` line asks. A command that opens a screen
+// opens it in place of the top one (k9s' command mode), so the
+// breadcrumbs say where you are rather than every command typed; the
+// directory list stays at the bottom. What went wrong is said in place
+// of the help.
+func (a *app) runCommand(line string) tea.Cmd {
+	cmd, problem := a.command(line)
+	if problem != "" {
+		a.say(problem, true)
+	}
+	return cmd
+}
+
+func (a *app) command(line string) (tea.Cmd, string) {
 	fields := strings.Fields(line)
 	if len(fields) == 0 {
 		return nil, ""
@@ -114,34 +116,57 @@ func (a *app) runCommand(line string) (tea.Cmd, string) {
 	}
 	switch name {
 	case "q", "quit":
-		return tea.Quit, ""
+		return a.leave(0, func() tea.Cmd { return tea.Quit }), ""
 	case "dirs":
-		a.stack = a.stack[:1]
-		a.layout()
-		return a.stack[0].Init(), "" // read afresh: other sessions change it
+		return a.leave(1, a.home), ""
 	case "audit":
-		return a.open(newAuditScreen(a.c)), ""
+		return a.replaceTop(newAuditScreen(a.c)), ""
 	case "outbox":
 		if !a.c.Ops.Viewer().IsOperator() {
 			return nil, "the outbox is the operator's: it holds every user's sign-up codes"
 		}
-		return a.open(newOutboxScreen(a.c)), ""
+		return a.replaceTop(newOutboxScreen(a.c)), ""
 	case "services":
-		return a.open(newServicesScreen(a.c)), ""
+		return a.replaceTop(newServicesScreen(a.c)), ""
 	case "claim":
-		return a.claim(args)
+		if len(args) != 1 {
+			return nil, "usage: :claim DOMAIN"
+		}
+		c := a.c
+		return func() tea.Msg { return claim(c, args[0]) }, ""
 	case "dir":
 		if len(args) != 1 {
 			return nil, "usage: :dir DOMAIN-OR-ID"
 		}
-		d, err := a.c.Ops.Directory(args[0])
-		if err != nil {
-			return nil, err.Error() // it names what was looked for
-		}
-		return a.open(newDirectoryScreen(a.c, d.ID)), ""
+		c := a.c
+		return func() tea.Msg { return findDirectory(c, args[0]) }, ""
 	}
 	n := len(commands) - 1
 	return nil, fmt.Sprintf("unknown command %q: try %s or %s", name, strings.Join(commands[:n], ", "), commands[n])
+}
+
+// lookedUpMsg is what a `:` command that reads found: the screen to
+// open in place of the top one, or why there is none.
+type lookedUpMsg struct {
+	open    screen
+	problem string
+}
+
+// findDirectory looks up the directory `:dir ref` names, in the words of
+// the console (the store's name the thing it could not find, not what to
+// type next).
+func findDirectory(c Common, ref string) lookedUpMsg {
+	d, err := c.Ops.Directory(ref)
+	switch {
+	case errors.Is(err, model.ErrForbidden):
+		// An admin: the same words whether it exists or not.
+		return lookedUpMsg{problem: fmt.Sprintf("none of the directories you administer or can take over has the domain or id %q: :dirs lists yours", ref)}
+	case errors.Is(err, model.ErrNotFound):
+		return lookedUpMsg{problem: fmt.Sprintf("no directory has the domain or id %q: :dirs lists them", ref)}
+	case err != nil:
+		return lookedUpMsg{problem: err.Error()}
+	}
+	return lookedUpMsg{open: newDirectoryScreen(c, d.ID)}
 }
 
 // claim opens the takeover wizard for the unmanaged directory of a domain
@@ -149,32 +174,30 @@ func (a *app) runCommand(line string) (tea.Cmd, string) {
 // of a directory outside their reach. It says whether the domain has a
 // directory that can be taken over, as `domain challenge` does; the
 // directory's users stay hidden until the takeover is done.
-func (a *app) claim(args []string) (tea.Cmd, string) {
-	if len(args) != 1 {
-		return nil, "usage: :claim DOMAIN"
-	}
-	domain, err := model.NormalizeDomain(args[0])
+func claim(c Common, arg string) lookedUpMsg {
+	domain, err := model.NormalizeDomain(arg)
 	if err != nil {
-		return nil, err.Error()
+		return lookedUpMsg{problem: err.Error()}
 	}
-	d, _, err := a.c.Ops.Claimable(domain)
+	d, _, err := c.Ops.Claimable(domain)
 	switch {
 	case errors.Is(err, model.ErrNotFound):
-		return nil, fmt.Sprintf("nobody has signed up from %s: there is no directory to take over", domain)
+		return lookedUpMsg{problem: fmt.Sprintf("nobody has signed up from %s: there is no directory to take over", domain)}
 	case err != nil:
-		return nil, err.Error()
+		return lookedUpMsg{problem: err.Error()}
 	}
 	if d.State != model.Unmanaged {
-		return nil, fmt.Sprintf("%s is %s: only an unmanaged directory can be taken over", domain, d.State)
+		return lookedUpMsg{problem: fmt.Sprintf("%s is %s: only an unmanaged directory can be taken over", domain, d.State)}
 	}
-	return a.open(newTakeoverScreen(a.c, d.ID)), ""
+	return lookedUpMsg{open: newTakeoverScreen(c, d.ID)}
 }
 
-// open pushes s, unless the top already shows the same thing (":audit"
-// twice), which it replaces so the screen is read afresh.
-func (a *app) open(s screen) tea.Cmd {
-	if top := a.top(); len(a.stack) > 1 && fmt.Sprintf("%T|%s", top, top.Title()) == fmt.Sprintf("%T|%s", s, s.Title()) {
-		a.stack = a.stack[:len(a.stack)-1]
-	}
-	return a.push(s)
+// replaceTop opens s in place of the top screen, or on top of the
+// directory list, once the user agrees to lose any unsaved changes.
+func (a *app) replaceTop(s screen) tea.Cmd {
+	from := max(1, len(a.stack)-1)
+	return a.leave(from, func() tea.Cmd {
+		a.stack = a.stack[:from]
+		return a.push(s)
+	})
 }

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -80,30 +81,25 @@ func TestTUICommandDir(t *testing.T) {
 	r.keys(":", "dir contoso.com", "enter")
 	r.wantView("Directories › contoso.com")
 	r.wantView("admin@contoso.com")
+	// A command opens its screen in place of the top one.
 	r.keys(":audit", "enter")
-	r.wantView("Directories › contoso.com › Audit log")
+	r.wantCrumbs("Directories › Audit log")
 	r.keys("esc")
-	if first := strings.SplitN(r.view(), "\n", 2)[0]; first != "Directories › contoso.com" {
-		t.Errorf("breadcrumb after esc = %q", first)
-	}
-	r.keys("esc")
-	if first := strings.SplitN(r.view(), "\n", 2)[0]; first != "Directories" {
-		t.Errorf("breadcrumb after second esc = %q", first)
-	}
+	r.wantCrumbs("Directories")
 	// A secondary domain and an id find the directory too; :dirs goes
 	// back to the list in one step.
-	r.keys(":dir litware.com", "enter", ":dir contosouk001", "enter")
-	r.wantView("Directories › contoso.com › contoso.co.uk")
+	r.keys(":dir litware.com", "enter")
+	r.wantCrumbs("Directories › contoso.com")
+	r.keys("enter", ":dir contosouk001", "enter")
+	r.wantCrumbs("Directories › contoso.com › contoso.co.uk")
 	r.keys(":dirs", "enter")
-	if first := strings.SplitN(r.view(), "\n", 2)[0]; first != "Directories" {
-		t.Errorf("breadcrumb after :dirs = %q", first)
-	}
+	r.wantCrumbs("Directories")
 }
 
 func TestTUICommandErrors(t *testing.T) {
 	r := newRunner(t, fixtureStore(t), Options{}, 120, 40)
 	r.keys(":dir nowhere.example", "enter")
-	r.wantView(`no directory with id or domain "nowhere.example"`)
+	r.wantView(`no directory has the domain or id "nowhere.example"`)
 	r.wantView("Directories\n") // stayed on the list
 	r.keys("down")              // the next key clears the error
 	r.wantView("? help • q quit")
@@ -136,7 +132,7 @@ func TestTUICommandTyping(t *testing.T) {
 	r.keys("enter")
 	r.wantView("Directories › Audit log")
 	r.keys(":", "o", "tab", "enter")
-	r.wantView("Directories › Audit log › Outbox")
+	r.wantCrumbs("Directories › Outbox")
 	r.keys(":", "se", "tab", "enter")
 	r.wantView("Services")
 	r.keys(":", "d", "tab")
@@ -179,16 +175,7 @@ func TestTUICommandScreensFit(t *testing.T) {
 	for _, sz := range []struct{ w, h int }{{60, 16}, {80, 24}, {120, 40}, {200, 50}} {
 		for _, keys := range [][]string{{"a"}, {"o"}, {"o", "enter"}, {"S"}, {":"}, {":nope", "enter"}} {
 			r := newRunner(t, st, Options{}, sz.w, sz.h)
-			r.keys(keys...)
-			lines := strings.Split(r.view(), "\n")
-			if len(lines) != sz.h {
-				t.Errorf("%dx%d %q: %d lines", sz.w, sz.h, keys, len(lines))
-			}
-			for _, l := range lines {
-				if w := len([]rune(l)); w > sz.w {
-					t.Errorf("%dx%d %q: line of %d: %q", sz.w, sz.h, keys, w, l)
-				}
-			}
+			r.keys(keys...).wantFits(sz.w, sz.h, fmt.Sprint(keys))
 		}
 	}
 }

@@ -32,9 +32,6 @@ type directoriesLoadedMsg struct {
 	err  error
 }
 
-// openDirectoryMsg asks the root to open a directory on top.
-type openDirectoryMsg struct{ id string }
-
 // directoriesScreen lists every directory. Directories number thousands,
 // not millions, so the list is loaded once (in the background); rendering
 // still touches only the rows on screen.
@@ -52,6 +49,8 @@ type directoriesScreen struct {
 	// usersWidth is the width of the largest user count.
 	usersWidth int
 	jump       jumpInput
+	// why says why the last key could not act on the selection.
+	why string
 	// savedCursor/savedTop are where a jump started.
 	savedCursor, savedTop int
 }
@@ -142,6 +141,7 @@ func (d *directoriesScreen) Update(msg tea.Msg) tea.Cmd {
 
 func (d *directoriesScreen) updateKey(k tea.KeyMsg) tea.Cmd {
 	km := d.c.KeyMap
+	d.why = ""
 	d.scroll()
 	if d.scroller.key(km, k) {
 		return nil
@@ -156,19 +156,42 @@ func (d *directoriesScreen) updateKey(k tea.KeyMsg) tea.Cmd {
 		}
 	case key.Matches(k, km.Open):
 		if sel, ok := d.selected(); ok {
-			return func() tea.Msg { return openDirectoryMsg{id: sel.ID} }
+			return opening(newDirectoryScreen(d.c, sel.ID))
 		}
+	case key.Matches(k, km.Switches):
+		return d.act(func(sel ops.DirectorySummary) (screen, string) {
+			return newNamedSwitchesScreen(d.c, sel.ID), whyNoSwitches(sel, d.name(sel.MergedInto))
+		})
+	case key.Matches(k, km.Takeover):
+		return d.act(func(sel ops.DirectorySummary) (screen, string) {
+			return newTakeoverScreen(d.c, sel.ID), whyNoTakeover(sel, d.name(sel.MergedInto))
+		})
 	case key.Matches(k, km.Audit):
-		return func() tea.Msg { return openAuditMsg{} }
+		return opening(newAuditScreen(d.c))
 	case key.Matches(k, km.Outbox):
-		return func() tea.Msg { return openOutboxMsg{} }
+		return opening(newOutboxScreen(d.c))
 	case key.Matches(k, km.Services):
-		return func() tea.Msg { return openServicesMsg{} }
+		return opening(newServicesScreen(d.c))
 	default:
 		return nil
 	}
 	d.scroll()
 	return nil
+}
+
+// act opens what open builds for the selected directory, or says in the
+// status line why that directory has no such screen.
+func (d *directoriesScreen) act(open func(ops.DirectorySummary) (screen, string)) tea.Cmd {
+	sel, ok := d.selected()
+	if !ok {
+		return nil
+	}
+	s, why := open(sel)
+	if why != "" {
+		d.why = why
+		return nil
+	}
+	return opening(s)
 }
 
 // setFilter switches tabs, keeping the selected directory when the new
@@ -337,6 +360,8 @@ func (d *directoriesScreen) status() string {
 		return d.jump.view()
 	case d.err != nil:
 		return s.Error.Render(fmt.Sprint(d.err))
+	case d.why != "":
+		return s.Error.Render(d.why)
 	case !d.loaded:
 		return ""
 	}
@@ -356,7 +381,37 @@ func (d *directoriesScreen) ShortHelp() []key.Binding {
 		return d.jump.help()
 	}
 	km := d.c.KeyMap
-	return []key.Binding{km.Move, km.Open, km.Jump, km.Filter, km.Audit, km.Outbox, km.Services}
+	return append([]key.Binding{km.Move, km.Open}, append(d.selectedKeys(), km.Jump, km.Filter, km.Audit, km.Outbox, km.Services)...)
+}
+
+// selectedKeys are the keys that act on the selected directory and work
+// on it: a retired one has no switches, only an unmanaged one can be
+// taken over.
+func (d *directoriesScreen) selectedKeys() []key.Binding {
+	sel, ok := d.selected()
+	if !ok {
+		return nil
+	}
+	km := d.c.KeyMap
+	var out []key.Binding
+	if whyNoTakeover(sel, "") == "" {
+		out = append(out, km.Takeover)
+	}
+	if whyNoSwitches(sel, "") == "" {
+		out = append(out, km.Switches)
+	}
+	return out
+}
+
+// helpVariant changes with the keys the selection offers.
+func (d *directoriesScreen) helpVariant() int { return keysVariant(d.selectedKeys()) }
+
+// helpNotes spell out the switch columns' abbreviated titles.
+func (d *directoriesScreen) helpNotes() []string {
+	return []string{
+		"AEVU AllowEmailVerifiedUsers: people with an address at a domain may join its directory by mail",
+		"AAHS AllowAdHocSubscriptions: members may add services themselves",
+	}
 }
 
 func (d *directoriesScreen) FullHelp() [][]key.Binding {
@@ -364,9 +419,6 @@ func (d *directoriesScreen) FullHelp() [][]key.Binding {
 		return [][]key.Binding{d.jump.help()}
 	}
 	km := d.c.KeyMap
-	last := []key.Binding{km.Filter, km.Audit, km.Outbox, km.Services}
-	if d.c.Reset != nil {
-		last = append(last, km.Reset)
-	}
-	return [][]key.Binding{{km.Up, km.Down, km.PageUp, km.PageDown}, {km.Home, km.End, km.Jump, km.Open}, last}
+	return [][]key.Binding{{km.Up, km.Down, km.PageUp, km.PageDown}, append([]key.Binding{km.Home, km.End, km.Jump, km.Open}, d.selectedKeys()...),
+		{km.Filter, km.Audit, km.Outbox, km.Services}}
 }

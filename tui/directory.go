@@ -18,11 +18,14 @@ import (
 // directoryScreen is one directory: who owns it, its switches, and its
 // users a page at a time (see userWindow).
 type directoryScreen struct {
-	c    Common
-	sum  ops.DirectorySummary
-	err  error // the last read that failed, shown instead of hiding it
-	win  userWindow
-	jump jumpInput
+	c   Common
+	ref string // what it was opened with, its title until it is read
+	sum ops.DirectorySummary
+	err error // the last read that failed, shown instead of hiding it
+	win userWindow
+	// height is the user list's, known before the first page is read.
+	height int
+	jump   jumpInput
 	// saved is the window before a jump, restored when it is cancelled.
 	saved userWindow
 	// mergedInto names the directory a retired one was merged into.
@@ -33,26 +36,55 @@ type directoryScreen struct {
 // timeLayout shows times in UTC to the minute, as the CLI does.
 const timeLayout = "2006-01-02 15:04"
 
+// firstPage is how many users the first read brings: a tall screen's
+// worth, so the window rarely reads again as the first frame is sized.
+const firstPage = 64
+
+// newDirectoryScreen shows the directory ref names (an id or a domain);
+// it reads nothing until its Init runs.
 func newDirectoryScreen(c Common, ref string) *directoryScreen {
-	d := &directoryScreen{c: c, jump: newJumpInput(c, "address")}
-	d.sum, d.err = c.Ops.Summary(ref)
-	if d.err == nil {
-		d.win = userWindow{st: c.Ops, dir: d.sum.ID, total: d.sum.Users, base: 0}
-	}
-	if d.sum.MergedInto != "" {
-		d.mergedInto = d.sum.MergedInto
-		if m, err := c.Ops.Directory(d.sum.MergedInto); err == nil {
-			d.mergedInto = m.Name
-		}
-	}
-	return d
+	return &directoryScreen{c: c, ref: ref, jump: newJumpInput(c, "address")}
 }
 
-func (d *directoryScreen) Init() tea.Cmd { return nil }
+// directoryReadMsg is what the screen to asked for: the directory's
+// header and, on its first read, its first page of users.
+type directoryReadMsg struct {
+	to         *directoryScreen
+	sum        ops.DirectorySummary
+	mergedInto string
+	win        *userWindow
+	err        error
+}
+
+func (d *directoryScreen) Init() tea.Cmd { return d.read(true) }
+
+// read reads the directory's header, and its first users when first.
+func (d *directoryScreen) read(first bool) tea.Cmd {
+	c, ref := d.c, d.ref
+	if d.sum.ID != "" {
+		ref = d.sum.ID
+	}
+	return func() tea.Msg {
+		m := directoryReadMsg{to: d}
+		if m.sum, m.err = c.Ops.Summary(ref); m.err != nil {
+			return m
+		}
+		if m.mergedInto = m.sum.MergedInto; m.mergedInto != "" {
+			if into, err := c.Ops.Directory(m.sum.MergedInto); err == nil {
+				m.mergedInto = into.Name
+			}
+		}
+		if first {
+			w := userWindow{st: c.Ops, dir: m.sum.ID, total: m.sum.Users, height: firstPage}
+			m.err, m.win = w.first(), &w
+		}
+		return m
+	}
+}
 
 func (d *directoryScreen) Title() string {
 	if d.sum.Name == "" {
-		return "?"
+		return d.ref
 	}
 	return d.sum.Name
 }
@@ -135,16 +167,19 @@ func (d *directoryScreen) services() string {
 	return strings.Join(names, d.c.Styles.Muted.Render(" · "))
 }
 
+// userColumns are as wide as their values (the creation method is
+// "EmailVerified" or "Invitation"; its title shortens to fit), so what
+// room there is goes to the address.
 var userColumns = []column{
 	{title: "ADDRESS", min: 20},
-	{title: "CREATION METHOD", min: 16},
-	{title: "KIND", min: 6},
+	{title: "CREATION METHOD", short: "METHOD", min: len(model.EmailVerified)},
+	{title: "KIND", min: len(model.Member)},
 	{title: "SERVICES", min: 10, drop: 1}, // "2 services"
 	{title: "CREATED (UTC)", min: 10},
 }
 
 // userGrowth widens the address first: it is what an admin reads.
-var userGrowth = []growStep{{0, 40}, {3, 16}, {4, 16}, {3, 30}, {0, 0}}
+var userGrowth = []growStep{{0, 40}, {3, 16}, {4, 16}, {1, 0}, {3, 30}, {0, 0}}
 
 // SetSize gives the user list whatever the header leaves.
 func (d *directoryScreen) SetSize(width, height int) {
@@ -154,14 +189,36 @@ func (d *directoryScreen) SetSize(width, height int) {
 	}
 	d.relayout()
 	// The header (with the column titles) and the status line.
-	if err := d.win.setHeight(height - len(d.layout.header) - 1); err != nil {
+	d.height = height - len(d.layout.header) - 1
+	if d.win.rows == nil {
+		return // the first page is still being read
+	}
+	if err := d.win.setHeight(d.height); err != nil {
 		d.err = err
 	}
 }
 
 func (d *directoryScreen) Update(msg tea.Msg) tea.Cmd {
-	if m, ok := msg.(switchesSavedMsg); ok && m.dir.ID == d.sum.ID && d.sum.ID != "" {
-		d.reload()
+	switch m := msg.(type) {
+	case directoryReadMsg:
+		if m.to == d {
+			d.loaded(m)
+		}
+		return nil
+	case rankMsg:
+		if m.to == d {
+			d.placed(m)
+		}
+		return nil
+	case aheadMsg:
+		if err := d.win.apply(m); err != nil {
+			d.err = err
+		}
+		return d.win.readAhead()
+	case switchesSavedMsg:
+		if m.dir.ID == d.sum.ID && d.sum.ID != "" {
+			return d.read(false)
+		}
 		return nil
 	}
 	k, ok := msg.(tea.KeyMsg)
@@ -187,19 +244,20 @@ func (d *directoryScreen) Update(msg tea.Msg) tea.Cmd {
 	case key.Matches(k, km.End):
 		err = d.win.last()
 	case key.Matches(k, km.Switches):
-		id := d.sum.ID
-		return func() tea.Msg { return openSwitchesMsg{id: id} }
-	case key.Matches(k, km.Takeover):
-		if why := d.whyNoTakeover(); why != "" {
+		if why := whyNoSwitches(d.sum, d.mergedInto); why != "" {
 			err = errors.New(why)
 			break
 		}
-		id := d.sum.ID
-		return func() tea.Msg { return openTakeoverMsg{id: id} }
+		return opening(newSwitchesScreen(d.c, d.sum.ID))
+	case key.Matches(k, km.Takeover):
+		if why := whyNoTakeover(d.sum, d.mergedInto); why != "" {
+			err = errors.New(why)
+			break
+		}
+		return opening(newTakeoverScreen(d.c, d.sum.ID))
 	case key.Matches(k, km.Open):
 		if d.win.cursor < len(d.win.rows) {
-			id, email := d.sum.ID, d.win.rows[d.win.cursor].Email
-			return func() tea.Msg { return openUserMsg{dir: id, email: email} }
+			return opening(newUserScreen(d.c, d.sum.ID, d.win.rows[d.win.cursor].Email))
 		}
 		return nil
 	case key.Matches(k, km.Jump):
@@ -211,20 +269,23 @@ func (d *directoryScreen) Update(msg tea.Msg) tea.Cmd {
 		return nil
 	}
 	d.err = err
-	return nil
+	// The pages beside the screen, read while the user looks at it.
+	return d.win.readAhead()
 }
 
-// reload re-reads the header (switches, counts) after a change made on
-// another screen; the user window stays where it was.
-func (d *directoryScreen) reload() {
-	sum, err := d.c.Ops.Summary(d.sum.ID)
-	if err != nil {
-		d.err = err
+// loaded shows what read found; a re-read (after a change made on
+// another screen) leaves the user window where it was.
+func (d *directoryScreen) loaded(m directoryReadMsg) {
+	d.err = m.err
+	if m.err != nil && d.sum.ID == "" {
 		return
 	}
-	d.sum = sum
+	d.sum, d.mergedInto = m.sum, m.mergedInto
+	if m.win != nil {
+		d.win = *m.win
+	}
 	if d.c.Width > 0 {
-		d.relayout()
+		d.SetSize(d.c.Width, d.c.Height)
 	}
 }
 
@@ -241,8 +302,47 @@ func (d *directoryScreen) updateJump(k tea.KeyMsg) tea.Cmd {
 		}
 		found, err := d.win.jump(p)
 		d.jump.miss, d.err = !found && err == nil, err
+		if found {
+			return tea.Batch(cmd, d.rank())
+		}
 	}
 	return cmd
+}
+
+// rankMsg says how many users sort before the one whose address key is
+// key: where a jump landed in the whole directory.
+type rankMsg struct {
+	to   *directoryScreen
+	key  string
+	rank int64
+	err  error
+}
+
+// rank counts, in the background, the users before the first row of a
+// window a jump put down, which knows its rows but not their place.
+func (d *directoryScreen) rank() tea.Cmd {
+	if len(d.win.rows) == 0 {
+		return nil
+	}
+	oc, id, k := d.c.Ops, d.sum.ID, addressKey(d.win.rows[0])
+	return func() tea.Msg {
+		n, err := oc.UserRank(id, k)
+		return rankMsg{to: d, key: k, rank: n, err: err}
+	}
+}
+
+// placed gives the window its place in the directory, if it still holds
+// the row counted (it may have moved on since).
+func (d *directoryScreen) placed(m rankMsg) {
+	if m.err != nil {
+		d.err = m.err
+		return
+	}
+	for i := range d.win.rows {
+		if d.win.base < 0 && addressKey(d.win.rows[i]) == m.key {
+			d.win.base = m.rank - int64(i)
+		}
+	}
 }
 
 // layout is what depends on the width alone, worked out once per resize
@@ -271,8 +371,11 @@ func (d *directoryScreen) relayout() {
 }
 
 func (d *directoryScreen) View() string {
-	if d.sum.ID == "" {
-		return clip(d.c.Styles.Error.Render(fmt.Sprintf("Cannot open this directory: %v", d.err)), d.c.Width)
+	switch {
+	case d.sum.ID == "" && d.err != nil:
+		return clip(d.c.Styles.Error.Render(fmt.Sprintf("Cannot open %s: %v", d.ref, d.err)), d.c.Width)
+	case d.sum.ID == "" || d.win.rows == nil:
+		return clip(d.c.Styles.Muted.Render("  Reading "+d.Title()+"…"), d.c.Width)
 	}
 	s, l := d.c.Styles, &d.layout
 	var b strings.Builder
@@ -319,11 +422,7 @@ func (d *directoryScreen) ShortHelp() []key.Binding {
 		return d.jump.help()
 	}
 	km := d.c.KeyMap
-	if d.whyNoTakeover() != "" {
-		// t still answers, saying why not; the help offers what works.
-		return []key.Binding{km.Move, km.Open, km.Switches, km.Jump, km.End, km.Back}
-	}
-	return []key.Binding{km.Move, km.Open, km.Takeover, km.Switches, km.Jump, km.End, km.Back}
+	return append(append([]key.Binding{km.Move, km.Open}, d.keys()...), km.Jump, km.End, km.Back)
 }
 
 func (d *directoryScreen) FullHelp() [][]key.Binding {
@@ -331,20 +430,71 @@ func (d *directoryScreen) FullHelp() [][]key.Binding {
 		return [][]key.Binding{d.jump.help()}
 	}
 	km := d.c.KeyMap
-	return [][]key.Binding{{km.Up, km.Down, km.PageUp, km.PageDown}, {km.Home, km.End, km.Jump}, {km.Open, km.Switches, km.Takeover}}
+	return [][]key.Binding{{km.Up, km.Down, km.PageUp, km.PageDown}, {km.Home, km.End, km.Jump}, append([]key.Binding{km.Open}, d.keys()...)}
 }
 
-// whyNoTakeover says why t cannot open the takeover wizard here, or "".
-func (d *directoryScreen) whyNoTakeover() string {
+// keys are t and s where they work here. They still answer where they
+// do not, saying why; the help offers only what works.
+func (d *directoryScreen) keys() []key.Binding {
+	km := d.c.KeyMap
+	var out []key.Binding
+	if d.sum.ID == "" {
+		return nil
+	}
+	if whyNoTakeover(d.sum, d.mergedInto) == "" {
+		out = append(out, km.Takeover)
+	}
+	if whyNoSwitches(d.sum, d.mergedInto) == "" {
+		out = append(out, km.Switches)
+	}
+	return out
+}
+
+// helpVariant changes with the keys offered, which the read decides.
+func (d *directoryScreen) helpVariant() int {
+	return keysVariant(d.keys())<<1 | boolInt(d.sum.ID != "")
+}
+
+// keysVariant numbers a set of t and s.
+func keysVariant(keys []key.Binding) int {
+	v := 0
+	for _, k := range keys {
+		v = v<<1 | 1
+		if k.Help().Key == "t" {
+			v |= 1 << 3
+		}
+	}
+	return v
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// whyNoTakeover says why t cannot open the takeover wizard on sum, or "";
+// mergedInto names the directory a retired one went into.
+func whyNoTakeover(sum ops.DirectorySummary, mergedInto string) string {
 	switch {
-	case d.sum.State == model.Managed:
-		return d.sum.Name + " is managed: its domains are verified already, so there is nothing to take over."
-	case d.sum.State == model.Retired:
-		return d.sum.Name + " is retired (merged into " + d.mergedInto + "): its domain moved there."
-	case d.sum.Job != "":
-		return "A takeover of " + d.sum.Name + " is running (" + d.sum.Job + "); wait for it to finish."
-	case len(d.sum.DomainRecords) == 0:
-		return d.sum.Name + " holds no domain of its own any more: nothing to take over."
+	case sum.State == model.Managed:
+		return sum.Name + " is managed: its domains are verified already, so there is nothing to take over."
+	case sum.State == model.Retired:
+		return sum.Name + " is retired (merged into " + mergedInto + "): its domain moved there."
+	case sum.Job != "":
+		return "A takeover of " + sum.Name + " is running (" + sum.Job + "); wait for it to finish."
+	case len(sum.DomainRecords) == 0:
+		return sum.Name + " holds no domain of its own any more: nothing to take over."
+	}
+	return ""
+}
+
+// whyNoSwitches says why s cannot open sum's switches, or "": a retired
+// directory takes no sign-ups, so its switches decide nothing.
+func whyNoSwitches(sum ops.DirectorySummary, mergedInto string) string {
+	if sum.State == model.Retired {
+		return sum.Name + " is retired (merged into " + mergedInto + "): its switches decide nothing, change those of " + mergedInto + "."
 	}
 	return ""
 }

@@ -10,6 +10,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/muesli/termenv"
 
 	"selfserve/model"
@@ -212,5 +213,20 @@ func (r *runner) wantView(substr string) {
 	r.t.Helper()
 	if !strings.Contains(r.view(), substr) {
 		r.t.Errorf("screen lacks %q:\n%s", substr, r.view())
+	}
+}
+
+// wantFits checks the view is the terminal's size: h lines, none wider
+// than w.
+func (r *runner) wantFits(w, h int, what string) {
+	r.t.Helper()
+	lines := strings.Split(r.view(), "\n")
+	if len(lines) != h {
+		r.t.Errorf("%dx%d %s: %d lines", w, h, what, len(lines))
+	}
+	for _, l := range lines {
+		if n := ansi.StringWidth(l); n > w {
+			r.t.Errorf("%dx%d %s: line of %d: %q", w, h, what, n, l)
+		}
 	}
 }

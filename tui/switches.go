@@ -1,11 +1,14 @@
 package tui
 
 import (
+	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
 
 	"selfserve/model"
@@ -13,12 +16,18 @@ import (
 	"selfserve/tui/words"
 )
 
-// openSwitchesMsg asks the root to open a directory's switches on top.
-type openSwitchesMsg struct{ id string }
-
 // switchesSavedMsg says a directory's switches were written: the root
 // closes the switches screen, and every screen showing them reloads.
 type switchesSavedMsg struct{ dir model.Directory }
+
+// switchesReadMsg is the read (or the refused save) the screen to asked
+// for.
+type switchesReadMsg struct {
+	to    *switchesScreen
+	sum   ops.DirectorySummary
+	err   error
+	saved bool // err is a refused save, not a failed read
+}
 
 // switchesScreen edits a directory's two switches and previews, row by
 // row, what the decision table does now and would do once saved. Every
@@ -26,22 +35,45 @@ type switchesSavedMsg struct{ dir model.Directory }
 // sign-up and invitations do.
 type switchesScreen struct {
 	c        Common
+	ref      string
+	named    bool // the title names the directory: no crumb below does
 	sum      ops.DirectorySummary
 	proposed model.Switches
 	focus    int // 0: AllowEmailVerifiedUsers, 1: AllowAdHocSubscriptions
 	confirm  bool
+	saving   bool
 	err      error // a failed read or a refused save
+	// off is the first body line shown when the body is taller than
+	// the screen (60x16).
+	off int
 }
 
-func newSwitchesScreen(c Common, ref string) *switchesScreen {
-	s := &switchesScreen{c: c}
-	s.sum, s.err = c.Ops.Summary(ref)
-	s.proposed = s.sum.Switches
+// newSwitchesScreen shows the switches of the directory ref names; it
+// reads nothing until its Init runs.
+func newSwitchesScreen(c Common, ref string) *switchesScreen { return &switchesScreen{c: c, ref: ref} }
+
+// newNamedSwitchesScreen is opened from the directory list, so its
+// crumb names the directory.
+func newNamedSwitchesScreen(c Common, ref string) *switchesScreen {
+	s := newSwitchesScreen(c, ref)
+	s.named = true
 	return s
 }
 
-func (s *switchesScreen) Init() tea.Cmd { return nil }
-func (s *switchesScreen) Title() string { return "Switches" }
+func (s *switchesScreen) Init() tea.Cmd {
+	c, ref := s.c, s.ref
+	return func() tea.Msg {
+		sum, err := c.Ops.Summary(ref)
+		return switchesReadMsg{to: s, sum: sum, err: err}
+	}
+}
+
+func (s *switchesScreen) Title() string {
+	if s.named && s.sum.Name != "" {
+		return "Switches of " + s.sum.Name
+	}
+	return "Switches"
+}
 
 // Capturing while the save question is open: esc and q answer it rather
 // than leave the screen or quit.
@@ -49,11 +81,26 @@ func (s *switchesScreen) Capturing() bool { return s.confirm }
 
 func (s *switchesScreen) SetSize(width, height int) { s.c.SetSize(width, height) }
 
-func (s *switchesScreen) changed() bool { return s.proposed != s.sum.Switches }
+func (s *switchesScreen) changed() bool { return s.sum.ID != "" && s.proposed != s.sum.Switches }
+
+// unsavedChanges names what leaving would lose.
+func (s *switchesScreen) unsavedChanges() string {
+	if !s.changed() {
+		return ""
+	}
+	return "the unsaved switch changes of " + s.sum.Name
+}
 
 func (s *switchesScreen) Update(msg tea.Msg) tea.Cmd {
+	if m, ok := msg.(switchesReadMsg); ok && m.to == s {
+		s.saving, s.err = false, m.err
+		if !m.saved && m.err == nil {
+			s.sum, s.proposed = m.sum, m.sum.Switches
+		}
+		return nil
+	}
 	k, ok := msg.(tea.KeyMsg)
-	if !ok || s.sum.ID == "" {
+	if !ok || s.sum.ID == "" || s.saving {
 		return nil
 	}
 	km := s.c.KeyMap
@@ -83,6 +130,10 @@ func (s *switchesScreen) Update(msg tea.Msg) tea.Cmd {
 		if s.changed() {
 			s.confirm, s.err = true, nil
 		}
+	case key.Matches(k, km.PageDown):
+		s.off += s.c.Height / 2
+	case key.Matches(k, km.PageUp):
+		s.off = max(0, s.off-s.c.Height/2)
 	}
 	return nil
 }
@@ -90,20 +141,61 @@ func (s *switchesScreen) Update(msg tea.Msg) tea.Cmd {
 // save writes the proposed switches. A refusal (a retired directory) stays
 // on screen as an error line; the proposal is kept so nothing is lost.
 func (s *switchesScreen) save() tea.Cmd {
-	want := s.proposed
-	d, err := s.c.Ops.SetSwitches(s.sum.ID, want)
-	if err != nil {
-		s.err = err
-		return nil
+	s.saving = true
+	c, id, want := s.c, s.sum.ID, s.proposed
+	return func() tea.Msg {
+		d, err := c.Ops.SetSwitches(id, want)
+		if err != nil {
+			return switchesReadMsg{to: s, err: refusal(c, id, err), saved: true}
+		}
+		return switchesSavedMsg{dir: d}
 	}
-	return func() tea.Msg { return switchesSavedMsg{dir: d} }
+}
+
+// refusal words a refused save for the console: a directory merged away
+// since the screen opened is named as such, by its state, not by the
+// store's message.
+func refusal(c Common, id string, err error) error {
+	sum, rerr := c.Ops.Summary(id)
+	if rerr != nil || sum.State != model.Retired {
+		return err
+	}
+	into := sum.MergedInto
+	if d, err := c.Ops.Directory(into); err == nil {
+		into = d.Name
+	}
+	return errors.New(whyNoSwitches(sum, into))
 }
 
 func (s *switchesScreen) View() string {
 	st := s.c.Styles
-	if s.sum.ID == "" {
-		return clip(st.Error.Render(fmt.Sprintf("Cannot open this directory: %v", s.err)), s.c.Width)
+	switch {
+	case s.sum.ID == "" && s.err != nil:
+		return clip(st.Error.Render(fmt.Sprintf("Cannot open the switches of %s: %v", s.ref, s.err)), s.c.Width)
+	case s.sum.ID == "":
+		return clip(st.Muted.Render("  Reading the switches of "+s.ref+"…"), s.c.Width)
 	}
+	lines := s.body()
+	// A refusal can be long: wrapped, never cut, at the cost of body
+	// lines; a body taller than the rest scrolls with pgdn/pgup.
+	status := s.status()
+	avail := max(1, s.c.Height-lipgloss.Height(wrapLines(status, s.c.Width)))
+	if len(lines) > avail {
+		// Too tall: the blank lines go first, then the rest scrolls.
+		lines = slices.DeleteFunc(lines, func(l string) bool { return l == "" })
+	}
+	if len(lines) > avail {
+		status += st.StatusBar.Render(" · pgdn/pgup more")
+		avail = max(1, s.c.Height-lipgloss.Height(wrapLines(status, s.c.Width)))
+	}
+	off := max(0, min(s.off, len(lines)-avail))
+	body := fitHeight(strings.Join(lines[off:], "\n"), avail)
+	return body + "\n" + wrapLines(status, s.c.Width)
+}
+
+// body is every line of the screen above the status line.
+func (s *switchesScreen) body() []string {
+	st := s.c.Styles
 	var lines []string
 	add := func(l ...string) {
 		for _, x := range l {
@@ -140,13 +232,7 @@ func (s *switchesScreen) View() string {
 		add(l)
 	}
 	add("")
-
-	// The decision table under both settings, every cell from Decide.
-	add(st.ColumnHeader.Render(fmt.Sprintf("  %-26s  %-22s  %s", "DECISION TABLE", "NOW", "IF SAVED")))
-	for _, sc := range model.Scenarios {
-		now, next := model.Decide(sc, cur), model.Decide(sc, pro)
-		add(fmt.Sprintf("  %-26s  ", sc) + s.outcome(now, 22) + "  " + changeMark(now != next) + s.outcome(next, 0))
-	}
+	add(s.decisionTable()...)
 	add("")
 
 	add(st.ColumnHeader.Render("EFFECT ON EXISTING USERS (" + words.Count(s.sum.Users) + ")"))
@@ -157,14 +243,50 @@ func (s *switchesScreen) View() string {
 	}
 	add("")
 	add(st.Muted.Render("* changes when saved · the same table sign-up, invitations and the CLI use"))
+	return lines
+}
 
-	// A refusal can be long: wrapped, never cut, at the cost of body lines.
-	status := strings.Split(ansi.Wordwrap(s.status(), s.c.Width, ""), "\n")
-	for i := range status {
-		status[i] = clip(status[i], s.c.Width)
+// decisionTable is the decision table under both settings, every cell
+// from Decide. Narrower than its names and outcomes, its cells wrap at
+// their hyphens rather than lose their ends.
+func (s *switchesScreen) decisionTable() []string {
+	st := s.c.Styles
+	// The widest scenario and outcome, and the line around them:
+	// marker, two gaps and the change mark.
+	const scenW, outW, frame = 26, 22, 8
+	sw, nw := scenW, outW
+	if avail := s.c.Width - frame; avail < scenW+2*outW {
+		// Room first for the outcomes but the longest, which wraps
+		// ("member-and-guest" is the longest after it), then the names.
+		nw = len(model.MemberAndGuest)
+		sw = min(scenW, avail-2*nw)
 	}
-	body := fitHeight(strings.Join(lines, "\n"), max(1, s.c.Height-len(status)))
-	return body + "\n" + strings.Join(status, "\n")
+	cells := func(text string, width int) []string { return strings.Split(ansi.Wrap(text, width, ""), "\n") }
+	pad := func(text string, width int) string {
+		return text + strings.Repeat(" ", max(0, width-ansi.StringWidth(text)))
+	}
+	out := []string{st.ColumnHeader.Render("  " + pad("DECISION TABLE", sw) + "  " + pad("NOW", nw) + "  " + "IF SAVED")}
+	cur, pro := s.sum.Switches, s.proposed
+	for _, sc := range model.Scenarios {
+		now, next := model.Decide(sc, cur), model.Decide(sc, pro)
+		name, a, b := cells(string(sc), sw), cells(string(now), nw), cells(string(next), max(1, s.c.Width-frame-sw-nw))
+		for i := range max(len(name), len(a), len(b)) {
+			mark := "  "
+			if i == 0 {
+				mark = changeMark(now != next)
+			}
+			out = append(out, "  "+pad(at(name, i), sw)+"  "+s.outcome(now, pad(at(a, i), nw))+"  "+mark+s.outcome(next, at(b, i)))
+		}
+	}
+	return out
+}
+
+// at is lines[i], or "" past the end.
+func at(lines []string, i int) string {
+	if i < len(lines) {
+		return lines[i]
+	}
+	return ""
 }
 
 // changeMark marks a cell that saving would change, readable without
@@ -176,11 +298,8 @@ func changeMark(changed bool) string {
 	return "  "
 }
 
-func (s *switchesScreen) outcome(o model.Outcome, width int) string {
-	text := string(o)
-	if width > 0 {
-		text = fmt.Sprintf("%-*s", width, text)
-	}
+// outcome styles text, part of o's cell: a blocked outcome reads red.
+func (s *switchesScreen) outcome(o model.Outcome, text string) string {
 	if o.Blocked() {
 		return s.c.Styles.Off.Render(text)
 	}
@@ -223,12 +342,14 @@ func (s *switchesScreen) status() string {
 	switch {
 	case s.confirm:
 		return st.Unverified.Render(fmt.Sprintf("Save the switches of %s? y/n", s.sum.Name))
+	case s.saving:
+		return st.StatusBar.Render("Saving…")
 	case s.err != nil:
 		return st.Error.Render(fmt.Sprintf("Not saved: %v", s.err))
 	case s.sum.State == model.Retired:
 		return st.Muted.Render("Read-only: this directory was merged into another.")
 	case s.changed():
-		return st.StatusBar.Render("Unsaved changes · ctrl+s or w saves, esc discards")
+		return st.StatusBar.Render("Unsaved changes · w saves · esc discards")
 	}
 	return st.StatusBar.Render("No changes")
 }
@@ -246,5 +367,5 @@ func (s *switchesScreen) FullHelp() [][]key.Binding {
 	if s.confirm {
 		return [][]key.Binding{{km.Yes, km.No}}
 	}
-	return [][]key.Binding{{km.Up, km.Down, km.Toggle}, {km.Save}}
+	return [][]key.Binding{{km.Up, km.Down, km.Toggle}, {km.Save, km.PageDown, km.PageUp}}
 }

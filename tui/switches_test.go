@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -153,10 +154,8 @@ func TestTUISwitchesSaveWithConfirmation(t *testing.T) {
 func TestTUISwitchesEscDiscards(t *testing.T) {
 	st := fixtureStore(t)
 	r := newRunner(t, st, Options{Directory: "bellowscollege.com"}, 80, 24)
-	r.keys("s", " ", "down", " ", "esc")
-	if first := strings.SplitN(r.view(), "\n", 2)[0]; first != "Directories › bellowscollege.com" {
-		t.Errorf("esc did not leave the switches: %q", first)
-	}
+	r.keys("s", " ", "down", " ", "esc", "y")
+	r.wantCrumbs("Directories › bellowscollege.com")
 	sum, err := st.Summary("bellowscollege.com")
 	if err != nil {
 		t.Fatal(err)
@@ -168,14 +167,32 @@ func TestTUISwitchesEscDiscards(t *testing.T) {
 	r.wantView("No changes") // a fresh proposal from what is stored
 }
 
+// A directory retired (merged away) while its switches are open refuses
+// the save; the refusal stays on screen with the proposal.
 func TestTUISwitchesRefusalIsShown(t *testing.T) {
-	r := newRunner(t, fixtureStore(t), Options{Directory: "litware00001"}, 80, 24)
-	r.keys("s")
-	r.wantView("Read-only")
-	r.keys(" ", "w", "y")
+	st := fixtureStore(t)
+	r := newRunner(t, st, Options{Directory: "contoso.co.uk"}, 80, 24)
+	r.keys("s", " ")
+	admin, err := model.ParseAddress("admin@contoso.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := store.Claim{Domain: "contoso.co.uk", Admin: admin, Into: "contoso.com"}
+	if _, err := st.IssueChallenge(c, model.ModeTXT); err != nil {
+		t.Fatal(err)
+	}
+	p, err := st.Pending(c.Domain, admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.TakeOverExternal(c, p, true, nil); err != nil {
+		t.Fatal(err)
+	}
+	r.keys("w", "y")
 	r.wantView("Not saved: ")
-	r.wantView("read-only")
+	r.wantView("retired")
 	r.wantView("› Switches") // still here, nothing crashed
+	r.wantView("[ ] off")    // the proposal is kept
 }
 
 func TestTUIUserShowsMappings(t *testing.T) {
@@ -213,16 +230,7 @@ func TestTUINewScreensFit(t *testing.T) {
 	for _, sz := range []struct{ w, h int }{{60, 16}, {80, 24}, {120, 40}} {
 		for _, keys := range [][]string{{"s"}, {"s", " ", "down", " "}, {"/", "ben", "enter", "enter"}} {
 			r := newRunner(t, st, Options{Directory: "contoso.com"}, sz.w, sz.h)
-			r.keys(keys...)
-			lines := strings.Split(r.view(), "\n")
-			if len(lines) != sz.h {
-				t.Errorf("%dx%d %q: %d lines", sz.w, sz.h, keys, len(lines))
-			}
-			for _, l := range lines {
-				if w := len([]rune(l)); w > sz.w {
-					t.Errorf("%dx%d %q: line of %d: %q", sz.w, sz.h, keys, w, l)
-				}
-			}
+			r.keys(keys...).wantFits(sz.w, sz.h, fmt.Sprint(keys))
 		}
 	}
 }

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -10,56 +11,80 @@ import (
 	"selfserve/model"
 )
 
-// openUserMsg asks the root to open one user of a directory on top.
-type openUserMsg struct{ dir, email string }
-
 // userScreen is one user: who it is, how it came to be, and, for a user
 // merged in by an external takeover, what happened to each of its grants
 // (the users-to-resources mappings).
 type userScreen struct {
-	c       Common
-	dirName string
-	email   string
-	user    model.User
-	maps    []model.Mapping
-	err     error
-	// names caches directory names by id: mappings name the old
-	// directory by id, which means nothing to a person.
+	c     Common
+	dir   string // the directory's id
+	email string
+	read  bool
+	user  model.User
+	maps  []model.Mapping
+	err   error
+	// names are directory names by id: mappings name the old directory
+	// by id, which means nothing to a person.
 	names map[string]string
 }
 
+// newUserScreen shows one user of directory dir; it reads nothing until
+// its Init runs.
 func newUserScreen(c Common, dir, email string) *userScreen {
-	u := &userScreen{c: c, email: email, dirName: dir, names: map[string]string{}}
-	addr, err := model.ParseAddress(email)
-	if err != nil {
-		u.err = err
-		return u
-	}
-	u.user, u.maps, u.err = c.Ops.User(dir, addr)
-	u.dirName = u.name(dir)
-	return u
+	return &userScreen{c: c, dir: dir, email: email}
 }
 
-func (u *userScreen) name(id string) string {
-	if id == "" {
-		return ""
-	}
-	if n, ok := u.names[id]; ok {
-		return n
-	}
-	n := id
-	if d, err := u.c.Ops.Directory(id); err == nil {
-		n = d.Name
-	}
-	u.names[id] = n
-	return n
+// userReadMsg is the read the screen to asked for.
+type userReadMsg struct {
+	to    *userScreen
+	user  model.User
+	maps  []model.Mapping
+	names map[string]string
+	err   error
 }
 
-func (u *userScreen) Init() tea.Cmd             { return nil }
+func (u *userScreen) Init() tea.Cmd {
+	c, dir, email := u.c, u.dir, u.email
+	return func() tea.Msg {
+		m := userReadMsg{to: u, names: map[string]string{}}
+		addr, err := model.ParseAddress(email)
+		if err != nil {
+			m.err = err
+			return m
+		}
+		if m.user, m.maps, m.err = c.Ops.User(dir, addr); m.err != nil {
+			return m
+		}
+		for _, id := range append([]string{dir}, oldDirs(m.maps)...) {
+			m.names[id] = id
+			if d, err := c.Ops.Directory(id); err == nil {
+				m.names[id] = d.Name
+			}
+		}
+		return m
+	}
+}
+
+// oldDirs are the directories the mappings name, each once.
+func oldDirs(maps []model.Mapping) []string {
+	var out []string
+	for _, m := range maps {
+		if m.OldDir != "" && !slices.Contains(out, m.OldDir) {
+			out = append(out, m.OldDir)
+		}
+	}
+	return out
+}
+
+func (u *userScreen) Update(msg tea.Msg) tea.Cmd {
+	if m, ok := msg.(userReadMsg); ok && m.to == u {
+		u.read, u.user, u.maps, u.names, u.err = true, m.user, m.maps, m.names, m.err
+	}
+	return nil
+}
+
 func (u *userScreen) Title() string             { return u.email }
 func (u *userScreen) Capturing() bool           { return false }
 func (u *userScreen) SetSize(width, height int) { u.c.SetSize(width, height) }
-func (u *userScreen) Update(tea.Msg) tea.Cmd    { return nil }
 func (u *userScreen) ShortHelp() []key.Binding  { return []key.Binding{u.c.KeyMap.Back} }
 func (u *userScreen) FullHelp() [][]key.Binding { return [][]key.Binding{{u.c.KeyMap.Back}} }
 func (u *userScreen) mappingStatus(st model.MappingStatus) string {
@@ -86,8 +111,11 @@ var mappingGrowth = []growStep{{1, 30}, {2, 24}, {0, 14}, {3, 18}}
 
 func (u *userScreen) View() string {
 	s := u.c.Styles
-	if u.err != nil {
+	switch {
+	case u.err != nil:
 		return clip(s.Error.Render(fmt.Sprintf("Cannot open %s: %v", u.email, u.err)), u.c.Width)
+	case !u.read:
+		return clip(s.Muted.Render("  Reading "+u.email+"…"), u.c.Width)
 	}
 	x := u.user
 	var lines []string
@@ -100,7 +128,7 @@ func (u *userScreen) View() string {
 		}
 		return v
 	}
-	add(s.Title.Render(x.Email) + s.Muted.Render("  in "+u.dirName))
+	add(s.Title.Render(x.Email) + s.Muted.Render("  in "+u.names[u.dir]))
 	add("")
 	field("Address", x.Email)
 	field("Id", x.ID)
@@ -127,7 +155,7 @@ func (u *userScreen) View() string {
 			case model.Dropped:
 				status = styled(u.mappingStatus(m.Status), s.Flagged)
 			}
-			add(row(mappingColumns, w, []cell{plain(m.Service), status, plain(u.name(m.OldDir)), plain(m.OldUser)}, false, s.SelectedRow))
+			add(row(mappingColumns, w, []cell{plain(m.Service), status, plain(u.names[m.OldDir]), plain(m.OldUser)}, false, s.SelectedRow))
 		}
 	}
 	return fitHeight(strings.Join(lines, "\n"), u.c.Height)

@@ -31,11 +31,11 @@ func TestTUIAdminSeesOnlyTheirWorld(t *testing.T) {
 		}
 	}
 	r.keys(":dir bellowscollege.com", "enter")
-	r.wantView(`no directory "bellowscollege.com" that you administer or can take over`)
+	r.wantView(`none of the directories you administer or can take over has the domain or id "bellowscollege.com"`)
 	// A domain with no directory gets the same answer: :dir does not
 	// tell an admin which domains have one.
 	r.keys(":dir nosuch.example", "enter")
-	r.wantView(`no directory "nosuch.example" that you administer or can take over`)
+	r.wantView(`none of the directories you administer or can take over has the domain or id "nosuch.example"`)
 	if strings.Contains(r.view(), "Dan@BellowsCollege.com") {
 		t.Errorf("the refused directory's users show:\n%s", r.view())
 	}
@@ -130,5 +130,5 @@ func TestTUIAdminClaims(t *testing.T) {
 	r.keys("esc", "esc")
 	r.wantView("unmanaged (0)")
 	r.keys(":dir contoso.co.uk", "enter")
-	r.wantView(`no directory "contoso.co.uk" that you administer or can take over`)
+	r.wantView(`none of the directories you administer or can take over has the domain or id "contoso.co.uk"`)
 }
