@@ -275,6 +275,7 @@ func TestTUITakeoverNewChallenge(t *testing.T) {
 	r := newConsoleRunner(t, oc, asciiRenderer(), opts, 80, 24)
 	r.keys("/", "bel", "enter", "enter", "t", "enter", "enter", "p")
 	r.wantView("Published to the demo DNS")
+	r.wantWhole() // the note wraps in the status line
 	old := tokenRE.FindString(r.view())
 	later.Store(int64(8 * 24 * time.Hour))
 	r.keys("enter")

@@ -55,19 +55,28 @@ func (t *takeoverScreen) trail() string {
 
 func (t *takeoverScreen) View() string {
 	s := t.c.Styles
+	// The status line wraps too: a note is never cut.
+	status := wrap(t.status(), t.c.Width)
+	if len(status) == 0 {
+		status = []string{""}
+	}
+	height := max(1, t.c.Height-len(status))
+	frame := func(lines []string) string {
+		return fitHeight(strings.Join(lines, "\n"), height) + "\n" + strings.Join(status, "\n")
+	}
 	var lines []string
 	if t.sum.ID == "" {
 		if t.err != nil {
 			lines = t.viewFailure("Cannot open this directory: ")
 		}
-		return fitHeight(strings.Join(lines, "\n"), t.c.Height-1) + "\n" + clip(t.status(), t.c.Width)
+		return frame(lines)
 	}
 	title := s.Title.Render("Take over "+t.domain) + "  " + s.State(t.sum.State).Render(string(t.sum.State))
 	if t.inReach {
 		title += s.Muted.Render(" · " + words.Plural(t.sum.Users, "user", "users"))
 	}
 	lines = append(wrap(title, t.c.Width), t.trail(), "")
-	room := t.c.Height - 1 - len(lines) // for the step's own lines
+	room := height - len(lines) // for the step's own lines
 	switch t.step {
 	case stepKind:
 		lines = append(lines, t.viewKind()...)
@@ -89,7 +98,7 @@ func (t *takeoverScreen) View() string {
 	for i, l := range lines {
 		lines[i] = clip(l, t.c.Width)
 	}
-	return fitHeight(strings.Join(lines, "\n"), t.c.Height-1) + "\n" + clip(t.status(), t.c.Width)
+	return frame(lines)
 }
 
 // viewFailure is the failure of the current step, said once: what
