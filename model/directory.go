@@ -177,11 +177,3 @@ type AuditEntry struct {
 	Before any       `json:"before,omitempty"`
 	After  any       `json:"after,omitempty"`
 }
-
-// Message is a mail the mailer sent or kept in the outbox.
-type Message struct {
-	Time    time.Time `json:"time"`
-	To      string    `json:"to"`
-	Subject string    `json:"subject"`
-	Body    string    `json:"body"`
-}

@@ -17,6 +17,10 @@ type Console struct {
 	Store *store.Store
 	// Mail delivers codes and invitations; nil keeps them in the outbox.
 	Mail Mailer
+	// Queue writes mail queued for a Courier (which delivers through
+	// Mail) in the transaction that issues it, instead of sending it
+	// after the commit: the server's way, so no crash loses a mail.
+	Queue bool
 	// DNS is the checker used by Verify; its Server may be overridden per
 	// call.
 	DNS dnscheck.Checker
@@ -51,14 +55,14 @@ func (c *Console) signupStart(ctx context.Context, email, service string) (model
 				body += fmt.Sprintf("It is longer than usual because many wrong codes were tried for %s lately.\n", addr.Domain)
 			}
 			return model.Message{
-				Time: c.Store.Now().UTC(), To: addr.String(),
+				Time: c.Store.Now().UTC(), To: addr.String(), State: c.newMailState(),
 				Subject: fmt.Sprintf("Your %s sign-up code: %s", service, code),
 				Body:    body + c.confirmWith(addr, code),
 			}
 		},
 		Refused: func(reason error) model.Message {
 			return model.Message{
-				Time: c.Store.Now().UTC(), To: addr.String(),
+				Time: c.Store.Now().UTC(), To: addr.String(), State: c.newMailState(),
 				Subject: fmt.Sprintf("Your %s sign-up is not allowed", service),
 				Body: fmt.Sprintf("Someone, probably you, asked to sign up %s for %s. No code was sent: %s\n\n"+
 					"If that was not you, nothing needs doing; nothing was changed.\n",
@@ -66,14 +70,34 @@ func (c *Console) signupStart(ctx context.Context, email, service string) (model
 			}
 		},
 	}
-	msg, err := c.Store.StartSignupMail(addr, service, c.Mail == nil, mail)
-	if err != nil || c.Mail == nil {
+	msg, err := c.Store.StartSignupMail(addr, service, c.Mail == nil || c.Queue, mail)
+	if err != nil || c.Mail == nil || c.Queue {
+		if err == nil {
+			c.Metrics.Mail(c.mailFate())
+		}
 		return msg, err
 	}
 	if err := c.Mail.Send(ctx, msg); err != nil {
 		return msg, fmt.Errorf("the code mail to %s was %w (%w)", addr, ErrNotSent, err)
 	}
 	return msg, nil
+}
+
+// newMailState is how a mail is written: queued for the courier, or
+// kept for the operator when there is no relay.
+func (c *Console) newMailState() model.MailState {
+	if c.Queue {
+		return model.MailQueued
+	}
+	return model.MailKept
+}
+
+// mailFate names, for the metrics, what became of a mail just written.
+func (c *Console) mailFate() string {
+	if c.Queue {
+		return "queued"
+	}
+	return "kept"
 }
 
 // confirmWith tells the mail's reader where the code goes: the page they
@@ -144,12 +168,12 @@ func (c *Console) Invite(ctx context.Context, email, from, admin string) (store.
 		return store.InviteResult{}, err
 	}
 	compose := func(res store.InviteResult) model.Message {
-		return model.Message{Time: c.Store.Now().UTC(), To: invitee.String(),
+		return model.Message{Time: c.Store.Now().UTC(), To: invitee.String(), State: c.newMailState(),
 			Subject: fmt.Sprintf("%s invited you as a guest", a),
 			Body:    fmt.Sprintf("%s invited you to directory %s as a guest (%s).\n", a, from, res.Outcome)}
 	}
 	var send func(model.Message) error
-	if c.Mail != nil {
+	if c.Mail != nil && !c.Queue {
 		send = func(m model.Message) error {
 			if err := c.Mail.Send(ctx, m); err != nil {
 				return fmt.Errorf("the invitation mail to %s was %w (%w); nothing was saved", invitee, ErrNotSent, err)

@@ -82,16 +82,7 @@ func (s *Store) AuditTail(n int, keep func(model.AuditEntry) bool) ([]model.Audi
 	return out, err
 }
 
-// keepMessage stores a mail in the outbox.
-func (s *Store) keepMessage(txn *badger.Txn, m model.Message) error {
-	tail := make([]byte, 8)
-	if _, err := io.ReadFull(s.rand, tail); err != nil {
-		return err
-	}
-	return put(txn, timeKey(pOutbox, m.Time.UnixNano(), tail), m)
-}
-
-// Outbox lists kept mails, oldest first.
+// Outbox lists the mail, oldest first: kept, queued, sent and failed.
 func (s *Store) Outbox() ([]model.Message, error) {
 	out := []model.Message{}
 	err := s.view(func(txn *badger.Txn) error {
@@ -100,6 +91,7 @@ func (s *Store) Outbox() ([]model.Message, error) {
 			if err := decode(k, v, &m); err != nil {
 				return false, err
 			}
+			m.ID = messageID(k)
 			out = append(out, m)
 			return true, nil
 		})
