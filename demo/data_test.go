@@ -8,16 +8,23 @@ import (
 	"selfserve/store"
 )
 
-func TestBuildHoldsTheStories(t *testing.T) {
+// built is a new store with a small demo in it.
+func built(t *testing.T) (*store.Store, Summary) {
+	t.Helper()
 	st, err := store.Open(t.TempDir(), store.Options{Create: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
+	t.Cleanup(func() { st.Close() })
 	sum, err := Build(st, Size{Directories: 50, BigUsers: 2000})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return st, sum
+}
+
+func TestBuildHoldsTheStories(t *testing.T) {
+	st, sum := built(t)
 	if sum.Directories != 54 {
 		t.Errorf("directories: %d", sum.Directories)
 	}
@@ -64,14 +71,7 @@ func TestBuildHoldsTheStories(t *testing.T) {
 // user of the demo is older than their directory, and the oldest one
 // signed up when it was created.
 func TestBuildCreatesNoUserBeforeTheirDirectory(t *testing.T) {
-	st, err := store.Open(t.TempDir(), store.Options{Create: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if _, err := Build(st, Size{Directories: 50, BigUsers: 2000}); err != nil {
-		t.Fatal(err)
-	}
+	st, _ := built(t)
 	dirs, err := st.Directories("")
 	if err != nil {
 		t.Fatal(err)

@@ -13,17 +13,7 @@ import (
 // read a screen makes: a screen cannot forget the rule.
 func TestSessionFiltersEveryReadForAnAdmin(t *testing.T) {
 	c, _ := fixture(t)
-	l := c.Store.NewLoader()
-	l.Directory(model.Directory{ID: "fabrikam0001", Name: "fabrikam.com", State: model.Managed,
-		Domains: []string{"fabrikam.com"}, GlobalAdmins: []string{"boss@fabrikam.com"}})
-	if err := l.Flush(); err != nil {
-		t.Fatal(err)
-	}
-	boss, err := model.ParseAddress("boss@fabrikam.com")
-	if err != nil {
-		t.Fatal(err)
-	}
-	admin, operator := c.As(ops.Viewer{Admin: boss}), c.As(ops.Viewer{})
+	admin, operator := withFabrikam(t, c)
 
 	refused := func(what string, err error) {
 		t.Helper()
@@ -31,7 +21,7 @@ func TestSessionFiltersEveryReadForAnAdmin(t *testing.T) {
 			t.Errorf("%s of bellowscollege.com as boss@fabrikam.com: err = %v, want a refusal", what, err)
 		}
 	}
-	_, err = admin.Summary(demo.Bellows)
+	_, err := admin.Summary(demo.Bellows)
 	refused("Summary", err)
 	_, err = admin.Directory(demo.Bellows)
 	refused("Directory", err)

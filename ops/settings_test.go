@@ -16,15 +16,7 @@ import (
 // the operator's alone.
 func TestSessionWritesOfTheCommandLine(t *testing.T) {
 	c, _ := fixture(t)
-	l := c.Store.NewLoader()
-	l.Directory(model.Directory{ID: "fabrikam0001", Name: "fabrikam.com", State: model.Managed,
-		Domains: []string{"fabrikam.com"}, GlobalAdmins: []string{"boss@fabrikam.com"},
-		Switches: model.Switches{AllowEmailVerifiedUsers: true, AllowAdHocSubscriptions: true}})
-	if err := l.Flush(); err != nil {
-		t.Fatal(err)
-	}
-	boss, _ := model.ParseAddress("boss@fabrikam.com")
-	admin, operator := c.As(ops.Viewer{Admin: boss}), c.As(ops.Viewer{})
+	admin, operator := withFabrikam(t, c)
 
 	// A change touches only the switch it names, and is the admin's.
 	d, err := admin.ChangeSwitches("fabrikam.com", func(sw model.Switches) model.Switches {
@@ -72,4 +64,22 @@ func TestSessionWritesOfTheCommandLine(t *testing.T) {
 			t.Errorf("%s as the operator: %v", name, err)
 		}
 	}
+}
+
+// withFabrikam adds to c a managed fabrikam.com whose global admin is
+// boss@fabrikam.com, and returns boss's session and the operator's.
+func withFabrikam(t *testing.T, c *ops.Console) (admin, operator *ops.Session) {
+	t.Helper()
+	l := c.Store.NewLoader()
+	l.Directory(model.Directory{ID: "fabrikam0001", Name: "fabrikam.com", State: model.Managed,
+		Domains: []string{"fabrikam.com"}, GlobalAdmins: []string{"boss@fabrikam.com"},
+		Switches: model.Switches{AllowEmailVerifiedUsers: true, AllowAdHocSubscriptions: true}})
+	if err := l.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	boss, err := model.ParseAddress("boss@fabrikam.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c.As(ops.Viewer{Admin: boss}), c.As(ops.Viewer{})
 }
