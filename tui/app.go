@@ -207,7 +207,7 @@ func (a *app) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if msg.err != nil {
 			a.say("restoring the demo data failed: "+msg.err.Error(), true)
 		} else {
-			a.say("Demo data restored as it was when the demo started: every change since, and every record published to the demo DNS, is gone.", false)
+			a.say("Demo data restored: every change since the demo started, and every record published to its DNS, is gone.", false)
 		}
 		return a, a.home()
 	case takeoverDoneMsg:

@@ -278,5 +278,9 @@ func TestTUISwitchesNarrowWraps(t *testing.T) {
 	}
 	r.keys("pgdown")
 	r.wantView("blocks new users only")
+	r.wantView("the same table sign-up")
+	if strings.Contains(r.view(), "…") {
+		t.Errorf("the switches screen cuts at 60x16:\n%s", r.view())
+	}
 	r.wantFits(60, 16, "switches, scrolled")
 }

@@ -242,7 +242,7 @@ func (s *switchesScreen) body() []string {
 		}
 	}
 	add("")
-	add(st.Muted.Render("* changes when saved · the same table sign-up, invitations and the CLI use"))
+	add(strings.Split(wrapLines(st.Muted.Render("* changes when saved · the same table sign-up, invitations and the CLI use"), s.c.Width), "\n")...)
 	return lines
 }
 
