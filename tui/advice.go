@@ -33,6 +33,9 @@ func advice(c Common, err error) counsel {
 		return counsel{}
 	case errors.Is(err, model.ErrNoChallenge), errors.Is(err, model.ErrChallengeExpired), errors.Is(err, model.ErrProofChanged):
 		return counsel{"Press c to issue a new challenge, then publish its record and check again.", reissue}
+	case errors.Is(err, model.ErrNotMember) && c.Ops.Viewer().IsOperator():
+		// Only the operator chose whom to act as.
+		return counsel{say: "An internal takeover needs one of its users: go back and type the address of one, or choose External and pick your directory to merge it into."}
 	case errors.Is(err, model.ErrNotMember):
 		return counsel{say: "An internal takeover needs one of its users. To merge it into a directory you administer instead, choose External and pick your directory."}
 	case errors.Is(err, model.ErrNothingToTakeOver), errors.Is(err, model.ErrNoDirectory):
