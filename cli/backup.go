@@ -20,19 +20,16 @@ the previous backup or the whole new one. A database with a damaged table is
 refused (run selfserve check).
 
 The backup takes turns with other selfserve commands on --db like any
-reader; while selfserve serve holds the database, backup waits
---lock-timeout and then fails.`,
+reader; while selfserve serve holds the database, the server writes it
+(FILE is still relative to where you run the command).`,
 		Example: "  selfserve backup /var/backups/selfserve-$(date +%F)",
 		Args:    exactArgs("FILE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := store.Open(a.db, store.Options{ReadOnly: true, LockWait: a.lock})
-			if err != nil {
+			var info store.BackupInfo
+			err := a.readStore(cmd, func(st *store.Store) (err error) {
+				info, err = st.BackupFile(a.path(args[0]))
 				return err
-			}
-			info, err := st.BackupFile(args[0])
-			if cerr := st.Close(); err == nil && cerr != nil {
-				err = fmt.Errorf("closing database: %w", cerr)
-			}
+			})
 			if err != nil {
 				return err
 			}

@@ -36,17 +36,35 @@ type app struct {
 	extra time.Duration
 	out   io.Writer
 	errw  io.Writer
+	// args is the command line, sent as it is to a server holding --db.
+	args []string
+	// attached is the console of the server this command runs inside
+	// (socket.go); nil when the command opens the database itself.
+	attached *ops.Console
+	// cwd is the directory relative paths are read from: the caller's,
+	// when the command runs inside a server.
+	cwd string
 }
 
 // Run executes the command line and returns the process exit status:
 // 0 done, 1 refused or failed (message on stderr), 2 usage error.
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	a := &app{out: stdout, errw: stderr}
+	return run(ctx, &app{out: stdout, errw: stderr, args: args}, args, stdout, stderr)
+}
+
+func run(ctx context.Context, a *app, args []string, stdout, stderr io.Writer) int {
 	root := a.rootCommand()
+	if a.attached != nil {
+		root.PersistentPreRunE = refuseInServer
+	}
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	err := root.ExecuteContext(ctx)
+	var fwd forwarded
+	if errors.As(err, &fwd) {
+		return fwd.code // the server wrote the command's output
+	}
 	if err == nil {
 		return 0
 	}
@@ -142,6 +160,17 @@ func (a *app) asOperator(cmd *cobra.Command, fn func(ctx context.Context, s *ops
 
 // console opens the database for one command and closes it after.
 func (a *app) console(cmd *cobra.Command, fn func(ctx context.Context, c *ops.Console) error) error {
+	if a.timeout <= 0 {
+		return usageError{fmt.Errorf("--timeout must be more than 0")}
+	}
+	if a.attached != nil {
+		ctx, cancel := context.WithTimeout(cmd.Context(), a.timeout+a.extra)
+		defer cancel()
+		return fn(ctx, a.attached)
+	}
+	if err := a.forward(cmd); err != nil {
+		return err
+	}
 	creates := cmd.Annotations["creates"] != ""
 	st, err := store.Open(a.db, store.Options{Create: creates && !onlyReads(cmd), ReadOnly: onlyReads(cmd), LockWait: a.lock})
 	if errors.Is(err, store.ErrNoDatabase) && creates && onlyReads(cmd) {
@@ -161,10 +190,6 @@ func (a *app) console(cmd *cobra.Command, fn func(ctx context.Context, c *ops.Co
 	if a.smtp != "" {
 		c.Mail = ops.SMTP{Addr: a.smtp, From: a.from}
 	}
-	if a.timeout <= 0 {
-		st.Close()
-		return usageError{fmt.Errorf("--timeout must be more than 0")}
-	}
 	ctx, cancel := context.WithTimeout(cmd.Context(), a.timeout+a.extra)
 	defer cancel()
 	err = fn(ctx, c)
@@ -172,6 +197,36 @@ func (a *app) console(cmd *cobra.Command, fn func(ctx context.Context, c *ops.Co
 		err = fmt.Errorf("closing database: %w", cerr)
 	}
 	return err
+}
+
+// readStore runs fn on the store of --db opened read-only for this
+// command (or the server's, when the command runs inside one): for
+// commands that work on the database as a whole (backup).
+func (a *app) readStore(cmd *cobra.Command, fn func(st *store.Store) error) error {
+	if a.attached != nil {
+		return fn(a.attached.Store)
+	}
+	if err := a.forward(cmd); err != nil {
+		return err
+	}
+	st, err := store.Open(a.db, store.Options{ReadOnly: true, LockWait: a.lock})
+	if err != nil {
+		return err
+	}
+	err = fn(st)
+	if cerr := st.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("closing database: %w", cerr)
+	}
+	return err
+}
+
+// path is p as the person running the command meant it: relative to
+// their working directory, also when the command runs inside a server.
+func (a *app) path(p string) string {
+	if a.cwd == "" || filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(a.cwd, p)
 }
 
 // self spells a command line to suggest next, repeating --db when the
