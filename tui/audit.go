@@ -41,6 +41,7 @@ var auditSpec = &listSpec[model.AuditEntry]{
 		{column: column{title: "CHANGE", min: 16, drop: 1}},
 	},
 	growth: []int{3, 4},
+	split:  2,
 	read: func(oc *ops.Session) ([]model.AuditEntry, error) {
 		entries, err := oc.Audit(auditLimit)
 		slices.Reverse(entries)

@@ -72,6 +72,15 @@ func TestTUIAuditEntryOperatorAsDan(t *testing.T) {
 	}
 	r.keys("esc")
 	r.wantView("Directories › Audit log\n")
+
+	// The takeover, before and after, field by field.
+	r.keys("home", "enter")
+	r.wantView("Directories › Audit log › takeover.internal bellows0001")
+	pad := strings.Repeat(" ", len("switches.allowAdHocSubscriptions")-len("globalAdmins"))
+	r.wantView("Changed\n  globalAdmins" + pad + "  none → " + dan + "\n  state")
+	r.wantView("unmanaged → managed\n\nUnchanged\n  createdAt")
+	r.wantView("2024-12-14 09:26:00 UTC")
+	r.wantView("switches.allowAdHocSubscriptions  on")
 }
 
 // TestTUIAuditShowsActorAt80 (issue 11 point 4): at 80 columns the audit
@@ -87,6 +96,24 @@ func TestTUIAuditShowsActorAt80(t *testing.T) {
 	}
 	r.wantSelected("2025-03-14 12:26:00  operator  service.put")
 	r.wantView("settings.change  contoso00001")
+}
+
+// TestTUIAuditWrapsAt80 (issue 11 point 4): when who acted, what and on
+// what do not fit on one line of 80 columns, each entry takes two lines
+// rather than cut them.
+func TestTUIAuditWrapsAt80(t *testing.T) {
+	oc, opts := auditEntryStore(t)
+	r := newConsoleRunner(t, oc, asciiRenderer(), opts, 80, 24)
+	r.keys("a")
+	r.wantView("\n  TIME                 ACTOR ")
+	r.wantView("\n    ACTION             TARGET              CHANGE")
+	r.wantSelected("2025-03-14 09:26:")
+	if l := r.selectedLine(); !strings.HasSuffix(strings.TrimRight(l, " "), "operator as dan@bellowscollege.com") {
+		t.Errorf("selected entry's first line %q, want the whole actor", l)
+	}
+	r.wantView("    domain.check       bellowscollege.com  missing at 1 of 1 server")
+	r.wantView("    challenge.issue    bellowscollege.com  new bellowscollege.com")
+	r.wantView("entry 1 of 4")
 }
 
 // TestTUIListScreensReadInInit (issue 11 points 1 and 3): the audit,

@@ -123,8 +123,11 @@ func checkLines(s *Styles, width int, r dnscheck.Result) []string {
 		}
 		out = append(out, hanging("  "+st.Render(fmt.Sprintf("%-*s", indent-2, sv.Outcome)), indent, who, width)...)
 		answer := strings.Join(quoted(sv.Values), ", ")
-		if sv.Detail != "" {
-			answer = strings.TrimPrefix(answer+" ("+sv.Detail+")", " ")
+		switch {
+		case answer == "":
+			answer = sv.Detail
+		case sv.Detail != "":
+			answer += " (" + sv.Detail + ")"
 		}
 		if answer != "" {
 			out = append(out, hanging(strings.Repeat(" ", indent), indent, answer, width)...)
@@ -175,9 +178,13 @@ func changeLines(s *Styles, width int, before, after any) []string {
 	for _, k := range keys {
 		keyWidth = max(keyWidth, len(k))
 	}
-	keyWidth = min(keyWidth, max(12, width/3))
+	keyWidth = min(keyWidth, max(12, width*2/5))
 	line := func(k, v string) []string {
-		return hanging("  "+s.Label.Render(fmt.Sprintf("%-*s", keyWidth, k)), keyWidth+4, v, width)
+		if len(k) > keyWidth {
+			// A long path gets a line of its own rather than a cut.
+			return append([]string{"  " + s.Label.Render(k)}, hanging(strings.Repeat(" ", keyWidth+4), keyWidth+4, v, width)...)
+		}
+		return hanging("  "+s.Label.Render(fmt.Sprintf("%-*s", keyWidth, k))+"  ", keyWidth+4, v, width)
 	}
 	var changed, same []string
 	for _, k := range keys {
@@ -305,6 +312,11 @@ func scalarText(v any) string {
 	case string:
 		if v == "" {
 			return `""`
+		}
+		// Times are recorded in RFC 3339 with nanoseconds; people read
+		// them as the rest of the console writes them.
+		if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
+			return t.UTC().Format(auditTimeLayout + " MST")
 		}
 		return v
 	}

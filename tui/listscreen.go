@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -25,6 +26,7 @@ type listScreen[T any] struct {
 	// need is each column's widest value (or title), measured once per
 	// read: the rows are few, and widths must not jump while scrolling.
 	need []int
+	lay  listLayout
 }
 
 // listSpec is what one list screen shows and does.
@@ -37,12 +39,15 @@ type listSpec[T any] struct {
 	// value once every column has its minimum; the last one takes the
 	// rest of the line.
 	growth []int
+	// split, when the whole values do not fit on one line, puts the
+	// columns from this one on a second line of each row (0: never).
+	split  int
 	read   func(*ops.Session) ([]T, error)
 	cells  func(*Styles, T) []cell
-	empty  string                  // what an empty list says
-	note   func(items []T) string  // after "entry 3 of 40 · " in the status line
-	open   func(T) tea.Msg         // what enter asks for; nil: enter does nothing
-	legend []legendLine            // under the table, wrapped
+	empty  string                 // what an empty list says
+	note   func(items []T) string // after "entry 3 of 40 · " in the status line
+	open   func(T) tea.Msg        // what enter asks for; nil: enter does nothing
+	legend []legendLine           // under the table, wrapped
 }
 
 // listColumn is a column of a list screen.
@@ -82,8 +87,7 @@ func (l *listScreen[T]) Capturing() bool { return false }
 
 func (l *listScreen[T]) SetSize(width, height int) {
 	l.c.SetSize(width, height)
-	l.sc.height = max(1, height-2-len(l.legend()))
-	l.sc.clamp()
+	l.layOut()
 }
 
 func (l *listScreen[T]) Update(msg tea.Msg) tea.Cmd {
@@ -95,7 +99,7 @@ func (l *listScreen[T]) Update(msg tea.Msg) tea.Cmd {
 		l.items, l.err, l.read = msg.items, msg.err, true
 		l.sc.n = len(l.items)
 		l.measure()
-		l.sc.clamp()
+		l.layOut()
 	case tea.KeyMsg:
 		if key.Matches(msg, l.c.KeyMap.Open) && l.spec.open != nil && l.sc.cursor < len(l.items) {
 			m := l.spec.open(l.items[l.sc.cursor])
@@ -123,36 +127,73 @@ func (l *listScreen[T]) measure() {
 	}
 }
 
-// widths plans the columns for the screen's width: whole columns at their
-// widest value, then the growth columns widened in turn. When even that
-// does not fit, the widest whole column gives way first, down to its
-// minimum, so every column keeps as much of its value as it can.
-func (l *listScreen[T]) widths() []int {
+// rowIndent sets a row's second line under its first, so rows stay apart.
+const rowIndent = "  "
+
+// listLayout is where the columns sit: one line per row, or two when
+// the whole values do not fit on one (issue 11 point 4: wrap rather than
+// cut what matters).
+type listLayout struct {
+	lines [][]int // the columns on each line of a row
+	w     [][]int // their widths
+}
+
+// layOut plans the rows for the screen's size.
+func (l *listScreen[T]) layOut() {
+	all := make([]int, len(l.spec.columns))
+	for i := range all {
+		all[i] = i
+	}
 	total := l.c.Width - len(marker)
-	cols := make([]column, len(l.spec.columns))
-	for i, c := range l.spec.columns {
-		cols[i] = c.column
-		if c.whole && l.need != nil {
-			cols[i].min = max(c.min, l.need[i])
+	w, whole := l.fit(all, total)
+	l.lay = listLayout{lines: [][]int{all}, w: [][]int{w}}
+	if !whole && l.spec.split > 0 {
+		w1, _ := l.fit(all[:l.spec.split], total)
+		w2, _ := l.fit(all[l.spec.split:], total-len(rowIndent))
+		l.lay = listLayout{lines: [][]int{all[:l.spec.split], all[l.spec.split:]}, w: [][]int{w1, w2}}
+	}
+	rows := l.c.Height - 1 - len(l.lay.lines) - len(l.legend())
+	l.sc.height = max(1, rows/len(l.lay.lines))
+	l.sc.clamp()
+}
+
+// fit plans the columns idx on one line: whole columns at their widest
+// value, then the growth columns widened in turn, the last taking the
+// rest. When that does not fit, the widest whole column gives way first,
+// down to its minimum; whole says nothing had to.
+func (l *listScreen[T]) fit(idx []int, total int) (w []int, whole bool) {
+	need := func(i int) int {
+		if l.need == nil {
+			return l.spec.columns[i].min
+		}
+		return max(l.spec.columns[i].min, l.need[i])
+	}
+	cols := make([]column, len(idx))
+	for j, i := range idx {
+		cols[j] = l.spec.columns[i].column
+		if l.spec.columns[i].whole {
+			cols[j].min = need(i)
 		}
 	}
-	steps := make([]growStep, 0, len(l.spec.growth))
+	var steps []growStep
 	for _, i := range l.spec.growth {
-		upto := cols[i].min
-		if l.need != nil {
-			upto = max(upto, l.need[i])
+		if j := slices.Index(idx, i); j >= 0 {
+			steps = append(steps, growStep{j, need(i)})
 		}
-		steps = append(steps, growStep{i, upto})
 	}
-	if n := len(l.spec.growth); n > 0 {
-		steps = append(steps, growStep{l.spec.growth[n-1], 0})
+	if n := len(steps); n > 0 {
+		steps = append(steps, growStep{steps[n-1].col, 0})
 	}
-	w := plan(cols, steps, total)
+	w = plan(cols, steps, total)
+	whole = shown(w) <= total && !slices.Contains(w, 0)
+	if whole {
+		return w, true
+	}
 	for over := shown(w) - total; over > 0; over-- {
 		widest := -1
-		for i, c := range l.spec.columns {
-			if w[i] > 0 && cols[i].min > c.min && (widest < 0 || cols[i].min > cols[widest].min) {
-				widest = i
+		for j, i := range idx {
+			if w[j] > 0 && cols[j].min > l.spec.columns[i].min && (widest < 0 || cols[j].min > cols[widest].min) {
+				widest = j
 			}
 		}
 		if widest < 0 {
@@ -160,10 +201,7 @@ func (l *listScreen[T]) widths() []int {
 		}
 		cols[widest].min--
 	}
-	if shown(w) > total {
-		w = plan(cols, steps, total)
-	}
-	return w
+	return plan(cols, steps, total), false
 }
 
 // shown is the width a plan takes on screen.
@@ -180,15 +218,38 @@ func shown(w []int) int {
 
 func (l *listScreen[T]) View() string {
 	s := l.c.Styles
-	cols := make([]column, len(l.spec.columns))
-	for i, c := range l.spec.columns {
-		cols[i] = c.column
+	var lines []string
+	for k, idx := range l.lay.lines {
+		cols, cs := l.line(idx, nil)
+		for j, c := range cols {
+			cs[j] = plain(c.title)
+			if c.short != "" && l.lay.w[k][j] < len(c.title) {
+				cs[j] = plain(c.short)
+			}
+		}
+		h := row(cols, l.lay.w[k], cs, false, s.ColumnHeader)
+		if k > 0 {
+			h = rowIndent + h
+		}
+		lines = append(lines, s.ColumnHeader.Render(h))
 	}
-	w := l.widths()
-	lines := []string{header(cols, w, s.ColumnHeader)}
 	from, to := l.sc.visible()
 	for i := from; i < to && i < len(l.items); i++ {
-		lines = append(lines, row(cols, w, l.spec.cells(s, l.items[i]), i == l.sc.cursor, s.SelectedRow))
+		all := l.spec.cells(s, l.items[i])
+		selected := i == l.sc.cursor
+		for k, idx := range l.lay.lines {
+			cols, cs := l.line(idx, all)
+			var line string
+			switch {
+			case k == 0:
+				line = row(cols, l.lay.w[k], cs, selected, s.SelectedRow)
+			case selected:
+				line = s.SelectedRow.Render(rowIndent + row(cols, l.lay.w[k], cs, false, s.SelectedRow))
+			default:
+				line = rowIndent + row(cols, l.lay.w[k], cs, false, s.SelectedRow)
+			}
+			lines = append(lines, line)
+		}
 	}
 	if l.read && len(l.items) == 0 && l.err == nil {
 		lines = append(lines, clip(s.Muted.Render("  "+l.spec.empty), l.c.Width))
@@ -199,6 +260,20 @@ func (l *listScreen[T]) View() string {
 		out += "\n" + strings.Join(legend, "\n")
 	}
 	return out + "\n" + clip(l.status(), l.c.Width)
+}
+
+// line picks the columns idx and their cells out of all (nil: empty
+// cells, for the header).
+func (l *listScreen[T]) line(idx []int, all []cell) ([]column, []cell) {
+	cols := make([]column, len(idx))
+	cs := make([]cell, len(idx))
+	for j, i := range idx {
+		cols[j] = l.spec.columns[i].column
+		if all != nil {
+			cs[j] = all[i]
+		}
+	}
+	return cols, cs
 }
 
 // legend is the explanations under the table, after a blank line, each

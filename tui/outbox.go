@@ -26,6 +26,7 @@ var outboxSpec = &listSpec[model.Message]{
 		{column: column{title: "SUBJECT", min: 14}},
 	},
 	growth: []int{2},
+	split:  2,
 	read: func(oc *ops.Session) ([]model.Message, error) {
 		mail, err := oc.Outbox()
 		slices.Reverse(mail)
