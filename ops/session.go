@@ -218,3 +218,16 @@ func (s *Session) Challenge(domain, admin string, mode model.ChallengeMode, into
 func (s *Session) Verify(ctx context.Context, domain, admin string, opt VerifyOptions) (VerifyReport, error) {
 	return s.c.verify(ctx, s.v, domain, admin, opt)
 }
+
+// Change is what commits touched since a watcher last asked; a Watcher
+// hands them out.
+type (
+	Change  = store.Change
+	Watcher = store.Watcher
+)
+
+// Watch starts receiving the changes anyone commits from now on, so a
+// console redraws when something it shows changed, not on a timer. The
+// changes name directories by id; what the viewer may see of them is
+// still read through the session.
+func (s *Session) Watch() (*Watcher, error) { return s.c.Store.Watch() }
