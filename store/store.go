@@ -276,7 +276,7 @@ func (s *Store) init() error {
 	if err := s.seedServices(); err != nil {
 		return err
 	}
-	if err := s.purgeRetired(); err != nil {
+	if _, err := s.purgeRetired(); err != nil {
 		return err
 	}
 	return s.ResumeJobs()

@@ -404,7 +404,7 @@ func (s *Store) finishJob(txn *badger.Txn, job *model.Job) error {
 
 // purgeRetired deletes retired directories past their retention. Their
 // users moved out long ago; the mappings stay, since services use them.
-func (s *Store) purgeRetired() error {
+func (s *Store) purgeRetired() (int, error) {
 	now := s.Now().UnixNano()
 	var due [][]byte
 	err := s.view(func(txn *badger.Txn) error {
@@ -416,10 +416,12 @@ func (s *Store) purgeRetired() error {
 			return true, nil
 		})
 	})
+	n := 0
 	for _, k := range due {
 		if err != nil {
 			break
 		}
+		n++
 		dir := string(k[len(pRetired)+8:])
 		err = s.update(func(txn *badger.Txn) error {
 			if err := txn.Delete(dirKey(dir)); err != nil {
@@ -431,5 +433,5 @@ func (s *Store) purgeRetired() error {
 			return s.audit(txn, model.Operator, model.ActionDirectoryPurge, dir, nil, nil)
 		})
 	}
-	return err
+	return n, err
 }
