@@ -135,9 +135,13 @@ func newTakeoverScreen(c Common, id string) *takeoverScreen {
 	return t
 }
 
+// Init reads the directory, once: the wizard keeps its place if the
+// root asks again.
 func (t *takeoverScreen) Init() tea.Cmd {
-	t.redo = t.Init
-	t.busy, t.err = true, nil
+	if t.sum.ID != "" {
+		return nil
+	}
+	t.redo, t.busy, t.err = t.Init, true, nil
 	return t.readClaimable()
 }
 
