@@ -204,18 +204,6 @@ func (l *listScreen[T]) fit(idx []int, total int) (w []int, whole bool) {
 	return plan(cols, steps, total), false
 }
 
-// shown is the width a plan takes on screen.
-func shown(w []int) int {
-	n, cols := 0, 0
-	for _, x := range w {
-		if x > 0 {
-			n += x
-			cols++
-		}
-	}
-	return n + max(0, cols-1)*len(gap)
-}
-
 func (l *listScreen[T]) View() string {
 	s := l.c.Styles
 	var lines []string

@@ -43,16 +43,7 @@ func plan(cols []column, steps []growStep, total int) []int {
 	for i, c := range cols {
 		w[i] = c.min
 	}
-	used := func() int {
-		n, shown := 0, 0
-		for _, x := range w {
-			if x > 0 {
-				n += x
-				shown++
-			}
-		}
-		return n + max(0, shown-1)*len(gap)
-	}
+	used := func() int { return shown(w) }
 	for used() > total {
 		worst := -1
 		for i, c := range cols {
@@ -85,6 +76,19 @@ func plan(cols []column, steps []growStep, total int) []int {
 		extra -= add
 	}
 	return w
+}
+
+// shown is the width a plan takes on screen: its columns (0: dropped)
+// and the gaps between them.
+func shown(w []int) int {
+	n, cols := 0, 0
+	for _, x := range w {
+		if x > 0 {
+			n += x
+			cols++
+		}
+	}
+	return n + max(0, cols-1)*len(gap)
 }
 
 // growTitles widens every shown column that has a short title to its
