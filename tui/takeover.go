@@ -118,6 +118,7 @@ type takeoverScreen struct {
 	busy     bool
 	spin     spinner.Model
 	check    *ops.VerifyReport // the dry run: the check and, external, the preview
+	checks   int               // checks answered, so r visibly checks again
 	force    bool
 	confirm  bool
 	result   *ops.VerifyReport
@@ -268,7 +269,7 @@ func (t *takeoverScreen) Update(msg tea.Msg) tea.Cmd {
 		if msg.w != t || msg.seq != t.seq {
 			return nil
 		}
-		t.busy = false
+		t.busy, t.checks = false, t.checks+1
 		t.check, t.err = &msg.rep, msg.err
 		return nil
 	case batchMsg:

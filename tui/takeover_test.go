@@ -259,7 +259,7 @@ func TestTUITakeoverCheckAgain(t *testing.T) {
 	r.wantView("Not verified yet")
 	r.wantOffers([]string{"r check again", "p publish", "esc back"}, []string{"enter next"})
 	r.keys("r")
-	r.wantView("Not verified yet")
+	r.wantView("Not verified yet (check 2).")
 	r.keys("p")
 	r.wantView("Verified.")
 	r.wantView("found")

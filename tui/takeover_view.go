@@ -299,7 +299,11 @@ func (t *takeoverScreen) viewCheck() []string {
 	}
 	switch {
 	case t.err != nil && errors.Is(t.err, model.ErrNotVerified) && res != nil:
-		lines = append(lines, paragraph(s.Error, "Not verified yet.", w)...)
+		verdict := "Not verified yet."
+		if t.checks > 1 {
+			verdict = fmt.Sprintf("Not verified yet (check %s).", words.Count(t.checks))
+		}
+		lines = append(lines, paragraph(s.Error, verdict, w)...)
 		lines = append(lines, wrap(res.Message(), w)...)
 		lines = append(append(lines, ""), wrap(advice(t.c, t.err).say, w)...)
 	case t.err != nil:
