@@ -51,6 +51,8 @@ type directoriesScreen struct {
 	jump       jumpInput
 	// why says why the last key could not act on the selection.
 	why string
+	// wanted is the prefix whose jump is being read.
+	wanted string
 	// savedCursor/savedTop are where a jump started.
 	savedCursor, savedTop int
 }
@@ -125,6 +127,11 @@ func (d *directoriesScreen) Update(msg tea.Msg) tea.Cmd {
 				d.cursor = i
 			}
 			d.scroll()
+		}
+		return nil
+	case domainJumpMsg:
+		if msg.to == d {
+			d.landed(msg)
 		}
 		return nil
 	case switchesSavedMsg:
@@ -226,35 +233,61 @@ func (d *directoriesScreen) updateJump(k tea.KeyMsg) tea.Cmd {
 	ev, cmd := d.jump.update(k)
 	switch ev {
 	case jumpCancel:
-		d.cursor, d.top = d.savedCursor, d.savedTop
+		d.cursor, d.top, d.wanted = d.savedCursor, d.savedTop, ""
 	case jumpChanged:
 		p := d.jump.prefix()
+		d.wanted = p
 		if p == "" {
 			d.cursor, d.top, d.jump.miss = d.savedCursor, d.savedTop, false
 			break
 		}
-		at, err := d.find(p)
-		d.err = err
-		d.jump.miss = at < 0 && err == nil
-		if at >= 0 {
-			// The match goes to the top of the screen, where the
-			// eye is, unless that would leave blank rows below.
-			d.cursor, d.top = at, at
-		}
+		oc, pos := d.c.Ops, d.pos[d.filter] // a reload makes new maps, never writes these
+		return tea.Batch(cmd, func() tea.Msg {
+			at, err := find(oc, pos, p)
+			return domainJumpMsg{to: d, prefix: p, at: at, err: err}
+		})
 	}
 	d.scroll()
 	return cmd
 }
 
-// find returns the position in the current tab of the first directory
-// holding a domain that starts with prefix, or -1. The domain index is
-// read by seeking to the prefix; pages continue only past domains whose
-// directory the tab hides.
-func (d *directoriesScreen) find(prefix string) (int, error) {
+// domainJumpMsg is where a prefix jump landed in the tab it was typed
+// in: a position, or -1.
+type domainJumpMsg struct {
+	to     *directoriesScreen
+	prefix string
+	at     int
+	err    error
+}
+
+// landed moves to where the jump for the latest prefix typed landed; a
+// slower read for an earlier prefix is dropped.
+func (d *directoriesScreen) landed(m domainJumpMsg) {
+	if m.prefix != d.wanted {
+		return
+	}
+	if !d.jump.active() {
+		d.wanted = "" // accepted: this was the last landing
+	}
+	d.err = m.err
+	d.jump.miss = m.at < 0 && m.err == nil
+	if m.at >= 0 {
+		// The match goes to the top of the screen, where the eye is,
+		// unless that would leave blank rows below.
+		d.cursor, d.top = m.at, m.at
+	}
+	d.scroll()
+}
+
+// find returns the position in a tab (pos: its positions by directory
+// id) of the first directory holding a domain that starts with prefix,
+// or -1. The domain index is read by seeking to the prefix; pages
+// continue only past domains whose directory the tab hides.
+func find(oc *ops.Session, pos map[string]int, prefix string) (int, error) {
 	const page = 32
 	from := prefix
 	for {
-		recs, next, err := d.c.Ops.DomainsFrom(from, page)
+		recs, next, err := oc.DomainsFrom(from, page)
 		if err != nil {
 			return -1, err
 		}
@@ -262,7 +295,7 @@ func (d *directoriesScreen) find(prefix string) (int, error) {
 			if !strings.HasPrefix(r.Domain, prefix) {
 				return -1, nil
 			}
-			if p, ok := d.pos[d.filter][r.Directory]; ok {
+			if p, ok := pos[r.Directory]; ok {
 				return p, nil
 			}
 		}

@@ -28,6 +28,8 @@ type directoryScreen struct {
 	jump   jumpInput
 	// saved is the window before a jump, restored when it is cancelled.
 	saved userWindow
+	// seq numbers the window reads asked for (see readWindow).
+	seq int
 	// mergedInto names the directory a retired one was merged into.
 	mergedInto string
 	layout     userLayout
@@ -201,13 +203,22 @@ func (d *directoryScreen) SetSize(width, height int) {
 func (d *directoryScreen) Update(msg tea.Msg) tea.Cmd {
 	switch m := msg.(type) {
 	case directoryReadMsg:
-		if m.to == d {
-			d.loaded(m)
+		if m.to != d {
+			return nil
+		}
+		d.loaded(m)
+		if m.win != nil {
+			return d.win.readAhead()
 		}
 		return nil
 	case rankMsg:
 		if m.to == d {
 			d.placed(m)
+		}
+		return nil
+	case windowReadMsg:
+		if m.to == d {
+			return d.landed(m)
 		}
 		return nil
 	case aheadMsg:
@@ -240,9 +251,9 @@ func (d *directoryScreen) Update(msg tea.Msg) tea.Cmd {
 	case key.Matches(k, km.PageUp):
 		err = d.win.move(-d.win.height, true)
 	case key.Matches(k, km.Home):
-		err = d.win.first()
+		return d.readWindow(d.win, func(w *userWindow) (bool, error) { return true, w.first() })
 	case key.Matches(k, km.End):
-		err = d.win.last()
+		return d.readWindow(d.win, func(w *userWindow) (bool, error) { return true, w.last() })
 	case key.Matches(k, km.Switches):
 		if why := whyNoSwitches(d.sum, d.mergedInto); why != "" {
 			err = errors.New(why)
@@ -294,19 +305,60 @@ func (d *directoryScreen) updateJump(k tea.KeyMsg) tea.Cmd {
 	switch ev {
 	case jumpCancel:
 		d.win = d.saved
+		d.seq++ // a jump still being read lands nowhere
 	case jumpChanged:
 		p := d.jump.prefix()
 		if p == "" {
 			d.win, d.jump.miss = d.saved, false
+			d.seq++
 			break
 		}
-		found, err := d.win.jump(p)
-		d.jump.miss, d.err = !found && err == nil, err
-		if found {
-			return tea.Batch(cmd, d.rank())
-		}
+		return tea.Batch(cmd, d.readWindow(d.saved, func(w *userWindow) (bool, error) { return w.jump(p) }))
 	}
 	return cmd
+}
+
+// readWindow reads, in a command, what move does to a copy of w (whose
+// rows are never written in place). Only the latest read asked for
+// lands: a slower one for an earlier key is dropped.
+func (d *directoryScreen) readWindow(w userWindow, move func(*userWindow) (bool, error)) tea.Cmd {
+	d.seq++
+	seq := d.seq
+	return func() tea.Msg {
+		found, err := move(&w)
+		return windowReadMsg{to: d, seq: seq, win: w, found: found, err: err}
+	}
+}
+
+// windowReadMsg is the window a read moved (first, last, a jump); found
+// is false when a jump found no address with its prefix.
+type windowReadMsg struct {
+	to    *directoryScreen
+	seq   int
+	win   userWindow
+	found bool
+	err   error
+}
+
+// landed shows the window the latest read moved, and for a jump asks
+// where it landed in the whole directory.
+func (d *directoryScreen) landed(m windowReadMsg) tea.Cmd {
+	if m.seq != d.seq {
+		return nil
+	}
+	d.jump.miss = d.jump.active() && !m.found && m.err == nil
+	if d.err = m.err; m.err != nil || !m.found {
+		return nil
+	}
+	d.win = m.win
+	if err := d.win.setHeight(d.height); err != nil {
+		d.err = err
+	}
+	var rank tea.Cmd
+	if d.win.base < 0 {
+		rank = d.rank()
+	}
+	return tea.Batch(rank, d.win.readAhead())
 }
 
 // rankMsg says how many users sort before the one whose address key is

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	tea "github.com/charmbracelet/bubbletea"
+
 	"selfserve/model"
 	"selfserve/ops"
 )
@@ -86,6 +88,53 @@ func TestTUIScreensReadInACommand(t *testing.T) {
 	cmd()
 	if sum, _ := st.Summary("bellowscollege.com"); !sum.Switches.AllowEmailVerifiedUsers {
 		t.Error("the save command did not write the switches")
+	}
+}
+
+// drain runs cmd and every command its messages bring, feeding each
+// message to s, as the program would.
+func drain(s screen, cmd tea.Cmd) {
+	if cmd == nil {
+		return
+	}
+	switch msg := cmd().(type) {
+	case tea.BatchMsg:
+		for _, c := range msg {
+			drain(s, c)
+		}
+	case nil:
+	default:
+		drain(s, s.Update(msg))
+	}
+}
+
+// A / jump, and the first and last page of users, read in a command:
+// the key only asks for it.
+func TestTUIJumpsReadInACommand(t *testing.T) {
+	c := NewCommon(nil, (&ops.Console{Store: fixtureStore(t)}).As(ops.Viewer{}), asciiRenderer())
+	for _, tc := range []struct {
+		s         screen
+		key, want string
+	}{
+		{newDirectoriesScreen(c), "/contoso.co", "> contoso.co.uk"},
+		{newDirectoryScreen(c, "bellowscollege.com"), "/emma.b", "> emma.brown@"},
+		{newDirectoryScreen(c, "bellowscollege.com"), "G", "> hugo.evans@"},
+	} {
+		drain(tc.s, tc.s.Init())
+		tc.s.SetSize(120, 38)
+		var cmds []tea.Cmd
+		for _, k := range keyMsgs(tc.key) {
+			cmds = append(cmds, tc.s.Update(k))
+		}
+		if strings.Contains(tc.s.View(), tc.want) {
+			t.Fatalf("%s: jumped inside Update", tc.want)
+		}
+		for _, cmd := range cmds {
+			drain(tc.s, cmd)
+		}
+		if !strings.Contains(tc.s.View(), tc.want) {
+			t.Errorf("the jump's command did not land on %s:\n%s", tc.want, tc.s.View())
+		}
 	}
 }
 
