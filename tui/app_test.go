@@ -208,6 +208,9 @@ func TestTUIHelp(t *testing.T) {
 	r.keys("?")
 	r.wantView("filter by state")
 	r.wantView("page down")
+	// Issue 11 point 8: it spells out the abbreviated switch columns.
+	r.wantView("AEVU AllowEmailVerifiedUsers")
+	r.wantView("AAHS AllowAdHocSubscriptions")
 	r.wantFits(80, 24, "full help")
 	r.keys("esc")
 	r.wantView("? help • q quit")

@@ -256,16 +256,6 @@ func TestTUIHelpListsEachKeyOnce(t *testing.T) {
 	}
 }
 
-// Issue 11 point 8: ? explains the abbreviated switch columns.
-func TestTUIHelpExplainsAbbreviations(t *testing.T) {
-	r := newRunner(t, fixtureStore(t), Options{}, 80, 24)
-	r.wantView("AEVU")
-	r.keys("?")
-	r.wantView("AEVU AllowEmailVerifiedUsers")
-	r.wantView("AAHS AllowAdHocSubscriptions")
-	r.wantFits(80, 24, "full help")
-}
-
 // Issue 11 point 8: ctrl+r in the demo asks first, then says what it did.
 func TestTUIDemoResetAsks(t *testing.T) {
 	resets := 0

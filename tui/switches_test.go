@@ -19,6 +19,14 @@ import (
 func mergedStore(t testing.TB) *store.Store {
 	t.Helper()
 	st := fixtureStore(t)
+	mergeContosoUK(t, st)
+	return st
+}
+
+// mergeContosoUK takes contoso.co.uk over into contoso.com, forced, as
+// admin@contoso.com.
+func mergeContosoUK(t testing.TB, st *store.Store) {
+	t.Helper()
 	admin, err := model.ParseAddress("admin@contoso.com")
 	if err != nil {
 		t.Fatal(err)
@@ -34,7 +42,6 @@ func mergedStore(t testing.TB) *store.Store {
 	if _, err := st.TakeOverExternal(c, p, true, nil); err != nil {
 		t.Fatal(err)
 	}
-	return st
 }
 
 // snapshotStore is snapshots over a store of the test's choosing; mask
@@ -173,21 +180,7 @@ func TestTUISwitchesRefusalIsShown(t *testing.T) {
 	st := fixtureStore(t)
 	r := newRunner(t, st, Options{Directory: "contoso.co.uk"}, 80, 24)
 	r.keys("s", " ")
-	admin, err := model.ParseAddress("admin@contoso.com")
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := store.Claim{Domain: "contoso.co.uk", Admin: admin, Into: "contoso.com"}
-	if _, err := st.IssueChallenge(c, model.ModeTXT); err != nil {
-		t.Fatal(err)
-	}
-	p, err := st.Pending(c.Domain, admin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.TakeOverExternal(c, p, true, nil); err != nil {
-		t.Fatal(err)
-	}
+	mergeContosoUK(t, st)
 	r.keys("w", "y")
 	r.wantView("Not saved: ")
 	r.wantView("retired")
