@@ -83,7 +83,10 @@ func TestTUITakeoverResultGolden(t *testing.T) {
 func TestTUITakeoverImpactGolden(t *testing.T) {
 	snapshotWizard(t,
 		step{want: "1 retired"},
-		step{keys: []string{"/", "contoso.co", "enter", "enter"}, want: "user 1 of 6"},
+		// The jump reads in a command: wait until it lands, or enter
+		// opens the row it left.
+		step{keys: []string{"/", "contoso.co"}, want: "> contoso.co.uk"},
+		step{keys: []string{"enter", "enter"}, want: "user 1 of 6"},
 		step{keys: []string{"t"}, want: "What kind of takeover?"},
 		step{keys: []string{"down", "enter"}, want: "into which managed directory"},
 		step{keys: []string{"enter"}, want: "Admin address"},
