@@ -105,6 +105,13 @@ type unsaved interface{ unsavedChanges() string }
 // every screen opens another this one way.
 type openMsg struct{ s screen }
 
+// noteMsg asks the root to say text in place of the help until the next
+// key: why a key did nothing. The help line wraps it, so it is never cut.
+type noteMsg struct{ text string }
+
+// saying is the command that says why a key did nothing.
+func saying(why string) tea.Cmd { return func() tea.Msg { return noteMsg{why} } }
+
 // opening is the command that opens s. s must not have read anything
 // yet: it reads in its Init, which the root runs when it opens it.
 func opening(s screen) tea.Cmd { return func() tea.Msg { return openMsg{s} } }
@@ -190,6 +197,10 @@ func (a *app) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, cmd
 	case openMsg:
 		return a, a.push(msg.s)
+	case noteMsg:
+		a.say(msg.text, true)
+		a.layout()
+		return a, nil
 	case lookedUpMsg:
 		if msg.problem != "" {
 			a.say(msg.problem, true)

@@ -49,8 +49,6 @@ type directoriesScreen struct {
 	// usersWidth is the width of the largest user count.
 	usersWidth int
 	jump       jumpInput
-	// why says why the last key could not act on the selection.
-	why string
 	// wanted is the prefix whose jump is being read.
 	wanted string
 	// savedCursor/savedTop are where a jump started.
@@ -148,7 +146,6 @@ func (d *directoriesScreen) Update(msg tea.Msg) tea.Cmd {
 
 func (d *directoriesScreen) updateKey(k tea.KeyMsg) tea.Cmd {
 	km := d.c.KeyMap
-	d.why = ""
 	d.scroll()
 	if d.scroller.key(km, k) {
 		return nil
@@ -195,8 +192,7 @@ func (d *directoriesScreen) act(open func(ops.DirectorySummary) (screen, string)
 	}
 	s, why := open(sel)
 	if why != "" {
-		d.why = why
-		return nil
+		return saying(why)
 	}
 	return opening(s)
 }
@@ -393,8 +389,6 @@ func (d *directoriesScreen) status() string {
 		return d.jump.view()
 	case d.err != nil:
 		return s.Error.Render(fmt.Sprint(d.err))
-	case d.why != "":
-		return s.Error.Render(d.why)
 	case !d.loaded:
 		return ""
 	}

@@ -1,7 +1,6 @@
 package tui
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -256,14 +255,12 @@ func (d *directoryScreen) Update(msg tea.Msg) tea.Cmd {
 		return d.readWindow(d.win, func(w *userWindow) (bool, error) { return true, w.last() })
 	case key.Matches(k, km.Switches):
 		if why := whyNoSwitches(d.sum, d.mergedInto); why != "" {
-			err = errors.New(why)
-			break
+			return saying(why)
 		}
 		return opening(newSwitchesScreen(d.c, d.sum.ID))
 	case key.Matches(k, km.Takeover):
 		if why := whyNoTakeover(d.sum, d.mergedInto); why != "" {
-			err = errors.New(why)
-			break
+			return saying(why)
 		}
 		return opening(newTakeoverScreen(d.c, d.sum.ID))
 	case key.Matches(k, km.Open):

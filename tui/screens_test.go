@@ -203,6 +203,14 @@ func TestTUIListActsOnSelection(t *testing.T) {
 	r.wantCrumbs("Directories")
 	r.wantView("litware.com is retired")
 
+	// Why not is said whole, wrapped in place of the help, even at 60x16.
+	r = newRunner(t, st, Options{}, 60, 16)
+	r.keys("/", "contoso.com", "enter", "t")
+	r.wantView("so\nthere is nothing to take over.")
+	r.wantFits(60, 16, "t on a managed directory")
+	r.keys("down")
+	r.wantView("? help")
+
 	r = newRunner(t, st, Options{Directory: "litware00001"}, 120, 40)
 	if strings.Contains(r.view(), "s switches") {
 		t.Errorf("a retired directory offers switches:\n%s", r.view())
