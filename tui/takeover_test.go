@@ -250,6 +250,26 @@ func TestTUITakeoverRefusalOnce(t *testing.T) {
 	}
 }
 
+// TestTUITakeoverAdminRefusal: an admin signed in with a key, who is
+// never asked whom to act as, is refused an internal takeover of a
+// directory not theirs with advice that names no step they never saw.
+func TestTUITakeoverAdminRefusal(t *testing.T) {
+	r := newRunner(t, fixtureStore(t), Options{Viewer: viewer(t, "admin@contoso.com")}, 80, 24)
+	r.keys(":claim contoso.co.uk", "enter")
+	r.wantView("What kind of takeover?")
+	r.keys("enter")
+	r.wantView("admin@contoso.com is not a user of contoso.co.uk")
+	r.wantView("choose External and pick your directory")
+	for _, wrong := range []string{"step 2", "type another address", "Act as"} {
+		if strings.Contains(r.view(), wrong) {
+			t.Errorf("an admin is told %q:\n%s", wrong, r.view())
+		}
+	}
+	r.wantWhole()
+	r.keys("esc")
+	r.wantView("What kind of takeover?") // where External is
+}
+
 // TestTUITakeoverCheckAgain: a check that finds nothing offers what
 // fixes it, and those keys work: p publishes to the demo DNS and checks
 // again, r checks again.
