@@ -49,8 +49,11 @@ type directoriesScreen struct {
 	// usersWidth is the width of the largest user count.
 	usersWidth int
 	jump       jumpInput
-	// wanted is the prefix whose jump is being read.
-	wanted string
+	// wanted is the prefix whose jump is being read; landing is true
+	// until it lands, and enter meanwhile opens where it lands.
+	wanted     string
+	landing    bool
+	openOnLand bool
 	// savedCursor/savedTop are where a jump started.
 	savedCursor, savedTop int
 }
@@ -129,7 +132,7 @@ func (d *directoriesScreen) Update(msg tea.Msg) tea.Cmd {
 		return nil
 	case domainJumpMsg:
 		if msg.to == d {
-			d.landed(msg)
+			return d.landed(msg)
 		}
 		return nil
 	case switchesSavedMsg:
@@ -159,9 +162,7 @@ func (d *directoriesScreen) updateKey(k tea.KeyMsg) tea.Cmd {
 			d.jump.open()
 		}
 	case key.Matches(k, km.Open):
-		if sel, ok := d.selected(); ok {
-			return opening(newDirectoryScreen(d.c, sel.ID))
-		}
+		return d.open()
 	case key.Matches(k, km.Switches):
 		return d.act(func(sel ops.DirectorySummary) (screen, string) {
 			return newNamedSwitchesScreen(d.c, sel.ID), whyNoSwitches(sel, d.name(sel.MergedInto))
@@ -229,10 +230,10 @@ func (d *directoriesScreen) updateJump(k tea.KeyMsg) tea.Cmd {
 	ev, cmd := d.jump.update(k)
 	switch ev {
 	case jumpCancel:
-		d.cursor, d.top, d.wanted = d.savedCursor, d.savedTop, ""
+		d.cursor, d.top, d.wanted, d.landing, d.openOnLand = d.savedCursor, d.savedTop, "", false, false
 	case jumpChanged:
 		p := d.jump.prefix()
-		d.wanted = p
+		d.wanted, d.landing = p, p != ""
 		if p == "" {
 			d.cursor, d.top, d.jump.miss = d.savedCursor, d.savedTop, false
 			break
@@ -258,10 +259,11 @@ type domainJumpMsg struct {
 
 // landed moves to where the jump for the latest prefix typed landed; a
 // slower read for an earlier prefix is dropped.
-func (d *directoriesScreen) landed(m domainJumpMsg) {
-	if m.prefix != d.wanted {
-		return
+func (d *directoriesScreen) landed(m domainJumpMsg) tea.Cmd {
+	if m.prefix != d.wanted || !d.landing {
+		return nil
 	}
+	d.landing = false
 	if !d.jump.active() {
 		d.wanted = "" // accepted: this was the last landing
 	}
@@ -273,6 +275,24 @@ func (d *directoriesScreen) landed(m domainJumpMsg) {
 		d.cursor, d.top = m.at, m.at
 	}
 	d.scroll()
+	if d.openOnLand {
+		d.openOnLand = false
+		return d.open()
+	}
+	return nil
+}
+
+// open opens the selected directory; typed right after a jump, once the
+// jump has landed.
+func (d *directoriesScreen) open() tea.Cmd {
+	if d.landing {
+		d.openOnLand = true
+		return nil
+	}
+	if sel, ok := d.selected(); ok {
+		return opening(newDirectoryScreen(d.c, sel.ID))
+	}
+	return nil
 }
 
 // find returns the position in a tab (pos: its positions by directory

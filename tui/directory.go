@@ -27,8 +27,12 @@ type directoryScreen struct {
 	jump   jumpInput
 	// saved is the window before a jump, restored when it is cancelled.
 	saved userWindow
-	// seq numbers the window reads asked for (see readWindow).
-	seq int
+	// seq numbers the window reads asked for (see readWindow); landing
+	// is true until the latest lands, and enter meanwhile opens the user
+	// it lands on.
+	seq        int
+	landing    bool
+	openOnLand bool
 	// mergedInto names the directory a retired one was merged into.
 	mergedInto string
 	layout     userLayout
@@ -264,10 +268,7 @@ func (d *directoryScreen) Update(msg tea.Msg) tea.Cmd {
 		}
 		return opening(newTakeoverScreen(d.c, d.sum.ID))
 	case key.Matches(k, km.Open):
-		if d.win.cursor < len(d.win.rows) {
-			return opening(newUserScreen(d.c, d.sum.ID, d.win.rows[d.win.cursor].Email))
-		}
-		return nil
+		return d.openUser()
 	case key.Matches(k, km.Jump):
 		// The window's rows are never written in place (pages are
 		// appended to new arrays or re-sliced), so a plain copy keeps it.
@@ -303,11 +304,13 @@ func (d *directoryScreen) updateJump(k tea.KeyMsg) tea.Cmd {
 	case jumpCancel:
 		d.win = d.saved
 		d.seq++ // a jump still being read lands nowhere
+		d.landing, d.openOnLand = false, false
 	case jumpChanged:
 		p := d.jump.prefix()
 		if p == "" {
 			d.win, d.jump.miss = d.saved, false
 			d.seq++
+			d.landing, d.openOnLand = false, false
 			break
 		}
 		return tea.Batch(cmd, d.readWindow(d.saved, func(w *userWindow) (bool, error) { return w.jump(p) }))
@@ -321,6 +324,7 @@ func (d *directoryScreen) updateJump(k tea.KeyMsg) tea.Cmd {
 func (d *directoryScreen) readWindow(w userWindow, move func(*userWindow) (bool, error)) tea.Cmd {
 	d.seq++
 	seq := d.seq
+	d.landing = true
 	return func() tea.Msg {
 		found, err := move(&w)
 		return windowReadMsg{to: d, seq: seq, win: w, found: found, err: err}
@@ -343,9 +347,11 @@ func (d *directoryScreen) landed(m windowReadMsg) tea.Cmd {
 	if m.seq != d.seq {
 		return nil
 	}
+	d.landing = false
 	d.jump.miss = d.jump.active() && !m.found && m.err == nil
 	if d.err = m.err; m.err != nil || !m.found {
-		return nil
+		// Nowhere to go: enter opens what the cursor is on.
+		return d.openLanded()
 	}
 	d.win = m.win
 	if err := d.win.setHeight(d.height); err != nil {
@@ -355,7 +361,31 @@ func (d *directoryScreen) landed(m windowReadMsg) tea.Cmd {
 	if d.win.base < 0 {
 		rank = d.rank()
 	}
-	return tea.Batch(rank, d.win.readAhead())
+	return tea.Batch(rank, d.win.readAhead(), d.openLanded())
+}
+
+// openLanded opens the user a jump landed on if enter was typed before
+// it landed.
+func (d *directoryScreen) openLanded() tea.Cmd {
+	if !d.openOnLand || d.err != nil {
+		d.openOnLand = false
+		return nil
+	}
+	d.openOnLand = false
+	return d.openUser()
+}
+
+// openUser opens the user under the cursor; typed right after a jump,
+// once the jump has landed.
+func (d *directoryScreen) openUser() tea.Cmd {
+	if d.landing {
+		d.openOnLand = true
+		return nil
+	}
+	if d.win.cursor < len(d.win.rows) {
+		return opening(newUserScreen(d.c, d.sum.ID, d.win.rows[d.win.cursor].Email))
+	}
+	return nil
 }
 
 // rankMsg says how many users sort before the one whose address key is

@@ -92,19 +92,59 @@ func TestTUIScreensReadInACommand(t *testing.T) {
 }
 
 // drain runs cmd and every command its messages bring, feeding each
-// message to s, as the program would.
-func drain(s screen, cmd tea.Cmd) {
+// message to s, as the program would, and returns the screens they ask
+// the root to open.
+func drain(s screen, cmd tea.Cmd) []screen {
 	if cmd == nil {
-		return
+		return nil
 	}
+	var opened []screen
 	switch msg := cmd().(type) {
 	case tea.BatchMsg:
 		for _, c := range msg {
-			drain(s, c)
+			opened = append(opened, drain(s, c)...)
 		}
+	case openMsg:
+		opened = append(opened, msg.s)
 	case nil:
 	default:
-		drain(s, s.Update(msg))
+		opened = append(opened, drain(s, s.Update(msg))...)
+	}
+	return opened
+}
+
+// enter typed right after a jump, before its read lands, opens what the
+// jump lands on, not what the cursor was on.
+func TestTUIEnterWaitsForTheJump(t *testing.T) {
+	c := NewCommon(nil, (&ops.Console{Store: fixtureStore(t)}).As(ops.Viewer{}), asciiRenderer())
+	for _, tc := range []struct {
+		s    screen
+		keys string
+		want string
+	}{
+		{newDirectoriesScreen(c), "/contoso.co", "Directory contosouk001"},
+		{newDirectoryScreen(c, "bellowscollege.com"), "/emma.b", "User emma.brown@bellowscollege.com"},
+	} {
+		drain(tc.s, tc.s.Init())
+		tc.s.SetSize(120, 38)
+		var cmds []tea.Cmd
+		for _, k := range append(keyMsgs(tc.keys), tea.KeyMsg{Type: tea.KeyEnter}, tea.KeyMsg{Type: tea.KeyEnter}) {
+			cmds = append(cmds, tc.s.Update(k))
+		}
+		var opened []string
+		for _, cmd := range cmds {
+			for _, s := range drain(tc.s, cmd) {
+				switch s := s.(type) {
+				case *directoryScreen:
+					opened = append(opened, "Directory "+s.ref)
+				case *userScreen:
+					opened = append(opened, "User "+s.email)
+				}
+			}
+		}
+		if len(opened) != 1 || opened[0] != tc.want {
+			t.Errorf("enter before the jump landed opened %q, want %s", opened, tc.want)
+		}
 	}
 }
 
