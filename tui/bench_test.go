@@ -204,3 +204,16 @@ func BenchmarkFirstFrameBaselineBadgerOpen(b *testing.B) {
 	}
 	reportLatency(b, lat)
 }
+
+// A row of plain cells costs one allocation, its string: rows are drawn
+// on every key, and per-frame garbage brings the collector's pauses into
+// keystrokes (issue 11 point 16; a row cost seven before).
+func TestTUIRowAllocations(t *testing.T) {
+	w := plan(userColumns, userGrowth, 118)
+	cs := []cell{plain("grace.chen17@million.test"), plain(string(model.EmailVerified)), plain(string(model.Member)),
+		list([]string{"rms"}), plain("2025-03-14 09:26")}
+	sel := colourRenderer().NewStyle()
+	if n := testing.AllocsPerRun(100, func() { _ = row(userColumns, w, cs, false, sel) }); n > 1 {
+		t.Errorf("a row costs %v allocations, want 1", n)
+	}
+}

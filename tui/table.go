@@ -115,17 +115,43 @@ func growTitles(cols []column, w []int, extra int) int {
 // fit cuts s to width (marking the cut with …) and pads it to exactly
 // width cells.
 func fit(s string, width int, right bool) string {
+	var b strings.Builder
+	b.Grow(len(s) + max(0, width))
+	writeFit(&b, s, width, right)
+	return b.String()
+}
+
+// writeFit writes s fitted as fit does into b, the row being built, so a
+// plain cell costs the row no allocation of its own: rows are drawn on
+// every key, and garbage per frame is what brings the collector's pauses
+// into keystrokes (issue 11 point 16).
+func writeFit(b *strings.Builder, s string, width int, right bool) {
 	if width <= 0 {
-		return ""
+		return
 	}
-	if textWidth(s) > width {
+	tw := textWidth(s)
+	if tw > width {
 		s = ansi.Truncate(s, width, "…")
+		tw = textWidth(s)
 	}
-	pad := strings.Repeat(" ", width-textWidth(s))
 	if right {
-		return pad + s
+		writeSpaces(b, width-tw)
 	}
-	return s + pad
+	b.WriteString(s)
+	if !right {
+		writeSpaces(b, width-tw)
+	}
+}
+
+// spaces pads cells; wider pads are written in pieces.
+const spaces = "                                                                "
+
+func writeSpaces(b *strings.Builder, n int) {
+	for n > 0 {
+		k := min(n, len(spaces))
+		b.WriteString(spaces[:k])
+		n -= k
+	}
 }
 
 // cells fits each value into its column; a styled value's style is applied
@@ -169,10 +195,15 @@ func styled(s string, st lipgloss.Style) cell { return cell{text: s, style: &st}
 // row renders one table line: the cursor marker, then each shown column.
 func row(cols []column, w []int, cs []cell, selected bool, sel lipgloss.Style) string {
 	var b strings.Builder
+	n := len(marker)
+	for _, x := range w {
+		n += x + len(gap)
+	}
+	b.Grow(n)
 	if selected {
 		b.WriteString(marker)
 	} else {
-		b.WriteString(strings.Repeat(" ", len(marker)))
+		writeSpaces(&b, len(marker))
 	}
 	first := true
 	for i, c := range cs {
@@ -187,11 +218,11 @@ func row(cols []column, w []int, cs []cell, selected bool, sel lipgloss.Style) s
 		if c.list != nil {
 			text = fitList(c.list, w[i])
 		}
-		text = fit(text, w[i], cols[i].right)
 		if c.style != nil && !selected {
-			text = c.style.Render(text)
+			b.WriteString(c.style.Render(fit(text, w[i], cols[i].right)))
+		} else {
+			writeFit(&b, text, w[i], cols[i].right)
 		}
-		b.WriteString(text)
 	}
 	if selected {
 		return sel.Render(b.String())
