@@ -24,6 +24,11 @@ func TestCommandLineAdvice(t *testing.T) {
 	blocked := t.TempDir()
 	signup(t, blocked, "dan@bellowscollege.com", "rms")
 	runOK(t, blocked, "settings", "bellowscollege.com", "--allow-adhoc-subscriptions=false")
+	badKey := t.TempDir()
+	signup(t, badKey, "dan@bellowscollege.com", "rms")
+	if err := os.WriteFile(filepath.Join(badKey, "codes.key"), []byte("not a key\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	held := t.TempDir()
 	signup(t, held, "dan@bellowscollege.com", "rms")
 	s, err := store.Open(held, store.Options{})
@@ -57,6 +62,8 @@ func TestCommandLineAdvice(t *testing.T) {
 			"eve@evil.example is not a user of bellowscollege.com", "use --into DIR for an external takeover"},
 		{"a sign-up a switch refuses", blocked, []string{"signup", "start", "eve@bellowscollege.com", "--service", "rms"},
 			"AllowAdHocSubscriptions is off", "ask its admin"},
+		{"a code key file that is not one", badKey, []string{"signup", "start", "eve@bellowscollege.com", "--service", "rms"},
+			"codes.key", "if the file is damaged, remove it and a new key is made"},
 		{"a relay that takes no mail", db, []string{"--smtp", refusingAddr(t), "signup", "start", "eve@bellowscollege.com", "--service", "rms"},
 			"was not sent", "check --smtp (or SELFSERVE_SMTP) and run the command again"},
 	}
