@@ -82,7 +82,7 @@ func startSSHLog(t *testing.T, args ...string) (port string, log *syncBuffer) {
 			t.Errorf("server did not stop on cancel")
 		}
 	})
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(time.Minute)
 	for time.Now().Before(deadline) {
 		if m := listenRE.FindStringSubmatch(out.String()); m != nil {
 			return m[1], out
@@ -187,38 +187,47 @@ func (tm *tmuxTerm) wait(want string, within time.Duration) {
 	}
 }
 
+// smallCopy makes each visitor's copy small: the default one takes
+// tens of seconds to build under -race on a busy machine, and what these
+// tests look at (privacy, limits, timers) does not depend on its size.
+var smallCopy = []string{"--directories", "20", "--big-users", "100"}
+
+// Deadlines here are generous (a minute for a first screen, 20 seconds
+// for a step) so the tests pass with both cores kept busy by another
+// process (issue 11 point 15); they cost nothing when things work.
+
 // TestSSHDemoPrivateCopies: two visitors at once each get their own copy;
 // one's takeover does not show in the other's.
 func TestSSHDemoPrivateCopies(t *testing.T) {
 	needTools(t)
 	t.Parallel()
-	port, _ := startSSHDemo(t)
+	port, _ := startSSHDemo(t, smallCopy...)
 	sock := newTmux(t)
 	a := visit(t, sock, "a", port)
 	b := visit(t, sock, "b", port)
-	a.wait("bellowscollege.com", 30*time.Second)
-	a.wait("q quit", 5*time.Second)
+	a.wait("bellowscollege.com", time.Minute)
+	a.wait("q quit", 20*time.Second)
 	a.keys("/", "b", "e", "l", "Enter", "Enter")
-	a.wait("Directories › bellowscollege.com", 5*time.Second)
+	a.wait("Directories › bellowscollege.com", 20*time.Second)
 	a.keys("t", "Enter") // an internal takeover
-	a.wait("Admin address: ", 5*time.Second)
+	a.wait("Admin address: ", 20*time.Second)
 	a.keys("Enter") // as the member offered
-	a.wait("Create this record at the DNS provider of bellowscollege.com", 5*time.Second)
+	a.wait("Create this record at the DNS provider of bellowscollege.com", 20*time.Second)
 	a.keys("p")
-	a.wait("Published to the demo DNS", 5*time.Second)
+	a.wait("Published to the demo DNS", 20*time.Second)
 	a.keys("Enter")
-	a.wait("Verified.", 10*time.Second)
+	a.wait("Verified.", 20*time.Second)
 	a.keys("Enter")
-	a.wait("Directory bellowscollege.com is now managed", 10*time.Second)
+	a.wait("Directory bellowscollege.com is now managed", 20*time.Second)
 
-	b.wait("q quit", 30*time.Second)
+	b.wait("q quit", time.Minute)
 	b.keys("/", "b", "e", "l", "Enter", "Enter")
-	b.wait("Directories › bellowscollege.com", 5*time.Second)
-	b.wait("unmanaged", 5*time.Second)
+	b.wait("Directories › bellowscollege.com", 20*time.Second)
+	b.wait("unmanaged", 20*time.Second)
 	b.keys("q")
-	b.wait("SSH-EXITED 0", 10*time.Second)
+	b.wait("SSH-EXITED 0", 20*time.Second)
 	a.keys("q")
-	a.wait("SSH-EXITED 0", 10*time.Second)
+	a.wait("SSH-EXITED 0", 20*time.Second)
 }
 
 // sshRun runs ssh without a terminal and returns what it printed.
@@ -234,28 +243,38 @@ func sshRun(port string, args ...string) (string, error) {
 func TestSSHDemoLimits(t *testing.T) {
 	needTools(t)
 	t.Parallel()
-	port, _ := startSSHDemo(t, "--max-sessions", "1", "--idle-timeout", "3s")
+	port, _ := startSSHDemo(t, append(smallCopy, "--max-sessions", "1", "--idle-timeout", "3s")...)
 	sock := newTmux(t)
 	a := visit(t, sock, "a", port)
-	a.wait("q quit", 30*time.Second)
-	opened := time.Now()
+	a.wait("q quit", time.Minute)
 
+	// Keystrokes keep the first session open, however long the second
+	// visitor's handshake takes on a busy machine.
 	b := visit(t, sock, "b", port)
-	b.wait("Sorry, selfserve is full (at most 1 at once)", 10*time.Second)
-	b.wait("SSH-EXITED 1", 5*time.Second)
+	for deadline := time.Now().Add(time.Minute); !strings.Contains(b.screen(), "SSH-EXITED"); {
+		if time.Now().After(deadline) {
+			t.Fatalf("the second visitor was neither refused nor let in:\n%s", b.screen())
+		}
+		a.keys("j")
+		time.Sleep(350 * time.Millisecond)
+	}
+	b.wait("Sorry, selfserve is full (at most 1 at once)", time.Second)
+	b.wait("SSH-EXITED 1", time.Second)
 
 	// The console keeps drawing, but without keystrokes the session ends.
-	a.wait("closed after no keystroke for too long", 15*time.Second)
-	a.wait("SSH-EXITED", 5*time.Second)
-	if took := time.Since(opened); took < 2*time.Second {
-		t.Errorf("idle session closed after %s, want about 3s", took)
+	lastKey := time.Now()
+	a.keys("k")
+	a.wait("closed after no keystroke for too long", time.Minute)
+	a.wait("SSH-EXITED", 20*time.Second)
+	if took := time.Since(lastKey); took < 3*time.Second {
+		t.Errorf("idle session closed %s after its last keystroke, want 3s or more", took)
 	}
 
-	// The closed session's slot frees once its copy is deleted, just
-	// after the client has gone.
+	// The closed session's slot frees as its handler returns, just after
+	// its client has gone.
 	var out string
 	var err error
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
 		if out, err = sshRun(port, "-T", "demo@127.0.0.1"); !strings.Contains(out, "selfserve is full") {
 			break
 		}
@@ -274,26 +293,23 @@ func TestSSHDemoLimits(t *testing.T) {
 func TestSSHDemoTimers(t *testing.T) {
 	needTools(t)
 	t.Parallel()
-	// A small copy: the connection is closed after twice the 2s idle
-	// timeout without traffic, and building the default copy took longer
-	// than that on a busy machine under -race. The timers are the subject.
-	port, _ := startSSHDemo(t, "--idle-timeout", "2s", "--max-session", "10s", "--directories", "10", "--big-users", "200")
+	port, _ := startSSHDemo(t, append(smallCopy, "--idle-timeout", "3s", "--max-session", "10s")...)
 	sock := newTmux(t)
 	// The session's clock starts before its copy is built, which takes
-	// a second or two under -race: measure the length from the connection,
+	// seconds on a busy machine: measure the length from the connection,
 	// and idleness from when the console shows.
 	connected := time.Now()
 	a := visit(t, sock, "a", port)
-	a.wait("q quit", 30*time.Second)
+	a.wait("q quit", time.Minute)
 	opened := time.Now()
 	for time.Since(opened) < 4500*time.Millisecond {
 		a.keys("j")
 		time.Sleep(500 * time.Millisecond)
 	}
 	if s := a.screen(); strings.Contains(s, "SSH-EXITED") {
-		t.Fatalf("the session ended although keys were pressed within every 2s:\n%s", s)
+		t.Fatalf("the session ended although keys were pressed within every 3s:\n%s", s)
 	}
-	for !strings.Contains(a.screen(), "SSH-EXITED") && time.Since(connected) < 20*time.Second {
+	for !strings.Contains(a.screen(), "SSH-EXITED") && time.Since(connected) < time.Minute {
 		a.keys("k")
 		time.Sleep(500 * time.Millisecond)
 	}
@@ -366,23 +382,25 @@ func TestSSHServe(t *testing.T) {
 
 	sock := newTmux(t)
 	adm := visit(t, sock, "adm", port, withKey(f.admin)...)
-	adm.wait("signed in as admin@contoso.com", 30*time.Second)
-	adm.wait("contoso.com", 5*time.Second)
+	adm.wait("signed in as admin@contoso.com", time.Minute)
+	adm.wait("contoso.com", 20*time.Second)
 	if s := adm.screen(); strings.Contains(s, "bellowscollege.com") || strings.Contains(s, "woodgrovebank.com") {
 		t.Errorf("the admin sees other companies' directories:\n%s", s)
 	}
 	adm.keys(":", "dir bellowscollege.com", "Enter")
-	adm.wait(`no directory "bellowscollege.com" that you administer or can take over`, 5*time.Second)
+	// The console's wording of the refusal is its own; that it names
+	// what the admin may reach is what this test holds it to.
+	adm.wait("you administer or can take over", 20*time.Second)
 
 	ops := visit(t, sock, "ops", port, withKey(f.op)...)
-	ops.wait("bellowscollege.com", 30*time.Second)
+	ops.wait("bellowscollege.com", time.Minute)
 	if s := ops.screen(); strings.Contains(s, "signed in as") {
 		t.Errorf("the operator is shown as an admin:\n%s", s)
 	}
 	ops.keys("q")
-	ops.wait("SSH-EXITED 0", 10*time.Second)
+	ops.wait("SSH-EXITED 0", 20*time.Second)
 	adm.keys("q")
-	adm.wait("SSH-EXITED 0", 10*time.Second)
+	adm.wait("SSH-EXITED 0", 20*time.Second)
 
 	f.writeKeys(f.opLine) // the admin's line removed
 	out, err = sshRun(port, append(withKey(f.admin), "-T", "admin@127.0.0.1")...)
@@ -402,13 +420,13 @@ func TestSSHServeKeyRemoved(t *testing.T) {
 	sock := newTmux(t)
 	adm := visit(t, sock, "adm", port, withKey(f.admin)...)
 	ops := visit(t, sock, "ops", port, withKey(f.op)...)
-	adm.wait("q quit", 30*time.Second)
-	ops.wait("q quit", 30*time.Second)
+	adm.wait("q quit", time.Minute)
+	ops.wait("q quit", time.Minute)
 
 	f.writeKeys(f.opLine)
 	removed := time.Now()
 	// No keystroke: the server notices the file by itself.
-	adm.wait("SSH-EXITED", time.Minute)
+	adm.wait("SSH-EXITED", 90*time.Second)
 	if took := time.Since(removed); took > time.Minute {
 		t.Errorf("the session ended %s after its key was removed, want within a minute", took)
 	}
@@ -421,5 +439,5 @@ func TestSSHServeKeyRemoved(t *testing.T) {
 		t.Errorf("the operator's session ended with the admin's key:\n%s", s)
 	}
 	ops.keys("q")
-	ops.wait("SSH-EXITED 0", 10*time.Second)
+	ops.wait("SSH-EXITED 0", 20*time.Second)
 }

@@ -75,7 +75,7 @@ func TestSSHShutdown(t *testing.T) {
 				args = []string{"--db", f.db, "serve", "--ssh", "127.0.0.1:0", "--authorized-keys", f.keys}
 				visitors = [][]string{withKey(f.op), withKey(f.admin)}
 			} else {
-				args = []string{"--db", t.TempDir(), "demo", "--ssh", "127.0.0.1:0", "--directories", "20", "--big-users", "100"}
+				args = append([]string{"--db", t.TempDir(), "demo", "--ssh", "127.0.0.1:0"}, smallCopy...)
 				visitors = [][]string{nil, nil}
 			}
 			srv, port := startBinary(t, bin, args...)
@@ -83,7 +83,7 @@ func TestSSHShutdown(t *testing.T) {
 			var panes []*tmuxTerm
 			for i, extra := range visitors {
 				p := visit(t, sock, string(rune('a'+i)), port, extra...)
-				p.wait("q quit", 30*time.Second)
+				p.wait("q quit", time.Minute)
 				panes = append(panes, p)
 			}
 			sent := time.Now()
@@ -106,7 +106,7 @@ func TestSSHShutdown(t *testing.T) {
 				t.Errorf("the log does not say it is shutting down:\n%s", log)
 			}
 			for _, p := range panes {
-				p.wait("SSH-EXITED", 5*time.Second)
+				p.wait("SSH-EXITED", 20*time.Second)
 				p.wait("selfserve: the server is shutting down. Goodbye.", time.Second)
 				// tmux knows whether the pane is in the alternate screen
 				// and whether its cursor shows.

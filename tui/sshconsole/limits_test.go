@@ -226,3 +226,17 @@ func TestKeystrokeRechecksKey(t *testing.T) {
 	}
 	waitFor(t, v.out, "selfserve: closed: your key is no longer authorized. Goodbye.")
 }
+
+// Issue 11 point 15: a console slow to open (a demo copy built on a busy
+// machine sends nothing meanwhile) still opens, however short the idle
+// timeout: idleness counts from the console, not from the connection.
+func TestSlowOpenOutlastsIdleTimeout(t *testing.T) {
+	empty := emptyConsole(t)
+	addr := serve(t, Config{IdleTimeout: 300 * time.Millisecond, Open: func() (Console, error) {
+		time.Sleep(1500 * time.Millisecond) // the slow build this test is about
+		return empty()
+	}})
+	v := console(t, dialDemo(t, addr))
+	defer v.Close()
+	waitFor(t, v.out, "Directories")
+}

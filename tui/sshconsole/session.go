@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"runtime/debug"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -83,11 +84,6 @@ func (s *Server) recoverMiddleware(next ssh.Handler) ssh.Handler {
 
 func (s *Server) limitMiddleware(next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
-		// The connection reached a session: the handshake deadline and
-		// cap no longer apply to it.
-		if p, ok := sess.Context().Value(pendingKey{}).(*pendingConn); ok {
-			p.in()
-		}
 		n := s.active.Add(1)
 		defer s.active.Add(-1)
 		// One console per connection: otherwise one connection (ssh's
@@ -167,6 +163,13 @@ func (s *Server) consoleMiddleware(next ssh.Handler) ssh.Handler {
 			return
 		}
 		defer s.sessions.remove(st)
+		if p, ok := sess.Context().Value(pendingKey{}).(*pendingConn); ok {
+			// In a console: the handshake deadline and cap no longer
+			// apply. Once it ends, the client has as long again to
+			// leave (ssh's ControlPersist keeps a connection open).
+			p.in()
+			defer func() { time.AfterFunc(s.cfg.HandshakeTimeout, func() { p.Close() }) }()
+		}
 		if s.cfg.MaxSession > 0 {
 			t := time.AfterFunc(s.cfg.MaxSession, func() { cancel(errTooLong) })
 			defer t.Stop()
@@ -177,7 +180,11 @@ func (s *Server) consoleMiddleware(next ssh.Handler) ssh.Handler {
 			wish.Fatalln(sess, "selfserve: "+err.Error())
 			return
 		}
-		defer c.Close()
+		// Closed before the goodbye, so a visitor's copy is gone and
+		// their slot free once their client has left; deferred too, for
+		// a panic.
+		closeConsole := sync.OnceFunc(c.Close)
+		defer closeConsole()
 		c.Options.Context, c.Options.Viewer = ctx, v
 		st.console = c
 		if s.cfg.IdleTimeout > 0 {
@@ -188,6 +195,7 @@ func (s *Server) consoleMiddleware(next ssh.Handler) ssh.Handler {
 		if ctx.Err() == nil {
 			next(sess)
 		}
+		closeConsole()
 		goodbye(sess, context.Cause(ctx))
 	}
 }
