@@ -364,11 +364,20 @@ func TestSSHServe(t *testing.T) {
 	needTools(t)
 	t.Parallel()
 	f := newServeFixture(t)
-	port := startSSH(t, "--db", f.db, "serve", "--ssh", "127.0.0.1:0", "--authorized-keys", f.keys)
+	port, log := startSSHLog(t, "--db", f.db, "serve", "--ssh", "127.0.0.1:0", "--authorized-keys", f.keys)
 
 	out, err := sshRun(port, append(withKey(f.stranger), "anyone@127.0.0.1")...)
 	if err == nil || !strings.Contains(out, "Permission denied (publickey)") {
 		t.Errorf("unknown key: err %v\n%s", err, out)
+	}
+	// The log names the refused key as ssh-keygen -l does, and where it
+	// came from (issue 11 point 13).
+	fp, err := exec.Command("ssh-keygen", "-l", "-f", f.stranger+".pub").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l := log.String(); !strings.Contains(l, "key refused") || !strings.Contains(l, strings.Fields(string(fp))[1]) || !strings.Contains(l, "remote=127.0.0.1:") {
+		t.Errorf("the log does not name the refused key %s and its address:\n%s", fp, l)
 	}
 	// Passwords are not even offered.
 	out, err = sshRun(port, "-o", "PreferredAuthentications=password,keyboard-interactive", "-o", "PubkeyAuthentication=no", "anyone@127.0.0.1")
