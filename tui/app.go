@@ -354,7 +354,9 @@ func (a *app) layout() {
 	}
 	a.help.Width = a.c.Width
 	top := a.top()
-	h := a.c.Height - 1 - lipgloss.Height(a.helpView())
+	// Under a full help that covers it, the screen keeps the least it
+	// is laid out for (see View).
+	h := max(minBody, a.c.Height-1-lipgloss.Height(a.helpView()))
 	if top == a.sized && a.sizedW == a.c.Width && a.sizedH == h {
 		return
 	}
@@ -415,15 +417,48 @@ func (a *app) fullHelpGroups() [][]key.Binding {
 	return groups
 }
 
+// fullHelpView is the full help in the screen's columns or, where they
+// are wider than the terminal (60 columns), the same keys reflowed into
+// as many columns as fit.
+func (a *app) fullHelpView() string {
+	// Measured unbounded: at its width the help model cuts a column.
+	width := a.help.Width
+	a.help.Width = 0
+	defer func() { a.help.Width = width }()
+	groups := a.fullHelpGroups()
+	s := a.help.FullHelpView(groups)
+	var keys []key.Binding
+	for _, g := range groups {
+		for _, b := range g {
+			if b.Enabled() {
+				keys = append(keys, b)
+			}
+		}
+	}
+	for cols := len(groups) - 1; cols > 0 && lipgloss.Width(s) > a.c.Width; cols-- {
+		rows := (len(keys) + cols - 1) / cols
+		var flowed [][]key.Binding
+		for i := 0; i < len(keys); i += rows {
+			flowed = append(flowed, keys[i:min(i+rows, len(keys))])
+		}
+		s = a.help.FullHelpView(flowed)
+	}
+	return clipLines(s, a.c.Width)
+}
+
 func (a *app) renderHelp() string {
 	top := a.top()
 	km := a.c.KeyMap
 	if a.fullHelp {
-		full := clipLines(a.help.FullHelpView(a.fullHelpGroups()), a.c.Width)
+		full := a.fullHelpView()
 		if n, ok := top.(helpNoter); ok {
-			full += "\n\n" + wrapLines(a.c.Styles.HelpDesc.Render(strings.Join(n.helpNotes(), "\n")), a.c.Width)
+			full += "\n"
+			for _, l := range n.helpNotes() {
+				full += "\n" + wrapLines(a.c.Styles.HelpDesc.Render(l), a.c.Width)
+			}
 		}
-		return full
+		// Taller than the terminal, the help covers the screen.
+		return fitHeight(full, min(lipgloss.Height(full), a.c.Height-1))
 	}
 	// The screen's keys give way, last first, so that help and quit
 	// are always shown. Measured unbounded: at its width the help model
@@ -479,9 +514,19 @@ func (a *app) View() string {
 			a.c.Styles.TooSmall.Render(msg))
 	}
 	hv := a.helpView()
-	body := fitHeight(a.top().View(), a.c.Height-1-lipgloss.Height(hv))
-	return clip(a.breadcrumbs(), a.c.Width) + "\n" + body + "\n" + hv
+	crumbs := clip(a.breadcrumbs(), a.c.Width)
+	switch h := a.c.Height - 1 - lipgloss.Height(hv); {
+	case h >= minBody:
+		return crumbs + "\n" + fitHeight(a.top().View(), h) + "\n" + hv
+	case h > 0:
+		return crumbs + "\n" + fitHeight("", h) + "\n" + hv
+	}
+	return crumbs + "\n" + hv // the full help covers the screen
 }
+
+// minBody is the fewest lines a screen is drawn in; a full help that
+// leaves fewer covers the screen.
+const minBody = 3
 
 // wrapLines wraps free text (which may hold styles) to width, breaking
 // words only when one is longer than a line: a message is never cut.

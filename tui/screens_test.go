@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -370,4 +371,27 @@ func TestTUISwitchesNarrowWraps(t *testing.T) {
 		t.Errorf("the switches screen cuts at 60x16:\n%s", r.view())
 	}
 	r.wantFits(60, 16, "switches, scrolled")
+}
+
+// Issue 11 point 8: ? shows every key whole even at 60x16, where the
+// screen's help columns side by side are wider than the terminal.
+func TestTUIFullHelpFitsSmallTerminals(t *testing.T) {
+	st := fixtureStore(t)
+	for _, sz := range []struct{ w, h int }{{60, 16}, {80, 24}} {
+		for _, keys := range [][]string{{}, {"enter"}, {"enter", "s"}} {
+			r := newRunner(t, st, Options{Reset: func() error { return nil }}, sz.w, sz.h)
+			r.keys(append(keys, "?")...)
+			r.wantFits(sz.w, sz.h, fmt.Sprint(keys, " ?"))
+			for _, g := range r.m.(*app).fullHelpGroups() {
+				for _, b := range g {
+					if b.Enabled() && !strings.Contains(r.view(), b.Help().Desc) {
+						t.Errorf("%dx%d %q: the help lacks %q:\n%s", sz.w, sz.h, keys, b.Help().Desc, r.view())
+					}
+				}
+			}
+			if len(keys) == 0 && !strings.Contains(r.view(), "AAHS AllowAdHocSubscriptions") {
+				t.Errorf("%dx%d: the help does not explain AAHS:\n%s", sz.w, sz.h, r.view())
+			}
+		}
+	}
 }
