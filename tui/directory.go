@@ -8,6 +8,7 @@ import (
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
 
 	"selfserve/model"
 	"selfserve/ops"
@@ -101,15 +102,38 @@ func (d *directoryScreen) headerLines() []string {
 		return nil
 	}
 	s := d.c.Styles
-	label := func(l string) string { return s.Label.Render(fmt.Sprintf("%-15s", l)) }
-	state := s.State(d.sum.State).Render(string(d.sum.State))
+	// A field's value wraps under itself: at 60 columns nothing is cut.
+	field := func(label, value string) string {
+		const indent = 15
+		v := strings.ReplaceAll(wrapLines(value, max(20, d.c.Width-indent)), "\n", "\n"+strings.Repeat(" ", indent))
+		return s.Label.Render(fmt.Sprintf("%-*s", indent, label)) + v
+	}
+	// Narrower than the long wording, the short one, to keep rows.
+	narrow := d.c.Width < 70
+	sw := d.sum.Switches
+	ev, ah := "email-verified users ", "ad-hoc subscriptions "
+	if narrow {
+		ev, ah = "email-verified ", "ad-hoc "
+	}
+	switches := ev + s.Switch(sw.AllowEmailVerifiedUsers).Render(words.OnOff(sw.AllowEmailVerifiedUsers)) +
+		s.Muted.Render(" · ") + ah + s.Switch(sw.AllowAdHocSubscriptions).Render(words.OnOff(sw.AllowAdHocSubscriptions))
+	title := s.Title.Render(d.sum.Name) + "  " + s.State(d.sum.State).Render(string(d.sum.State))
+	facts := s.Muted.Render(fmt.Sprintf("id %s · created %s", d.sum.ID, d.sum.CreatedAt.UTC().Format("2006-01-02")))
+	if lipgloss.Width(title+"  "+facts) <= d.c.Width {
+		title += "  " + facts
+	} else {
+		title = wrapLines(title, d.c.Width) + "\n" + facts
+	}
+	admins := d.admins()
+	if narrow && len(d.sum.GlobalAdmins) == 0 && d.sum.State == model.Unmanaged {
+		admins = s.Muted.Render("none until a domain takeover")
+	}
 	lines := []string{
-		s.Title.Render(d.sum.Name) + "  " + state + s.Muted.Render(fmt.Sprintf("  id %s · created %s", d.sum.ID, d.sum.CreatedAt.UTC().Format("2006-01-02"))),
-		label("Domains") + d.domains(),
-		label("Global admins") + d.admins(),
-		label("Switches") + "email-verified users " + s.Switch(d.sum.Switches.AllowEmailVerifiedUsers).Render(words.OnOff(d.sum.Switches.AllowEmailVerifiedUsers)) +
-			s.Muted.Render(" · ") + "ad-hoc subscriptions " + s.Switch(d.sum.Switches.AllowAdHocSubscriptions).Render(words.OnOff(d.sum.Switches.AllowAdHocSubscriptions)),
-		label("Services") + d.services(),
+		title,
+		field("Domains", d.domains()),
+		field("Global admins", admins),
+		field("Switches", switches),
+		field("Services", d.services()),
 	}
 	switch {
 	case d.sum.State == model.Retired:
@@ -175,9 +199,11 @@ func (d *directoryScreen) services() string {
 // userColumns are as wide as their values (the creation method is
 // "EmailVerified" or "Invitation"; its title shortens to fit), so what
 // room there is goes to the address.
+// At 60 columns the method goes first, then the services, so that an
+// address such as chloe.adams@bellowscollege.com still shows whole.
 var userColumns = []column{
-	{title: "ADDRESS", min: 20},
-	{title: "CREATION METHOD", short: "METHOD", min: len(model.EmailVerified)},
+	{title: "ADDRESS", min: 28},
+	{title: "CREATION METHOD", short: "METHOD", min: len(model.EmailVerified), drop: 2},
 	{title: "KIND", min: len(model.Member)},
 	{title: "SERVICES", min: 10, drop: 1}, // "2 services"
 	{title: "CREATED (UTC)", min: 10},
@@ -443,7 +469,7 @@ func (d *directoryScreen) relayout() {
 		l.cols[4].title, l.created = "CREATED", "2006-01-02"
 	}
 	for _, h := range d.headerLines() {
-		l.header = append(l.header, clip(h, d.c.Width))
+		l.header = append(l.header, strings.Split(wrapLines(h, d.c.Width), "\n")...)
 	}
 	l.header = append(l.header, "", header(l.cols, l.widths, s.ColumnHeader))
 	d.layout = l

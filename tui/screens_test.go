@@ -395,3 +395,15 @@ func TestTUIFullHelpFitsSmallTerminals(t *testing.T) {
 		}
 	}
 }
+
+// Issue 11 point 4: at 60 columns a directory's header wraps rather than
+// lose its ends, and the user list keeps its room for the address.
+func TestTUIDirectoryNarrowKeepsWhatMatters(t *testing.T) {
+	r := newRunner(t, fixtureStore(t), Options{Directory: "bellowscollege.com"}, 60, 16)
+	r.wantFits(60, 16, "bellowscollege.com")
+	if strings.Contains(r.view(), "…") {
+		t.Errorf("something is cut at 60x16:\n%s", r.view())
+	}
+	r.wantView("created 2024-12-14")
+	r.wantView("ada.adams@bellowscollege.com ")
+}
