@@ -101,12 +101,17 @@ type helpNoter interface{ helpNotes() []string }
 // it returns names them ("" when there are none).
 type unsaved interface{ unsavedChanges() string }
 
-// openMsg asks the root to open a screen on top of the current one:
-// every screen opens another this one way.
-type openMsg struct{ s screen }
+// openMsg asks the root to open a screen on top of the current one, or
+// with replace in its place (a `:` command): every screen opens another
+// this one way.
+type openMsg struct {
+	s       screen
+	replace bool
+}
 
 // noteMsg asks the root to say text in place of the help until the next
-// key: why a key did nothing. The help line wraps it, so it is never cut.
+// key: why a key or a `:` command did nothing. The help line wraps it,
+// so it is never cut.
 type noteMsg struct{ text string }
 
 // saying is the command that says why a key did nothing.
@@ -114,7 +119,7 @@ func saying(why string) tea.Cmd { return func() tea.Msg { return noteMsg{why} } 
 
 // opening is the command that opens s. s must not have read anything
 // yet: it reads in its Init, which the root runs when it opens it.
-func opening(s screen) tea.Cmd { return func() tea.Msg { return openMsg{s} } }
+func opening(s screen) tea.Cmd { return func() tea.Msg { return openMsg{s: s} } }
 
 // New returns the console's root model over oc, styled by r. Takeovers
 // check DNS with oc.DNS: the operator's configuration, or in the demo the
@@ -196,18 +201,14 @@ func (a *app) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		a.layout() // the help line may have changed with the key
 		return a, cmd
 	case openMsg:
+		if msg.replace {
+			return a, a.replaceTop(msg.s)
+		}
 		return a, a.push(msg.s)
 	case noteMsg:
 		a.say(msg.text, true)
 		a.layout()
 		return a, nil
-	case lookedUpMsg:
-		if msg.problem != "" {
-			a.say(msg.problem, true)
-			a.layout()
-			return a, nil
-		}
-		return a, a.replaceTop(msg.open)
 	// lists: remove once listscreen opens with opening().
 	case openMailMsg:
 		return a, a.push(newMailScreen(a.c, msg.m))

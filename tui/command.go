@@ -145,28 +145,21 @@ func (a *app) command(line string) (tea.Cmd, string) {
 	return nil, fmt.Sprintf("unknown command %q: try %s or %s", name, strings.Join(commands[:n], ", "), commands[n])
 }
 
-// lookedUpMsg is what a `:` command that reads found: the screen to
-// open in place of the top one, or why there is none.
-type lookedUpMsg struct {
-	open    screen
-	problem string
-}
-
-// findDirectory looks up the directory `:dir ref` names, in the words of
-// the console (the store's name the thing it could not find, not what to
-// type next).
-func findDirectory(c Common, ref string) lookedUpMsg {
+// findDirectory looks up the directory `:dir ref` names and opens it in
+// place of the top screen, or says in the console's words (not the
+// store's) why it cannot.
+func findDirectory(c Common, ref string) tea.Msg {
 	d, err := c.Ops.Directory(ref)
 	switch {
 	case errors.Is(err, model.ErrForbidden):
 		// An admin: the same words whether it exists or not.
-		return lookedUpMsg{problem: fmt.Sprintf("none of the directories you administer or can take over has the domain or id %q: :dirs lists yours", ref)}
+		return noteMsg{fmt.Sprintf("none of the directories you administer or can take over has the domain or id %q: :dirs lists yours", ref)}
 	case errors.Is(err, model.ErrNotFound):
-		return lookedUpMsg{problem: fmt.Sprintf("no directory has the domain or id %q: :dirs lists them", ref)}
+		return noteMsg{fmt.Sprintf("no directory has the domain or id %q: :dirs lists them", ref)}
 	case err != nil:
-		return lookedUpMsg{problem: err.Error()}
+		return noteMsg{err.Error()}
 	}
-	return lookedUpMsg{open: newDirectoryScreen(c, d.ID)}
+	return openMsg{s: newDirectoryScreen(c, d.ID), replace: true}
 }
 
 // claim opens the takeover wizard for the unmanaged directory of a domain
@@ -174,22 +167,22 @@ func findDirectory(c Common, ref string) lookedUpMsg {
 // of a directory outside their reach. It says whether the domain has a
 // directory that can be taken over, as `domain challenge` does; the
 // directory's users stay hidden until the takeover is done.
-func claim(c Common, arg string) lookedUpMsg {
+func claim(c Common, arg string) tea.Msg {
 	domain, err := model.NormalizeDomain(arg)
 	if err != nil {
-		return lookedUpMsg{problem: err.Error()}
+		return noteMsg{err.Error()}
 	}
 	d, _, err := c.Ops.Claimable(domain)
 	switch {
 	case errors.Is(err, model.ErrNotFound):
-		return lookedUpMsg{problem: fmt.Sprintf("nobody has signed up from %s: there is no directory to take over", domain)}
+		return noteMsg{fmt.Sprintf("nobody has signed up from %s: there is no directory to take over", domain)}
 	case err != nil:
-		return lookedUpMsg{problem: err.Error()}
+		return noteMsg{err.Error()}
 	}
 	if d.State != model.Unmanaged {
-		return lookedUpMsg{problem: fmt.Sprintf("%s is %s: only an unmanaged directory can be taken over", domain, d.State)}
+		return noteMsg{fmt.Sprintf("%s is %s: only an unmanaged directory can be taken over", domain, d.State)}
 	}
-	return lookedUpMsg{open: newTakeoverScreen(c, d.ID)}
+	return openMsg{s: newTakeoverScreen(c, d.ID), replace: true}
 }
 
 // replaceTop opens s in place of the top screen, or on top of the
