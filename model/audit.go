@@ -19,6 +19,7 @@ func ChangeSummary(before, after any) string {
 	case after == nil:
 		return "removed " + short(before)
 	}
+	after, _ = Counterpart(before, after)
 	b, bok := before.(map[string]any)
 	a, aok := after.(map[string]any)
 	if !bok || !aok {
@@ -114,4 +115,46 @@ func (e AuditEntry) Who() string {
 		return e.Actor
 	}
 	return e.Actor + " as " + e.As
+}
+
+// Counterpart finds what in after stands for before, so the two compare
+// field by field: after itself, or, when after wraps records (a
+// takeover's {"source", "target", "job"}, a re-check's {"domain",
+// "check"}), the one with the most fields still as before (the same id,
+// name, creation time). rest is what else after holds.
+func Counterpart(before, after any) (same any, rest map[string]any) {
+	b, bok := before.(map[string]any)
+	a, aok := after.(map[string]any)
+	if !bok || !aok {
+		return after, nil
+	}
+	best, most := "", shared(b, a)
+	for k, v := range a {
+		if m, ok := v.(map[string]any); ok {
+			if n := shared(b, m); n > most || n == most && n > 0 && k < best {
+				best, most = k, n
+			}
+		}
+	}
+	if best == "" {
+		return after, nil
+	}
+	rest = make(map[string]any, len(a)-1)
+	for k, v := range a {
+		if k != best {
+			rest[k] = v
+		}
+	}
+	return a[best], rest
+}
+
+// shared counts the fields two records both have with the same value.
+func shared(a, b map[string]any) int {
+	n := 0
+	for k, v := range a {
+		if w, ok := b[k]; ok && reflect.DeepEqual(v, w) {
+			n++
+		}
+	}
+	return n
 }

@@ -180,3 +180,45 @@ func TestTUIAuditEntryGolden(t *testing.T) {
 		step{keys: []string{"a"}, want: "entry 1 of"},
 		step{keys: []string{"down", "down", "enter"}, want: "What each DNS server answered"})
 }
+
+// TestTUIAuditEntryTakeoverExternal (issue 11 point 5): an external
+// takeover records the source directory before and {source, target, job}
+// after; the entry compares the source field by field, lists the rest,
+// and says where in the long text the screen is.
+func TestTUIAuditEntryTakeoverExternal(t *testing.T) {
+	c := NewCommon(context.Background(), nil, asciiRenderer())
+	dir := func(state string, extra ...string) map[string]any {
+		d := map[string]any{"id": "contosouk001", "name": "contoso.co.uk", "state": state}
+		for i := 0; i+1 < len(extra); i += 2 {
+			d[extra[i]] = extra[i+1]
+		}
+		return d
+	}
+	e := model.AuditEntry{Time: fixed, Actor: model.Operator, As: "admin@contoso.com", Action: model.ActionTakeoverExt, Target: "contosouk001",
+		Before: dir("unmanaged", "job", "j1"),
+		After: map[string]any{
+			"source": dir("retired", "mergedInto", "contoso00001"),
+			"target": map[string]any{"id": "contoso00001", "name": "contoso.com", "state": "managed"},
+			"job":    map[string]any{"id": "j1", "moved": 120000.0, "admin": "admin@contoso.com", "by": model.Operator},
+		}}
+	p := newAuditEntryScreen(c, e)
+	p.SetSize(80, 14)
+	v := p.View()
+	for _, want := range []string{
+		"Changed\n  job         j1 → none\n  mergedInto  none → contoso00001\n  state       unmanaged → retired",
+		"Unchanged\n  id          contosouk001\n",
+		"lines 1–13 of 23",
+	} {
+		if !strings.Contains(v, want) {
+			t.Errorf("entry lacks %q:\n%s", want, v)
+		}
+	}
+	p.Update(tea.KeyMsg{Type: tea.KeyPgDown})
+	v = p.View()
+	// The last page ends at the last line.
+	for _, want := range []string{"Also recorded\n  job.admin     admin@contoso.com", "job.moved     120,000", "target.name   contoso.com", "lines 11–23 of 23"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("second page lacks %q:\n%s", want, v)
+		}
+	}
+}

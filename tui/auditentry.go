@@ -83,21 +83,26 @@ func auditEntryLines(s *Styles, width int, e model.AuditEntry) []string {
 	}
 	field("Action", e.Action)
 	field("Target", e.Target)
-	before, after := e.Before, e.After
+	after, rest := model.Counterpart(e.Before, e.After)
 	if r, ok := ops.CheckOf(e); ok {
 		field("Outcome", checkLine(r))
 		out = append(out, "")
 		out = append(out, checkLines(s, width, r)...)
-		// A re-check also records the domain before and after it;
-		// the check itself is shown above.
-		if m, ok := after.(map[string]any); ok && model.IsRecheck(e.Action) {
-			after = m["domain"]
-		} else {
+		if e.Before == nil {
 			return out
 		}
+		// A re-check also records the domain before and after it; the
+		// rest is the check, shown above.
+		rest = nil
 	}
 	out = append(out, "")
-	return append(out, changeLines(s, width, before, after)...)
+	out = append(out, changeLines(s, width, e.Before, after)...)
+	if len(rest) > 0 {
+		out = append(out, "", s.Title.Render("Also recorded"))
+		fs := flatten(rest)
+		out = append(out, fieldLines(s, width, pathWidth(width, fs), fs)...)
+	}
+	return out
 }
 
 // checkLines is what each DNS server answered, then what to do.
@@ -163,48 +168,38 @@ const maxFields = 2000
 // changeLines lays out before and after field by field: what changed,
 // then what stayed, or what was created or removed.
 func changeLines(s *Styles, width int, before, after any) []string {
+	if before == nil && after == nil {
+		return []string{s.Muted.Render("Nothing was recorded before or after.")}
+	}
 	b, a := flatten(before), flatten(after)
 	var keys []string
 	seen := map[string]bool{}
-	for _, kv := range append(append([]pathValue(nil), b...), a...) {
-		if !seen[kv.k] {
-			seen[kv.k] = true
-			keys = append(keys, kv.k)
+	for _, f := range append(append([]pathValue(nil), b...), a...) {
+		if !seen[f.k] {
+			seen[f.k] = true
+			keys = append(keys, f.k)
 		}
 	}
 	sort.Strings(keys)
 	bm, am := byPath(b), byPath(a)
-	keyWidth := 0
-	for _, k := range keys {
-		keyWidth = max(keyWidth, len(k))
-	}
-	keyWidth = min(keyWidth, max(12, width*2/5))
-	line := func(k, v string) []string {
-		if len(k) > keyWidth {
-			// A long path gets a line of its own rather than a cut.
-			return append([]string{"  " + s.Label.Render(k)}, hanging(strings.Repeat(" ", keyWidth+4), keyWidth+4, v, width)...)
-		}
-		return hanging("  "+s.Label.Render(fmt.Sprintf("%-*s", keyWidth, k))+"  ", keyWidth+4, v, width)
-	}
-	var changed, same []string
+	var changed, same []pathValue
 	for _, k := range keys {
 		bv, bok := bm[k]
 		av, aok := am[k]
 		switch {
 		case before == nil:
-			same = append(same, line(k, av)...)
+			same = append(same, pathValue{k, av})
 		case after == nil:
-			same = append(same, line(k, bv)...)
+			same = append(same, pathValue{k, bv})
 		case bok && aok && bv == av:
-			same = append(same, line(k, av)...)
+			same = append(same, pathValue{k, av})
 		default:
-			changed = append(changed, line(k, orNone(bv)+" → "+orNone(av))...)
+			changed = append(changed, pathValue{k, orNone(bv) + " → " + orNone(av)})
 		}
 	}
+	kw := pathWidth(width, append(changed, same...))
 	var out []string
 	switch {
-	case before == nil && after == nil:
-		return []string{s.Muted.Render("Nothing was recorded before or after.")}
 	case before == nil:
 		out = append(out, s.Title.Render("Created"))
 	case after == nil:
@@ -212,11 +207,36 @@ func changeLines(s *Styles, width int, before, after any) []string {
 	default:
 		out = append(out, s.Title.Render("Changed"))
 		if len(changed) == 0 {
-			changed = []string{s.Muted.Render("  nothing")}
+			out = append(out, s.Muted.Render("  nothing"))
 		}
-		out = append(append(out, changed...), "", s.Title.Render("Unchanged"))
+		out = append(append(out, fieldLines(s, width, kw, changed)...), "", s.Title.Render("Unchanged"))
 	}
-	return append(out, same...)
+	return append(out, fieldLines(s, width, kw, same)...)
+}
+
+// pathWidth is how wide the path column of fs is: its longest path, but
+// no more than two fifths of the screen.
+func pathWidth(width int, fs []pathValue) int {
+	w := 0
+	for _, f := range fs {
+		w = max(w, len(f.k))
+	}
+	return min(w, max(12, width*2/5))
+}
+
+// fieldLines writes each path and its value, the values lined up at kw;
+// a longer path gets a line of its own rather than a cut.
+func fieldLines(s *Styles, width, kw int, fs []pathValue) []string {
+	var out []string
+	for _, f := range fs {
+		if len(f.k) > kw {
+			out = append(out, "  "+s.Label.Render(f.k))
+			out = append(out, hanging(strings.Repeat(" ", kw+4), kw+4, f.v, width)...)
+			continue
+		}
+		out = append(out, hanging("  "+s.Label.Render(fmt.Sprintf("%-*s", kw, f.k))+"  ", kw+4, f.v, width)...)
+	}
+	return out
 }
 
 // pathValue is one recorded scalar and its path.

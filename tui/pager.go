@@ -1,10 +1,13 @@
 package tui
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+
+	"selfserve/tui/words"
 )
 
 // pager is a screen of text that scrolls: one kept mail, one audit
@@ -33,8 +36,17 @@ func (p *pager) SetSize(width, height int) {
 	p.clamp()
 }
 
+// rows is how many lines of text show: all of the screen, or all but
+// the line that says where in a longer text the screen is.
+func (p *pager) rows() int {
+	if len(p.lines) > p.c.Height {
+		return max(1, p.c.Height-1)
+	}
+	return p.c.Height
+}
+
 func (p *pager) clamp() {
-	p.top = max(0, min(p.top, len(p.lines)-p.c.Height))
+	p.top = max(0, min(p.top, len(p.lines)-p.rows()))
 }
 
 func (p *pager) Update(msg tea.Msg) tea.Cmd {
@@ -49,9 +61,9 @@ func (p *pager) Update(msg tea.Msg) tea.Cmd {
 	case key.Matches(k, km.Up):
 		p.top--
 	case key.Matches(k, km.PageDown):
-		p.top += p.c.Height
+		p.top += p.rows()
 	case key.Matches(k, km.PageUp):
-		p.top -= p.c.Height
+		p.top -= p.rows()
 	case key.Matches(k, km.Home):
 		p.top = 0
 	case key.Matches(k, km.End):
@@ -62,11 +74,17 @@ func (p *pager) Update(msg tea.Msg) tea.Cmd {
 }
 
 func (p *pager) View() string {
-	ls := append([]string(nil), p.lines[min(p.top, len(p.lines)):]...)
+	n := p.rows()
+	ls := append([]string(nil), p.lines[min(p.top, len(p.lines)):min(p.top+n, len(p.lines))]...)
 	for i := range ls {
 		ls[i] = clip(ls[i], p.c.Width)
 	}
-	return fitHeight(strings.Join(ls, "\n"), p.c.Height)
+	out := fitHeight(strings.Join(ls, "\n"), n)
+	if n < p.c.Height {
+		at := fmt.Sprintf("lines %s–%s of %s", words.Count(p.top+1), words.Count(p.top+len(ls)), words.Count(len(p.lines)))
+		out += "\n" + clip(p.c.Styles.StatusBar.Render(at), p.c.Width)
+	}
+	return out
 }
 
 func (p *pager) ShortHelp() []key.Binding {
