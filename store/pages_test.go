@@ -1,6 +1,7 @@
 package store
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"testing"
@@ -178,5 +179,32 @@ func TestPagesDomainsFrom(t *testing.T) {
 	got, _ := s.DomainsFrom("zz", 1)
 	if len(got) != 1 || got[0].Directory != "zz" {
 		t.Errorf("DomainsFrom(zz) = %+v, want the record of directory zz", got)
+	}
+}
+
+// UserRank counts the users before a key within the directory only: the
+// place a console jump landed.
+func TestPagesUserRank(t *testing.T) {
+	s := pagesStore(t, 50)
+	for _, tc := range []struct {
+		ref, key string
+		want     int64
+	}{
+		{"big", "", 0},
+		{"big", "u000@big.test", 0},
+		{"big", "u001@big.test", 1}, // U001's key is lower-case
+		{"big.test", "u017@big.test", 17},
+		{"big", "u02", 20}, // a prefix, between keys
+		{"big", "zzz", 50}, // past the last: the whole directory, not zz's users
+		{"empty", "a", 0},
+		{"zz", "b", 1},
+	} {
+		got, err := s.UserRank(tc.ref, tc.key)
+		if err != nil || got != tc.want {
+			t.Errorf("UserRank(%q, %q) = %d, %v; want %d", tc.ref, tc.key, got, err, tc.want)
+		}
+	}
+	if _, err := s.UserRank("nowhere", "a"); !errors.Is(err, model.ErrNotFound) {
+		t.Errorf("UserRank of no directory: %v, want ErrNotFound", err)
 	}
 }
