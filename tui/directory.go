@@ -483,17 +483,21 @@ func (d *directoryScreen) View() string {
 		return clip(d.c.Styles.Muted.Render("  Reading "+d.Title()+"…"), d.c.Width)
 	}
 	s, l := d.c.Styles, &d.layout
+	// One string for the screen, sized once (twice the cells leaves room
+	// for colour): grown row by row it made garbage on every key, which
+	// brings the collector's pauses into keystrokes (issue 11 point 16).
 	var b strings.Builder
+	b.Grow(2 * d.c.Width * d.c.Height)
 	for _, h := range l.header {
 		b.WriteString(h)
 		b.WriteByte('\n')
 	}
 	for i, u := range d.win.visible() {
 		selected := d.win.top+i == d.win.cursor
-		b.WriteString(row(l.cols, l.widths, []cell{
+		rowTo(&b, l.cols, l.widths, []cell{
 			plain(u.Email), plain(string(u.CreationMethod)), plain(string(u.Kind)),
 			list(u.Grants), plain(u.CreatedAt.UTC().Format(l.created)),
-		}, selected, s.SelectedRow))
+		}, selected, s.SelectedRow)
 		b.WriteByte('\n')
 	}
 	switch {

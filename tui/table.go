@@ -200,10 +200,28 @@ func row(cols []column, w []int, cs []cell, selected bool, sel lipgloss.Style) s
 		n += x + len(gap)
 	}
 	b.Grow(n)
+	writeCells(&b, cols, w, cs, selected)
+	if selected {
+		return sel.Render(b.String())
+	}
+	return b.String()
+}
+
+// rowTo writes row's line into b, so a screen of rows is one string
+// built once rather than a string per row copied into it.
+func rowTo(b *strings.Builder, cols []column, w []int, cs []cell, selected bool, sel lipgloss.Style) {
+	if selected {
+		b.WriteString(row(cols, w, cs, selected, sel))
+		return
+	}
+	writeCells(b, cols, w, cs, false)
+}
+
+func writeCells(b *strings.Builder, cols []column, w []int, cs []cell, selected bool) {
 	if selected {
 		b.WriteString(marker)
 	} else {
-		writeSpaces(&b, len(marker))
+		writeSpaces(b, len(marker))
 	}
 	first := true
 	for i, c := range cs {
@@ -221,13 +239,9 @@ func row(cols []column, w []int, cs []cell, selected bool, sel lipgloss.Style) s
 		if c.style != nil && !selected {
 			b.WriteString(c.style.Render(fit(text, w[i], cols[i].right)))
 		} else {
-			writeFit(&b, text, w[i], cols[i].right)
+			writeFit(b, text, w[i], cols[i].right)
 		}
 	}
-	if selected {
-		return sel.Render(b.String())
-	}
-	return b.String()
 }
 
 func header(cols []column, w []int, st lipgloss.Style) string {
