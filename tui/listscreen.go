@@ -208,18 +208,12 @@ func (l *listScreen[T]) View() string {
 	s := l.c.Styles
 	var lines []string
 	for k, idx := range l.lay.lines {
-		cols, cs := l.line(idx, nil)
-		for j, c := range cols {
-			cs[j] = plain(c.title)
-			if c.short != "" && l.lay.w[k][j] < len(c.title) {
-				cs[j] = plain(c.short)
-			}
-		}
-		h := row(cols, l.lay.w[k], cs, false, s.ColumnHeader)
+		cols, _ := l.line(idx, nil)
+		h := header(cols, l.lay.w[k], s.ColumnHeader)
 		if k > 0 {
 			h = rowIndent + h
 		}
-		lines = append(lines, s.ColumnHeader.Render(h))
+		lines = append(lines, h)
 	}
 	from, to := l.sc.visible()
 	for i := from; i < to && i < len(l.items); i++ {
@@ -250,14 +244,13 @@ func (l *listScreen[T]) View() string {
 	return out + "\n" + clip(l.status(), l.c.Width)
 }
 
-// line picks the columns idx and their cells out of all (nil: empty
-// cells, for the header).
+// line picks the columns idx and their cells out of all.
 func (l *listScreen[T]) line(idx []int, all []cell) ([]column, []cell) {
 	cols := make([]column, len(idx))
 	cs := make([]cell, len(idx))
 	for j, i := range idx {
 		cols[j] = l.spec.columns[i].column
-		if all != nil {
+		if i < len(all) {
 			cs[j] = all[i]
 		}
 	}
