@@ -234,7 +234,9 @@ func (l *listScreen[T]) View() string {
 		}
 	}
 	if l.read && len(l.items) == 0 && l.err == nil {
-		lines = append(lines, clip(s.Muted.Render("  "+l.spec.empty), l.c.Width))
+		for _, e := range hanging("  ", 2, l.spec.empty, l.c.Width) {
+			lines = append(lines, s.Muted.Render(e))
+		}
 	}
 	legend := l.legend()
 	out := fitHeight(strings.Join(lines, "\n"), max(1, l.c.Height-1-len(legend)))
@@ -297,9 +299,22 @@ func (l *listScreen[T]) status() string {
 	return s.StatusBar.Render(line)
 }
 
+// opens says whether enter opens something now: only a list with rows
+// offers it (issue 11 point 8: only offer keys that work).
+func (l *listScreen[T]) opens() bool { return l.spec.open != nil && len(l.items) > 0 }
+
+// helpVariant changes when the list's rows arrive, so the root draws the
+// help again.
+func (l *listScreen[T]) helpVariant() int {
+	if l.opens() {
+		return 1
+	}
+	return 0
+}
+
 func (l *listScreen[T]) ShortHelp() []key.Binding {
 	km := l.c.KeyMap
-	if l.spec.open != nil {
+	if l.opens() {
 		return []key.Binding{km.Move, km.Open, km.Back}
 	}
 	return []key.Binding{km.Move, km.PageDown, km.Back}
@@ -308,7 +323,7 @@ func (l *listScreen[T]) ShortHelp() []key.Binding {
 func (l *listScreen[T]) FullHelp() [][]key.Binding {
 	km := l.c.KeyMap
 	h := listHelp(km)
-	if l.spec.open != nil {
+	if l.opens() {
 		h[1] = append(h[1], km.Open)
 	}
 	return h
