@@ -17,6 +17,7 @@ import (
 	"selfserve/demo/sshdemo"
 	"selfserve/model"
 	"selfserve/ops"
+	"selfserve/ops/ratelimit"
 	"selfserve/store"
 	"selfserve/tui/sshconsole"
 )
@@ -57,7 +58,7 @@ func (f sshFlags) config(a *app, hostKey string) sshconsole.Config {
 	return sshconsole.Config{
 		HostKeyPath: hostKey,
 		MaxSessions: f.maxSessions,
-		Rate:        sshconsole.Rate{Count: f.perMinute, Period: time.Minute},
+		Rate:        ratelimit.Rate{Count: f.perMinute, Period: time.Minute},
 		IdleTimeout: f.idle,
 		MaxSession:  f.maxSession,
 		Log:         a.out,

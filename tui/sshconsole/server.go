@@ -19,6 +19,7 @@ import (
 	"github.com/muesli/termenv"
 
 	"selfserve/ops"
+	"selfserve/ops/ratelimit"
 	"selfserve/tui"
 )
 
@@ -27,8 +28,9 @@ type Config struct {
 	HostKeyPath string // generated on first start, kept after
 	Banner      string // shown by the client before the session
 	MaxSessions int    // concurrent sessions; then a polite refusal
-	// Rate limits new connections per remote address.
-	Rate        Rate
+	// Rate limits new connections per client (an IPv4 address or an
+	// IPv6 /64).
+	Rate        ratelimit.Rate
 	IdleTimeout time.Duration // closes a session with no keystroke for this long
 	MaxSession  time.Duration // closes any session after this long
 	Log         io.Writer     // connection log; nil discards it
@@ -66,7 +68,7 @@ type Server struct {
 	cfg     Config
 	srv     *ssh.Server
 	log     *log.Logger
-	limiter *limiter
+	limiter *ratelimit.Limiter
 	gate    *gate
 	// active counts open sessions (refused ones too while refusing), so
 	// Serve returns only after every session has cleaned up.
@@ -103,7 +105,7 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{
 		cfg:     cfg,
 		log:     log.NewWithOptions(cfg.Log, log.Options{ReportTimestamp: true, Prefix: "ssh"}),
-		limiter: newLimiter(cfg.Rate, cfg.Now),
+		limiter: ratelimit.New(cfg.Rate, cfg.Now),
 	}
 	s.gate = newGate(cfg.HandshakeTimeout, cfg.MaxPending, func(c net.Conn) {
 		s.log.Warn("connection closed: no console within the handshake deadline", "remote", c.RemoteAddr().String(), "deadline", cfg.HandshakeTimeout)

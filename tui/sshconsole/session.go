@@ -18,6 +18,7 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 
 	"selfserve/ops"
+	"selfserve/ops/ratelimit"
 	"selfserve/tui"
 )
 
@@ -34,7 +35,9 @@ type (
 // connections not yet in a console, before any handshake.
 func (s *Server) admit(ctx ssh.Context, conn net.Conn) net.Conn {
 	remote := conn.RemoteAddr().String()
-	if !s.limiter.allow(conn.RemoteAddr()) {
+	// Checked before the SSH handshake, the costly part a flood would
+	// aim at.
+	if ok, _ := s.limiter.Allow(ratelimit.Client(conn.RemoteAddr())); !ok {
 		s.log.Warn("connection refused: rate limit", "remote", remote)
 		refuse(conn, "too many connections from your address; try again in a minute")
 		return nil
