@@ -328,7 +328,7 @@ func find(oc *ops.Session, pos map[string]int, prefix string) (int, error) {
 // narrow for their names.
 func directoryColumns(usersWidth int) []column {
 	return []column{
-		{title: "DOMAINS", min: 16},
+		{title: "DOMAINS", min: 24}, // "contoso.com, litware.com": at 60 columns the services go first
 		{title: "STATE", min: 9},
 		{title: "USERS", min: max(5, usersWidth), right: true},
 		{title: "SERVICES", min: 10, drop: 2}, // "2 services"

@@ -407,3 +407,14 @@ func TestTUIDirectoryNarrowKeepsWhatMatters(t *testing.T) {
 	r.wantView("created 2024-12-14")
 	r.wantView("ada.adams@bellowscollege.com ")
 }
+
+// Issue 11 point 4: at 60 columns the directory list keeps its room for
+// the domains, which name the rows, over the services.
+func TestTUIDirectoriesNarrowKeepDomains(t *testing.T) {
+	r := newRunner(t, fixtureStore(t), Options{}, 60, 16)
+	r.keys("down", "down")
+	r.wantView("contoso.com, litware.com ")
+	if strings.Contains(r.view(), "…") {
+		t.Errorf("something is cut at 60x16:\n%s", r.view())
+	}
+}
