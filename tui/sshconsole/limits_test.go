@@ -103,42 +103,33 @@ func alive(t *testing.T, v visitor) {
 // and a place frees when one leaves.
 func TestPendingCap(t *testing.T) {
 	addr := serve(t, Config{MaxPending: 2})
-	versionLine := func(conn net.Conn) string {
+	// greeting connects and returns the server's first line: its SSH
+	// version, or why it refuses.
+	greeting := func() (net.Conn, string) {
 		t.Helper()
+		conn, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { conn.Close() })
 		_ = conn.SetReadDeadline(time.Now().Add(30 * time.Second))
 		line, err := bufio.NewReader(conn).ReadString('\n')
 		if err != nil {
 			t.Fatalf("read: %v (%q)", err, line)
 		}
-		return line
+		return conn, line
 	}
-	var held []net.Conn
-	for range 2 {
-		conn, err := net.Dial("tcp", addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer conn.Close()
-		if l := versionLine(conn); !strings.HasPrefix(l, "SSH-2.0-") {
-			t.Fatalf("a waiting connection within the cap got %q", l)
-		}
-		held = append(held, conn)
+	first, l1 := greeting()
+	_, l2 := greeting()
+	if !strings.HasPrefix(l1, "SSH-2.0-") || !strings.HasPrefix(l2, "SSH-2.0-") {
+		t.Fatalf("waiting connections within the cap got %q and %q", l1, l2)
 	}
-	third, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer third.Close()
-	if l := versionLine(third); !strings.Contains(l, "selfserve: the server is busy") {
+	if _, l := greeting(); !strings.Contains(l, "selfserve: the server is busy") {
 		t.Errorf("a third waiting connection got %q, want a refusal", l)
 	}
-	held[0].Close()
+	first.Close()
 	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		conn, err := net.Dial("tcp", addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		l := versionLine(conn)
+		conn, l := greeting()
 		conn.Close()
 		if strings.HasPrefix(l, "SSH-2.0-") {
 			break
