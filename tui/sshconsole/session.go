@@ -31,7 +31,7 @@ type (
 	pendingKey  struct{}
 )
 
-// admit is the per-address connection rate limit and the gate on
+// admit is the per-client connection rate limit and the gate on
 // connections not yet in a console, before any handshake.
 func (s *Server) admit(ctx ssh.Context, conn net.Conn) net.Conn {
 	remote := conn.RemoteAddr().String()
@@ -183,9 +183,9 @@ func (s *Server) consoleMiddleware(next ssh.Handler) ssh.Handler {
 			wish.Fatalln(sess, "selfserve: "+err.Error())
 			return
 		}
-		// Closed before the goodbye, so a visitor's copy is gone and
-		// their slot free once their client has left; deferred too, for
-		// a panic.
+		// Closed before the goodbye, so a visitor's copy is gone once
+		// their client has left (a stopping server waits for no clean-up
+		// then); deferred too, for a panic.
 		closeConsole := sync.OnceFunc(c.Close)
 		defer closeConsole()
 		c.Options.Context, c.Options.Viewer = ctx, v
