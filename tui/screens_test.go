@@ -418,3 +418,24 @@ func TestTUIDirectoriesNarrowKeepDomains(t *testing.T) {
 		t.Errorf("something is cut at 60x16:\n%s", r.view())
 	}
 }
+
+// Issue 11 point 4: at 60 columns a user's page wraps rather than cuts.
+func TestTUIUserNarrowWraps(t *testing.T) {
+	st := mergedStore(t)
+	for _, who := range []string{"ben", "admin"} {
+		r := newRunner(t, st, Options{Directory: "contoso.com"}, 60, 16)
+		r.keys("/", who, "enter", "enter")
+		r.wantView("Creation method")
+		r.wantFits(60, 16, who)
+		if strings.Contains(r.view(), "…") {
+			t.Errorf("something is cut at 60x16:\n%s", r.view())
+		}
+		if who == "ben" {
+			r.wantView("pgdn page down")
+			r.keys("pgdown")
+			for _, st := range []model.MappingStatus{model.Mapped, model.NeedsMigration, model.Dropped} {
+				r.wantView(string(st))
+			}
+		}
+	}
+}

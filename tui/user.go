@@ -25,6 +25,10 @@ type userScreen struct {
 	// names are directory names by id: mappings name the old directory
 	// by id, which means nothing to a person.
 	names map[string]string
+	// off is the first line shown of a page taller than the screen,
+	// overflow whether it is.
+	off      int
+	overflow bool
 }
 
 // newUserScreen shows one user of directory dir; it reads nothing until
@@ -76,38 +80,71 @@ func oldDirs(maps []model.Mapping) []string {
 }
 
 func (u *userScreen) Update(msg tea.Msg) tea.Cmd {
-	if m, ok := msg.(userReadMsg); ok && m.to == u {
-		u.read, u.user, u.maps, u.names, u.err = true, m.user, m.maps, m.names, m.err
+	km := u.c.KeyMap
+	switch m := msg.(type) {
+	case userReadMsg:
+		if m.to == u {
+			u.read, u.user, u.maps, u.names, u.err = true, m.user, m.maps, m.names, m.err
+			u.View()
+		}
+	case tea.KeyMsg:
+		switch {
+		case key.Matches(m, km.PageDown), key.Matches(m, km.Down):
+			u.off += max(1, u.c.Height/2)
+		case key.Matches(m, km.PageUp), key.Matches(m, km.Up):
+			u.off = max(0, u.off-max(1, u.c.Height/2))
+		}
 	}
 	return nil
 }
 
 func (u *userScreen) Title() string             { return u.email }
 func (u *userScreen) Capturing() bool           { return false }
-func (u *userScreen) SetSize(width, height int) { u.c.SetSize(width, height) }
-func (u *userScreen) ShortHelp() []key.Binding  { return []key.Binding{u.c.KeyMap.Back} }
-func (u *userScreen) FullHelp() [][]key.Binding { return [][]key.Binding{{u.c.KeyMap.Back}} }
-func (u *userScreen) mappingStatus(st model.MappingStatus) string {
+func (u *userScreen) SetSize(width, height int) {
+	u.c.SetSize(width, height)
+	u.View() // measures the page, so the help offers pgdn when it must
+}
+// ShortHelp offers pgdn/pgup only where the page is taller than the
+// screen.
+func (u *userScreen) ShortHelp() []key.Binding {
+	km := u.c.KeyMap
+	if u.overflow {
+		return []key.Binding{km.PageDown, km.PageUp, km.Back}
+	}
+	return []key.Binding{km.Back}
+}
+
+func (u *userScreen) FullHelp() [][]key.Binding { return [][]key.Binding{u.ShortHelp()} }
+
+// helpVariant changes when the page starts or stops overflowing.
+func (u *userScreen) helpVariant() int { return boolInt(u.overflow) }
+// mappingStatus is a mapping's status, explained where width allows.
+func (u *userScreen) mappingStatus(st model.MappingStatus, width int) string {
+	long := string(st)
 	switch st {
 	case model.Mapped:
-		return "mapped (keeps working)"
+		long = "mapped (keeps working)"
 	case model.NeedsMigration:
-		return "needs-migration (admin action)"
+		long = "needs-migration (admin action)"
 	case model.Dropped:
-		return "dropped (access lost)"
+		long = "dropped (access lost)"
 	}
-	return string(st)
+	if len(long) > width {
+		return string(st)
+	}
+	return long
 }
 
 var mappingColumns = []column{
 	{title: "SERVICE", min: 10},
-	{title: "STATUS", min: 15},
+	{title: "STATUS", min: len(model.NeedsMigration)},
 	{title: "MERGED FROM", min: 12, drop: 1},
 	{title: "OLD ID", min: 8, drop: 2},
 }
 
-// The new id is the user's Id above, the same for every mapping: no column.
-var mappingGrowth = []growStep{{1, 30}, {2, 24}, {0, 14}, {3, 18}}
+// The new id is the user's Id above, the same for every mapping: no
+// column. Where it is from comes before a status's explanation.
+var mappingGrowth = []growStep{{2, 24}, {1, 30}, {0, 14}, {3, 18}}
 
 func (u *userScreen) View() string {
 	s := u.c.Styles
@@ -117,10 +154,27 @@ func (u *userScreen) View() string {
 	case !u.read:
 		return clip(s.Muted.Render("  Reading "+u.email+"…"), u.c.Width)
 	}
+	lines := u.lines()
+	if len(lines) > u.c.Height {
+		// Too tall (60x16): the blank lines go first, then it scrolls.
+		lines = slices.DeleteFunc(lines, func(l string) bool { return l == "" })
+	}
+	u.overflow = len(lines) > u.c.Height
+	u.off = max(0, min(u.off, len(lines)-u.c.Height))
+	return fitHeight(strings.Join(lines[u.off:], "\n"), u.c.Height)
+}
+
+// lines is the whole page, wrapped to the width: nothing is cut.
+func (u *userScreen) lines() []string {
+	s := u.c.Styles
 	x := u.user
 	var lines []string
-	add := func(l string) { lines = append(lines, clip(l, u.c.Width)) }
-	field := func(label, value string) { add(s.Label.Render(fmt.Sprintf("  %-17s", label)) + value) }
+	add := func(l string) { lines = append(lines, strings.Split(wrapLines(l, u.c.Width), "\n")...) }
+	field := func(label, value string) {
+		const indent = 19
+		v := strings.ReplaceAll(wrapLines(value, max(20, u.c.Width-indent)), "\n", "\n"+strings.Repeat(" ", indent))
+		add(s.Label.Render(fmt.Sprintf("  %-17s", label)) + v)
+	}
 	none := s.Muted.Render("-")
 	orNone := func(v string) string {
 		if v == "" {
@@ -143,20 +197,20 @@ func (u *userScreen) View() string {
 	add("")
 	if len(u.maps) == 0 {
 		add(s.Muted.Render("No users-to-resources mappings: this user was not merged in by a takeover."))
-	} else {
-		add(s.ColumnHeader.Render("USERS-TO-RESOURCES MAPPINGS") + s.Muted.Render(" (from the takeover that merged it in)"))
-		w := plan(mappingColumns, mappingGrowth, u.c.Width-len(marker))
-		add(header(mappingColumns, w, s.ColumnHeader))
-		for _, m := range u.maps {
-			status := styled(u.mappingStatus(m.Status), s.Verified)
-			switch m.Status {
-			case model.NeedsMigration:
-				status = styled(u.mappingStatus(m.Status), s.Unverified)
-			case model.Dropped:
-				status = styled(u.mappingStatus(m.Status), s.Flagged)
-			}
-			add(row(mappingColumns, w, []cell{plain(m.Service), status, plain(u.names[m.OldDir]), plain(m.OldUser)}, false, s.SelectedRow))
-		}
+		return lines
 	}
-	return fitHeight(strings.Join(lines, "\n"), u.c.Height)
+	add(s.ColumnHeader.Render("USERS-TO-RESOURCES MAPPINGS") + s.Muted.Render(" (from the takeover that merged it in)"))
+	w := plan(mappingColumns, mappingGrowth, u.c.Width-len(marker))
+	lines = append(lines, header(mappingColumns, w, s.ColumnHeader))
+	for _, m := range u.maps {
+		status := styled(u.mappingStatus(m.Status, w[1]), s.Verified)
+		switch m.Status {
+		case model.NeedsMigration:
+			status = styled(u.mappingStatus(m.Status, w[1]), s.Unverified)
+		case model.Dropped:
+			status = styled(u.mappingStatus(m.Status, w[1]), s.Flagged)
+		}
+		lines = append(lines, row(mappingColumns, w, []cell{plain(m.Service), status, plain(u.names[m.OldDir]), plain(m.OldUser)}, false, s.SelectedRow))
+	}
+	return lines
 }
