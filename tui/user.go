@@ -98,12 +98,13 @@ func (u *userScreen) Update(msg tea.Msg) tea.Cmd {
 	return nil
 }
 
-func (u *userScreen) Title() string             { return u.email }
-func (u *userScreen) Capturing() bool           { return false }
+func (u *userScreen) Title() string   { return u.email }
+func (u *userScreen) Capturing() bool { return false }
 func (u *userScreen) SetSize(width, height int) {
 	u.c.SetSize(width, height)
 	u.View() // measures the page, so the help offers pgdn when it must
 }
+
 // ShortHelp offers pgdn/pgup only where the page is taller than the
 // screen.
 func (u *userScreen) ShortHelp() []key.Binding {
@@ -118,6 +119,7 @@ func (u *userScreen) FullHelp() [][]key.Binding { return [][]key.Binding{u.Short
 
 // helpVariant changes when the page starts or stops overflowing.
 func (u *userScreen) helpVariant() int { return boolInt(u.overflow) }
+
 // mappingStatus is a mapping's status, explained where width allows.
 func (u *userScreen) mappingStatus(st model.MappingStatus, width int) string {
 	long := string(st)
