@@ -487,6 +487,8 @@ func (a *app) renderHelp() string {
 	return a.help.ShortHelpView(global)
 }
 
+// breadcrumbs are the stack's titles; too wide for the terminal, the
+// oldest give way to "…" first, so the current screen's title is whole.
 func (a *app) breadcrumbs() string {
 	s := a.c.Styles
 	parts := make([]string, len(a.stack))
@@ -497,9 +499,14 @@ func (a *app) breadcrumbs() string {
 			parts[i] = s.Crumb.Render(sc.Title())
 		}
 	}
-	crumbs := strings.Join(parts, s.CrumbSep.Render(" › "))
+	who := ""
 	if !a.c.Ops.Viewer().IsOperator() {
-		crumbs += s.Muted.Render("  · signed in as " + a.c.Ops.Viewer().Actor())
+		who = s.Muted.Render("  · signed in as " + a.c.Ops.Viewer().Actor())
+	}
+	sep := s.CrumbSep.Render(" › ")
+	crumbs := strings.Join(parts, sep) + who
+	for i := 0; i < len(parts)-1 && lipgloss.Width(crumbs) > a.c.Width; i++ {
+		crumbs = strings.Join(append([]string{s.Crumb.Render("…")}, parts[i+1:]...), sep) + who
 	}
 	return crumbs
 }

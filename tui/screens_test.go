@@ -439,3 +439,11 @@ func TestTUIUserNarrowWraps(t *testing.T) {
 		}
 	}
 }
+
+// Issue 11 point 4: too wide for the terminal, the breadcrumbs give up
+// the oldest crumbs, not the current screen's title.
+func TestTUICrumbsKeepTheCurrentTitle(t *testing.T) {
+	r := newRunner(t, fixtureStore(t), Options{Directory: "bellowscollege.com"}, 60, 16)
+	r.keys("/", "chloe.a", "enter", "enter")
+	r.wantCrumbs("… › bellowscollege.com › chloe.adams@bellowscollege.com")
+}
