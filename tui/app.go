@@ -209,11 +209,6 @@ func (a *app) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		a.say(msg.text, true)
 		a.layout()
 		return a, nil
-	// lists: remove once listscreen opens with opening().
-	case openMailMsg:
-		return a, a.push(newMailScreen(a.c, msg.m))
-	case openAuditEntryMsg:
-		return a, a.push(newAuditEntryScreen(a.c, msg.e))
 	case demoResetMsg:
 		a.resetting = false
 		if msg.err != nil {

@@ -3,8 +3,6 @@ package tui
 import (
 	"slices"
 
-	tea "github.com/charmbracelet/bubbletea"
-
 	"selfserve/model"
 	"selfserve/ops"
 	"selfserve/tui/words"
@@ -17,14 +15,6 @@ const auditLimit = 500
 
 // auditTimeLayout keeps the seconds: several changes often share a minute.
 const auditTimeLayout = "2006-01-02 15:04:05"
-
-// openAuditMsg, openOutboxMsg and openServicesMsg ask the root to open
-// those screens.
-type (
-	openAuditMsg    struct{}
-	openOutboxMsg   struct{}
-	openServicesMsg struct{}
-)
 
 // auditSpec is the tail of the audit log, newest first, with a line
 // saying what each entry changed; enter opens an entry. Time, actor and
@@ -63,7 +53,7 @@ var auditSpec = &listSpec[model.AuditEntry]{
 		}
 		return "newest first"
 	},
-	open: func(e model.AuditEntry) tea.Msg { return openAuditEntryMsg{e} },
+	open: func(c Common, e model.AuditEntry) screen { return newAuditEntryScreen(c, e) },
 }
 
 func newAuditScreen(c Common) *listScreen[model.AuditEntry] { return newListScreen(c, auditSpec) }

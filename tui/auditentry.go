@@ -16,9 +16,6 @@ import (
 	"selfserve/tui/words"
 )
 
-// openAuditEntryMsg asks the root to show one audit entry.
-type openAuditEntryMsg struct{ e model.AuditEntry }
-
 // AuditChange says in one line what an entry changed; for a DNS check,
 // how many servers showed the record (issue 11 point 5). The command
 // line's `selfserve audit` says it the same way.

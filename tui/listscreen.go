@@ -46,7 +46,7 @@ type listSpec[T any] struct {
 	cells  func(*Styles, T) []cell
 	empty  string                 // what an empty list says
 	note   func(items []T) string // after "entry 3 of 40 · " in the status line
-	open   func(T) tea.Msg        // what enter asks for; nil: enter does nothing
+	open   func(Common, T) screen // what enter opens; nil: enter does nothing
 	legend []legendLine           // under the table, wrapped
 }
 
@@ -102,8 +102,7 @@ func (l *listScreen[T]) Update(msg tea.Msg) tea.Cmd {
 		l.layOut()
 	case tea.KeyMsg:
 		if key.Matches(msg, l.c.KeyMap.Open) && l.spec.open != nil && l.sc.cursor < len(l.items) {
-			m := l.spec.open(l.items[l.sc.cursor])
-			return func() tea.Msg { return m }
+			return opening(l.spec.open(l.c, l.items[l.sc.cursor]))
 		}
 		l.sc.key(l.c.KeyMap, msg)
 	}

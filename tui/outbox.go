@@ -5,15 +5,11 @@ import (
 	"slices"
 	"strings"
 
-	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 
 	"selfserve/model"
 	"selfserve/ops"
 )
-
-// openMailMsg asks the root to show one kept mail.
-type openMailMsg struct{ m model.Message }
 
 // outboxSpec lists the mails the mailer kept (sign-up codes,
 // invitations), newest first; enter shows one.
@@ -37,7 +33,7 @@ var outboxSpec = &listSpec[model.Message]{
 	},
 	empty: "No mail kept: sign-ups and invitations leave their mails here.",
 	note:  func([]model.Message) string { return "newest first" },
-	open:  func(m model.Message) tea.Msg { return openMailMsg{m: m} },
+	open:  func(c Common, m model.Message) screen { return newMailScreen(c, m) },
 }
 
 func newOutboxScreen(c Common) *listScreen[model.Message] { return newListScreen(c, outboxSpec) }
