@@ -9,10 +9,12 @@ import (
 )
 
 // userWindow keeps a few pages of a directory's users around the cursor,
-// read from Badger by seeking. It never knows the whole list: moving past
-// either end of what it holds reads one more page, and jumps (first,
-// last, prefix) replace the window with the page they land on. So every
-// key costs at most a seek plus a page, whatever the directory's size.
+// read from Badger by seeking. It never knows the whole list: a page past
+// either edge of the screen is read ahead in a command (readAhead), a
+// move beyond what it holds (keys faster than the reads) reads one more
+// page, and jumps (first, last, prefix) replace the window with the page
+// they land on. So every key costs at most a seek plus a page, whatever
+// the directory's size, and a move key usually none.
 type userWindow struct {
 	st  pageReader
 	dir string // directory id
