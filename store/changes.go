@@ -95,13 +95,20 @@ type Watcher struct {
 	mu      sync.Mutex
 	pending Change
 	ready   chan struct{} // holds a token while pending is not empty
+	closed  chan struct{} // closed by Close or the store's Close
+	once    sync.Once
 }
+
+// ErrWatchClosed ends Next once the watcher or its store is closed.
+var ErrWatchClosed = errors.New("watch closed")
 
 // Next waits for changes and returns them all, or ctx's error.
 func (w *Watcher) Next(ctx context.Context) (Change, error) {
 	select {
 	case <-ctx.Done():
 		return Change{}, ctx.Err()
+	case <-w.closed:
+		return Change{}, ErrWatchClosed
 	case <-w.ready:
 	}
 	w.mu.Lock()
@@ -111,8 +118,11 @@ func (w *Watcher) Next(ctx context.Context) (Change, error) {
 	return c, nil
 }
 
-// Close stops w's changes.
-func (w *Watcher) Close() { w.feed.remove(w) }
+// Close stops w's changes and ends a Next waiting for them.
+func (w *Watcher) Close() {
+	w.feed.remove(w)
+	w.once.Do(func() { close(w.closed) })
+}
 
 func (w *Watcher) add(c Change) {
 	w.mu.Lock()
@@ -143,7 +153,7 @@ func (s *Store) Watch() (*Watcher, error) {
 	if f.err != nil {
 		return nil, f.err
 	}
-	w := &Watcher{feed: f, ready: make(chan struct{}, 1)}
+	w := &Watcher{feed: f, ready: make(chan struct{}, 1), closed: make(chan struct{})}
 	if s.opts.ReadOnly {
 		return w, nil
 	}
@@ -230,7 +240,12 @@ func (f *feed) remove(w *Watcher) {
 func (f *feed) stop() {
 	f.mu.Lock()
 	cancel, done := f.cancel, f.done
+	watchers := f.watchers
+	f.watchers = nil
 	f.mu.Unlock()
+	for w := range watchers {
+		w.once.Do(func() { close(w.closed) })
+	}
 	if cancel != nil {
 		cancel()
 		<-done

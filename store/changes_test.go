@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -98,6 +99,12 @@ func TestWatchEndsWithTheStore(t *testing.T) {
 	if c, err := w.Next(ctx); err == nil {
 		t.Errorf("a closed watcher got %+v", c)
 	}
+	open, err := s.Watch()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ended := make(chan error)
+	go func() { _, err := open.Next(context.Background()); ended <- err }()
 	done := make(chan error)
 	go func() { done <- s.Close() }()
 	select {
@@ -107,5 +114,13 @@ func TestWatchEndsWithTheStore(t *testing.T) {
 		}
 	case <-time.After(30 * time.Second):
 		t.Fatal("Close hangs with a watched feed")
+	}
+	select {
+	case err := <-ended:
+		if !errors.Is(err, ErrWatchClosed) {
+			t.Errorf("a Next waiting when the store closed returned %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("a Next waiting when the store closed never returns")
 	}
 }

@@ -45,6 +45,10 @@ type Options struct {
 	// Viewer is who the session acts for: the operator (the zero
 	// value) or an admin signed in over SSH, who sees only their world.
 	Viewer ops.Viewer
+	// Static keeps the console from following others' changes (live.go):
+	// for tests that run its commands one at a time, where waiting for
+	// the next change would never return.
+	Static bool
 }
 
 // app is the root model. It owns only what is global: the screen stack
@@ -74,6 +78,9 @@ type app struct {
 	// resetting is true while the demo data is being restored: one
 	// restore at a time.
 	resetting bool
+	// watcher brings what others change (live.go), unless static.
+	watcher *ops.Watcher
+	static  bool
 }
 
 type question struct {
@@ -137,7 +144,7 @@ func New(oc *ops.Console, r *lipgloss.Renderer, opts Options) tea.Model {
 		FullKey: c.Styles.HelpKey, FullDesc: c.Styles.HelpDesc, FullSeparator: c.Styles.HelpSep,
 		Ellipsis: c.Styles.HelpSep,
 	}
-	a := &app{c: c, help: h, stack: []screen{newDirectoriesScreen(c)}, cmd: newCommandLine(c)}
+	a := &app{c: c, help: h, stack: []screen{newDirectoriesScreen(c)}, cmd: newCommandLine(c), static: opts.Static}
 	if opts.Directory != "" {
 		a.stack = append(a.stack, newDirectoryScreen(c, opts.Directory))
 	}
@@ -183,9 +190,9 @@ func (a *app) push(s screen) tea.Cmd {
 func (a *app) top() screen { return a.stack[len(a.stack)-1] }
 
 func (a *app) Init() tea.Cmd {
-	cmds := make([]tea.Cmd, len(a.stack))
-	for i, s := range a.stack {
-		cmds[i] = s.Init()
+	cmds := []tea.Cmd{a.startWatching()}
+	for _, s := range a.stack {
+		cmds = append(cmds, s.Init())
 	}
 	return tea.Batch(cmds...)
 }
@@ -205,6 +212,8 @@ func (a *app) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return a, a.replaceTop(msg.s)
 		}
 		return a, a.push(msg.s)
+	case changedMsg:
+		return a, a.changed(msg.ch)
 	case noteMsg:
 		a.say(msg.text, true)
 		a.layout()

@@ -21,8 +21,9 @@ const auditTimeLayout = "2006-01-02 15:04:05"
 // action are what an entry is, so they are never cut while they fit
 // (issue 11 point 4); the change gives way first, and enter shows it whole.
 var auditSpec = &listSpec[model.AuditEntry]{
-	title: "Audit log",
-	noun:  "entry",
+	title:   "Audit log",
+	watches: func(ch ops.Change) bool { return ch.Audit },
+	noun:    "entry",
 	columns: []listColumn{
 		{column: column{title: "TIME", min: len(auditTimeLayout)}, whole: true},
 		{column: column{title: "ACTOR", min: 8}, whole: true},

@@ -127,6 +127,7 @@ func newRunnerWith(t testing.TB, st *store.Store, rr *lipgloss.Renderer, opts Op
 // newConsoleRunner is newRunnerWith for a console that needs more than a
 // store (a DNS checker).
 func newConsoleRunner(t testing.TB, oc *ops.Console, rr *lipgloss.Renderer, opts Options, w, h int) *runner {
+	opts.Static = true // the runner runs each command to its end
 	r := &runner{t: t, m: New(oc, rr, opts)}
 	r.run(r.m.Init())
 	r.send(tea.WindowSizeMsg{Width: w, Height: h})

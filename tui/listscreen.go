@@ -41,13 +41,15 @@ type listSpec[T any] struct {
 	growth []int
 	// split, when the whole values do not fit on one line, puts the
 	// columns from this one on a second line of each row (0: never).
-	split  int
-	read   func(*ops.Session) ([]T, error)
-	cells  func(*Styles, T) []cell
-	empty  string                 // what an empty list says
-	note   func(items []T) string // after "entry 3 of 40 · " in the status line
-	open   func(Common, T) screen // what enter opens; nil: enter does nothing
-	legend []legendLine           // under the table, wrapped
+	split int
+	read  func(*ops.Session) ([]T, error)
+	cells func(*Styles, T) []cell
+	empty string                 // what an empty list says
+	note  func(items []T) string // after "entry 3 of 40 · " in the status line
+	open  func(Common, T) screen // what enter opens; nil: enter does nothing
+	// watches says whether a change touches the list (nil: never).
+	watches func(ops.Change) bool
+	legend  []legendLine // under the table, wrapped
 }
 
 // listColumn is a column of a list screen.

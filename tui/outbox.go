@@ -14,8 +14,9 @@ import (
 // outboxSpec lists the mails the mailer kept (sign-up codes,
 // invitations), newest first; enter shows one.
 var outboxSpec = &listSpec[model.Message]{
-	title: "Outbox",
-	noun:  "mail",
+	title:   "Outbox",
+	watches: func(ch ops.Change) bool { return ch.Outbox },
+	noun:    "mail",
 	columns: []listColumn{
 		{column: column{title: "TIME", min: len(auditTimeLayout)}, whole: true},
 		{column: column{title: "TO", min: 16}, whole: true},

@@ -8,8 +8,9 @@ import (
 // servicesSpec is the service catalogue: what an external takeover does
 // to each service, and which ignore AllowAdHocSubscriptions.
 var servicesSpec = &listSpec[model.Service]{
-	title: "Services",
-	noun:  "service",
+	watches: func(ch ops.Change) bool { return ch.Services },
+	title:   "Services",
+	noun:    "service",
 	columns: []listColumn{
 		{column: column{title: "SERVICE", min: 8}, whole: true},
 		{column: column{title: "TAKEOVER", min: 8}, whole: true},

@@ -95,7 +95,18 @@ func (s *switchesScreen) Update(msg tea.Msg) tea.Cmd {
 	if m, ok := msg.(switchesReadMsg); ok && m.to == s {
 		s.saving, s.err = false, m.err
 		if !m.saved && m.err == nil {
-			s.sum, s.proposed = m.sum, m.sum.Switches
+			// A read after someone else's change moves the "now"
+			// column; a switch toggled here and not saved stays
+			// toggled, the other follows theirs, so a save never
+			// undoes what they changed.
+			old, now := s.sum.Switches, m.sum.Switches
+			if s.sum.ID != "" && s.proposed.AllowEmailVerifiedUsers != old.AllowEmailVerifiedUsers {
+				now.AllowEmailVerifiedUsers = s.proposed.AllowEmailVerifiedUsers
+			}
+			if s.sum.ID != "" && s.proposed.AllowAdHocSubscriptions != old.AllowAdHocSubscriptions {
+				now.AllowAdHocSubscriptions = s.proposed.AllowAdHocSubscriptions
+			}
+			s.sum, s.proposed = m.sum, now
 		}
 		return nil
 	}
