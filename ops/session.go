@@ -151,8 +151,8 @@ func (s *Session) UsersBefore(ref, beforeKey string, limit int) ([]model.User, e
 }
 
 // UserRank is how many of a directory's users sort before key.
-func (s *Session) UserRank(ref, key string) (int64, error) {
-	return within(s, ref, func() (int64, error) { return s.c.Store.UserRank(ref, key) })
+func (s *Session) UserRank(ctx context.Context, ref, key string) (int64, error) {
+	return within(s, ref, func() (int64, error) { return s.c.Store.UserRank(ctx, ref, key) })
 }
 
 // userAndMappings is one user with their users-to-resources mappings.

@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"context"
 	"slices"
 
 	"github.com/dgraph-io/badger/v4"
@@ -54,7 +55,10 @@ func (s *Store) UsersBefore(ref, beforeKey string, limit int) ([]model.User, err
 // key: where a prefix jump landed, for the console's "user 3 of 41". It
 // reads keys only, but every one before key, so callers run it in the
 // background.
-func (s *Store) UserRank(ref, key string) (int64, error) {
+//
+// A count walks every key before key (a million on the largest
+// directory): it stops early, with ctx's error, once ctx ends.
+func (s *Store) UserRank(ctx context.Context, ref, key string) (int64, error) {
 	var n int64
 	err := s.view(func(txn *badger.Txn) error {
 		d, err := resolve(txn, ref)
@@ -66,6 +70,9 @@ func (s *Store) UserRank(ref, key string) (int64, error) {
 		defer it.Close()
 		for it.Seek(prefix); it.ValidForPrefix(prefix) && bytes.Compare(it.Item().Key(), stop) < 0; it.Next() {
 			n++
+			if n%4096 == 0 && ctx.Err() != nil {
+				return ctx.Err()
+			}
 		}
 		return nil
 	})

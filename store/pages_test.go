@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -199,12 +200,12 @@ func TestPagesUserRank(t *testing.T) {
 		{"empty", "a", 0},
 		{"zz", "b", 1},
 	} {
-		got, err := s.UserRank(tc.ref, tc.key)
+		got, err := s.UserRank(context.Background(), tc.ref, tc.key)
 		if err != nil || got != tc.want {
 			t.Errorf("UserRank(%q, %q) = %d, %v; want %d", tc.ref, tc.key, got, err, tc.want)
 		}
 	}
-	if _, err := s.UserRank("nowhere", "a"); !errors.Is(err, model.ErrNotFound) {
+	if _, err := s.UserRank(context.Background(), "nowhere", "a"); !errors.Is(err, model.ErrNotFound) {
 		t.Errorf("UserRank of no directory: %v, want ErrNotFound", err)
 	}
 }

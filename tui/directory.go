@@ -1,10 +1,12 @@
 package tui
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
@@ -18,11 +20,13 @@ import (
 // directoryScreen is one directory: who owns it, its switches, and its
 // users a page at a time (see userWindow).
 type directoryScreen struct {
-	c   Common
-	ref string // what it was opened with, its title until it is read
-	sum ops.DirectorySummary
-	err error // the last read that failed, shown instead of hiding it
-	win userWindow
+	// rankCancel ends the count of the last jump's place.
+	rankCancel context.CancelFunc
+	c          Common
+	ref        string // what it was opened with, its title until it is read
+	sum        ops.DirectorySummary
+	err        error // the last read that failed, shown instead of hiding it
+	win        userWindow
 	// height is the user list's, known before the first page is read.
 	height int
 	jump   jumpInput
@@ -423,15 +427,35 @@ type rankMsg struct {
 	err  error
 }
 
+// rankPause is how long typing must rest before a jump's place is
+// counted: the count walks every key before the landing (a million on
+// the largest directory), and a count per typed character took the CPU
+// the next keystrokes needed (issue 11 point 16).
+const rankPause = 300 * time.Millisecond
+
 // rank counts, in the background, the users before the first row of a
-// window a jump put down, which knows its rows but not their place.
+// window a jump put down, which knows its rows but not their place. It
+// starts once typing rests, and a later jump cancels it.
 func (d *directoryScreen) rank() tea.Cmd {
+	if d.rankCancel != nil {
+		d.rankCancel()
+	}
 	if len(d.win.rows) == 0 {
 		return nil
 	}
+	ctx, cancel := context.WithCancel(d.c.Context())
+	d.rankCancel = cancel
 	oc, id, k := d.c.Ops, d.sum.ID, addressKey(d.win.rows[0])
 	return func() tea.Msg {
-		n, err := oc.UserRank(id, k)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(rankPause):
+		}
+		n, err := oc.UserRank(ctx, id, k)
+		if ctx.Err() != nil {
+			return nil // a later jump counts instead
+		}
 		return rankMsg{to: d, key: k, rank: n, err: err}
 	}
 }
