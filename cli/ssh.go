@@ -16,9 +16,7 @@ import (
 	"selfserve/demo"
 	"selfserve/demo/sshdemo"
 	"selfserve/model"
-	"selfserve/ops"
 	"selfserve/ops/ratelimit"
-	"selfserve/store"
 	"selfserve/tui/sshconsole"
 )
 
@@ -97,36 +95,6 @@ func (a *app) serveSSHDemo(ctx context.Context, f sshFlags, dir string, size dem
 	cfg.Banner = sshdemo.Banner
 	cfg.Open = sshdemo.Opener(dir, size)
 	return a.serveSSH(ctx, f.addr, cfg, "selfserve demo", "host key and session copies in "+dir, "demo")
-}
-
-// serveSSHShared runs the console over SSH on the real database: keys
-// listed in the authorized-keys file sign in as the operator or an admin.
-func (a *app) serveSSHShared(ctx context.Context, f sshFlags, keysPath string) error {
-	if err := f.check(); err != nil {
-		return err
-	}
-	st, err := store.Open(a.db, store.Options{LockWait: a.lock})
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	// Read once now, so a missing or broken file stops the start with
-	// its message instead of refusing everyone later.
-	if _, err := sshconsole.ReadKeys(keysPath); err != nil {
-		return err
-	}
-	dns, err := st.DNSConfig()
-	if err != nil {
-		return err
-	}
-	cfg := f.config(a, filepath.Join(a.db, hostKeyFile))
-	cfg.Banner = "selfserve: sign in with a key listed by the operator.\r\n"
-	cfg.Keys = func() (*sshconsole.Keys, error) { return sshconsole.ReadKeys(keysPath) }
-	cfg.Open = func() (sshconsole.Console, error) {
-		// One shared store: every session sees the others' changes.
-		return sshconsole.Console{Ops: &ops.Console{Store: st, DNS: ops.DNSChecker(dns)}, Close: func() {}}, nil
-	}
-	return a.serveSSH(ctx, f.addr, cfg, "selfserve", "database "+a.db+", keys "+keysPath, "admin")
 }
 
 func portOf(addr net.Addr) string {
