@@ -38,7 +38,10 @@ func TestScheduleRechecksAndFlags(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
-	go func() { (&ops.Schedule{Console: c, Every: 10 * time.Millisecond, PerCheck: 5 * time.Second}).Run(ctx); close(done) }()
+	go func() {
+		(&ops.Schedule{Console: c, Every: 10 * time.Millisecond, PerCheck: 5 * time.Second}).Run(ctx)
+		close(done)
+	}()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		sum, err := c.Store.Summary(demo.Bellows)
