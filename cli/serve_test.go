@@ -135,6 +135,15 @@ func TestServeSignupEndToEnd(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(db, "serve.sock")); err != nil {
 		t.Errorf("no command socket: %v", err)
 	}
+	// The outbox says where each mail is; the courier settles the mail
+	// just after the relay took it.
+	deadline := time.Now().Add(30 * time.Second)
+	for r := binRun(t, bin, db, "outbox"); !strings.Contains(r.stdout, "\n  sent\n"); r = binRun(t, bin, db, "outbox") {
+		if time.Now().After(deadline) {
+			t.Fatalf("the outbox never shows the code mail sent: %s", r)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 
 	resp, err := http.Get(s.url + "metrics")
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 
 	"selfserve/model"
 	"selfserve/ops"
+	"selfserve/tui/words"
 )
 
 func (a *app) signupCommand() *cobra.Command {
@@ -109,7 +110,7 @@ func adviseCode(cmd *cobra.Command, a *app, email string, err error) error {
 func (a *app) outboxCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:     "outbox",
-		Short:   "Mail kept by the outbox mailer (when no --smtp is set)",
+		Short:   "Mail selfserve sent or keeps: kept (no --smtp), queued, sent or failed",
 		Example: "  selfserve outbox",
 		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -123,7 +124,11 @@ func (a *app) outboxCommand() *cobra.Command {
 						fmt.Fprintln(w, "The outbox is empty.")
 					}
 					for _, m := range msgs {
-						fmt.Fprintf(w, "%s  to %s\n  %s\n\n", m.Time.Format("2006-01-02 15:04:05"), m.To, m.Subject)
+						fmt.Fprintf(w, "%s  to %s\n  %s\n", m.Time.Format("2006-01-02 15:04:05"), m.To, m.Subject)
+						if st := words.MailState(string(m.State), m.Attempts, m.LastError); st != "" {
+							fmt.Fprintf(w, "  %s\n", st)
+						}
+						fmt.Fprintln(w)
 					}
 				})
 			})

@@ -9,6 +9,7 @@ import (
 
 	"selfserve/model"
 	"selfserve/ops"
+	"selfserve/tui/words"
 )
 
 // outboxSpec lists the mails the mailer kept (sign-up codes,
@@ -30,7 +31,11 @@ var outboxSpec = &listSpec[model.Message]{
 		return mail, err
 	},
 	cells: func(s *Styles, m model.Message) []cell {
-		return []cell{styled(m.Time.UTC().Format(auditTimeLayout), s.Muted), plain(m.To), plain(m.Subject)}
+		subject := m.Subject
+		if st := words.MailState(string(m.State), m.Attempts, m.LastError); st != "" {
+			subject = "[" + st + "] " + subject
+		}
+		return []cell{styled(m.Time.UTC().Format(auditTimeLayout), s.Muted), plain(m.To), plain(subject)}
 	},
 	empty: "No mail kept: sign-ups and invitations leave their mails here.",
 	note:  func([]model.Message) string { return "newest first" },

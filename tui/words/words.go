@@ -4,6 +4,7 @@
 package words
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 )
@@ -40,4 +41,17 @@ func OnOff(b bool) string {
 		return "on"
 	}
 	return "off"
+}
+
+// MailState says where a mail is on its way out ("" for one kept in
+// the outbox because no relay is set): "queued", "queued, attempt 2
+// failed: …", "sent", "failed after 12 attempts: …".
+func MailState(state string, attempts int, lastError string) string {
+	switch {
+	case state == "queued" && lastError != "":
+		return fmt.Sprintf("queued, attempt %d failed: %s", attempts, lastError)
+	case state == "failed":
+		return fmt.Sprintf("failed after %s: %s", Plural(attempts, "attempt", "attempts"), lastError)
+	}
+	return state
 }

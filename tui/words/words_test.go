@@ -18,3 +18,22 @@ func TestPlural(t *testing.T) {
 		t.Errorf("got %q", got)
 	}
 }
+
+func TestMailState(t *testing.T) {
+	for _, c := range []struct {
+		state    string
+		attempts int
+		err      string
+		want     string
+	}{
+		{"", 0, "", ""},
+		{"queued", 0, "", "queued"},
+		{"queued", 2, "451 try later", "queued, attempt 2 failed: 451 try later"},
+		{"sent", 3, "", "sent"},
+		{"failed", 1, "550 no such user", "failed after 1 attempt: 550 no such user"},
+	} {
+		if got := MailState(c.state, c.attempts, c.err); got != c.want {
+			t.Errorf("MailState(%q, %d, %q) = %q, want %q", c.state, c.attempts, c.err, got, c.want)
+		}
+	}
+}
