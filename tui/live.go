@@ -104,3 +104,13 @@ func (u *userScreen) Changed(ch ops.Change) tea.Cmd {
 	}
 	return u.Init()
 }
+
+// Changed reads the directory's header again (its counts, switches,
+// state). The rows on screen stay as read; new users show as pages are
+// read again (moving, jumping).
+func (d *directoryScreen) Changed(ch ops.Change) tea.Cmd {
+	if d.sum.ID == "" || !ch.Directories[d.sum.ID] {
+		return nil
+	}
+	return d.read(false)
+}

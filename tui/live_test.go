@@ -101,3 +101,16 @@ func TestTUISwitchesFollowAnotherSessionsChange(t *testing.T) {
 		t.Errorf("after saving, switches = %+v; want ours (AllowEmailVerifiedUsers off) and theirs (AllowAdHocSubscriptions off)", got.Switches)
 	}
 }
+
+// An open directory's counts follow sign-ups made elsewhere.
+func TestTUIDirectoryCountsFollowSignups(t *testing.T) {
+	st := fixtureStore(t)
+	tm := teatest.NewTestModel(t, New(&ops.Console{Store: st}, asciiRenderer(), Options{Directory: "bellowscollege.com"}), teatest.WithInitialTermSize(120, 40))
+	waitScreen(t, tm, "rms: 41 users")
+	signUp(t, st, "newcomer@bellowscollege.com")
+	waitScreen(t, tm, "rms: 42 users")
+	if err := tm.Quit(); err != nil {
+		t.Fatal(err)
+	}
+	tm.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
+}
