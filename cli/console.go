@@ -42,6 +42,14 @@ func (a *app) openConsole(cmd *cobra.Command, dir string, demoConsole func(*stor
 		}
 		oc = &ops.Console{Store: st, DNS: ops.DNSChecker(cfg)}
 	}
+	if a.httpAddr != "" {
+		stop, err := a.serveHTTPBeside(oc)
+		if err != nil {
+			st.Close()
+			return err
+		}
+		defer stop()
+	}
 	err = tui.Run(cmd.Context(), oc, opts)
 	if cerr := st.Close(); err == nil {
 		err = cerr

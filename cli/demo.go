@@ -36,7 +36,7 @@ earlier demo) and opens the console on it (at a terminal; elsewhere it
 prints how to explore it with the other commands).
 Every run starts from fresh data. --tour then walks both takeovers against
 the demo's own DNS server on loopback, with the same checks as real use.`,
-		Example: "  selfserve demo\n  selfserve demo --tour\n  selfserve demo --ssh :2222\n  selfserve demo --db /tmp/mydemo --directories 100 --big-users 1000\n  selfserve demo --users 1000000",
+		Example: "  selfserve demo\n  selfserve demo --tour\n  selfserve demo --http 127.0.0.1:8080\n  selfserve demo --ssh :2222\n  selfserve demo --db /tmp/mydemo --directories 100 --big-users 1000\n  selfserve demo --users 1000000",
 		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if size.Directories < 0 || size.BigUsers < 0 || size.Users < 0 {
@@ -107,6 +107,7 @@ the demo's own DNS server on loopback, with the same checks as real use.`,
 	cmd.Flags().IntVar(&size.BigUsers, "big-users", size.BigUsers, "users of the large directory "+demo.BigDomain)
 	cmd.Flags().IntVar(&size.Users, "users", 0, "users in all, instead of --big-users: "+demo.BigDomain+" gets what the rest leave (e.g. 1000000)")
 	cmd.Flags().BoolVar(&walk, "tour", false, "walk both takeovers against the demo's DNS server")
+	cmd.Flags().StringVar(&a.httpAddr, "http", "", "serve the sign-up page and API on this address (e.g. 127.0.0.1:8080) while the console runs, so sign-ups arrive in it")
 	cmd.Flags().StringVar(&ssh.addr, "ssh", "", "serve the demo over SSH on this address (e.g. :2222); each session gets its own copy (default size 300 directories, 20000 big users)")
 	ssh.register(cmd, "with --ssh: ")
 	return cmd

@@ -44,6 +44,8 @@ type app struct {
 	// cwd is the directory relative paths are read from: the caller's,
 	// when the command runs inside a server.
 	cwd string
+	// httpAddr (demo --http) serves the sign-up page beside the console.
+	httpAddr string
 }
 
 // Run executes the command line and returns the process exit status:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/netip"
@@ -136,4 +137,25 @@ func (a *app) serve(ctx context.Context, f serveFlags) error {
 	}
 	logger.Info("stopped")
 	return nil
+}
+
+// serveHTTPBeside serves the sign-up page and API on a.httpAddr with oc
+// while the console runs on the same store (demo --http): sign-ups made
+// in a browser show up in the console. Mail stays in the outbox (`:outbox`
+// in the console holds the codes). stop shuts the server down.
+func (a *app) serveHTTPBeside(oc *ops.Console) (stop func(), err error) {
+	ln, err := net.Listen("tcp", a.httpAddr)
+	if err != nil {
+		return nil, fmt.Errorf("http: %w", err)
+	}
+	oc.SignupURL = "http://" + ln.Addr().String() + "/"
+	// The console owns the terminal: the server logs nowhere.
+	srv := web.Server(web.New(oc, web.Options{Log: log.New(io.Discard)}), web.Timeouts{})
+	go srv.Serve(ln)
+	fmt.Fprintf(a.errw, "selfserve sign-up page on %s; codes are in the console's :outbox\n", oc.SignupURL)
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), drainHTTP)
+		defer cancel()
+		srv.Shutdown(ctx)
+	}, nil
 }
