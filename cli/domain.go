@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -116,23 +117,14 @@ and previews without changing anything.`,
 				}
 				opt.DNSServer = server
 			}
-			a.extra = opt.Wait
-			opt.Progress = func(at ops.Attempt) {
-				fmt.Fprintf(a.errw, "check %d: %s\n  next check in %s\n", at.N, at.Result.Message(), at.Next.Round(time.Second))
+			if opt.Wait > 0 && a.attached == nil {
+				return a.verifyWaiting(cmd, args[0], admin, opt)
 			}
+			a.extra = opt.Wait
+			opt.Progress = func(at ops.Attempt) { a.progress(at.N, at.Result.Message(), at.Next) }
 			return a.console(cmd, func(ctx context.Context, c *ops.Console) error {
 				rep, err := c.Verify(ctx, args[0], admin, opt)
-				if err != nil && rep.Check == nil && rep.Impact == nil {
-					return err // refused before anything was looked at
-				}
-				if a.json {
-					if jerr := a.emit(rep, nil); jerr != nil {
-						return jerr
-					}
-					return err
-				}
-				a.emit(rep, func(w io.Writer) { printVerify(w, rep, err == nil) })
-				return err
+				return a.reportVerify(rep, err)
 			})
 		},
 	}
@@ -266,4 +258,60 @@ func hostPort(s string) (string, error) {
 		return "", fmt.Errorf("%q: give HOST or HOST:PORT", s)
 	}
 	return net.JoinHostPort(host, port), nil
+}
+
+// reportVerify prints what verify found and did, and returns its error.
+func (a *app) reportVerify(rep ops.VerifyReport, err error) error {
+	if err != nil && rep.Check == nil && rep.Impact == nil {
+		return err // refused before anything was looked at
+	}
+	if a.json {
+		if jerr := a.emit(rep, nil); jerr != nil {
+			return jerr
+		}
+		return err
+	}
+	a.emit(rep, func(w io.Writer) { printVerify(w, rep, err == nil) })
+	return err
+}
+
+// progress says on stderr that check n did not find the record yet.
+func (a *app) progress(n int, msg string, next time.Duration) {
+	fmt.Fprintf(a.errw, "check %d: %s\n  next check in %s\n", n, msg, next.Round(time.Second))
+}
+
+// verifyWaiting is `domain verify --wait` run on its own: it opens the
+// database for each check and closes it while waiting, so other commands
+// on it are not kept out for minutes (issue 12 point 3). Each check is a
+// whole verify, which takes over as soon as the record shows. When a
+// server holds the database, the first open sends the whole command to
+// it instead, and the server waits.
+func (a *app) verifyWaiting(cmd *cobra.Command, domain, admin string, opt ops.VerifyOptions) error {
+	deadline := time.Now().Add(opt.Wait)
+	opt.Wait = 0
+	var next func() time.Duration
+	for n := 1; ; n++ {
+		var rep ops.VerifyReport
+		var verr error
+		if err := a.console(cmd, func(ctx context.Context, c *ops.Console) error {
+			if next == nil {
+				next = c.Polls()
+			}
+			rep, verr = c.Verify(ctx, domain, admin, opt)
+			return nil
+		}); err != nil {
+			return err
+		}
+		left := time.Until(deadline)
+		if !errors.Is(verr, model.ErrNotVerified) || rep.Check == nil || left <= 0 {
+			return a.reportVerify(rep, verr)
+		}
+		pause := min(next(), left)
+		a.progress(n, rep.Check.Message(), pause)
+		select {
+		case <-cmd.Context().Done():
+			return a.reportVerify(rep, verr)
+		case <-time.After(pause):
+		}
+	}
 }

@@ -110,7 +110,7 @@ func (c *Console) verify(ctx context.Context, by Viewer, domain, admin string, o
 // says stop. Every check is counted and written to the audit log.
 func (c *Console) checkUntil(ctx context.Context, claim store.Claim, ch model.Challenge, opt VerifyOptions) (dnscheck.Result, error) {
 	deadline := time.Now().Add(opt.Wait)
-	pause := c.pollStart()
+	next := c.Polls()
 	for n := 1; ; n++ {
 		if err := c.Store.CountCheck(ch.Domain, claim.Admin.Key()); err != nil {
 			return dnscheck.Result{}, err
@@ -129,7 +129,7 @@ func (c *Console) checkUntil(ctx context.Context, claim store.Claim, ch model.Ch
 			}
 			return res, nil
 		}
-		pause = min(pause, left)
+		pause := min(next(), left)
 		if opt.Progress != nil {
 			opt.Progress(Attempt{N: n, Result: res, Next: pause})
 		}
@@ -138,7 +138,6 @@ func (c *Console) checkUntil(ctx context.Context, claim store.Claim, ch model.Ch
 			return res, fmt.Errorf("%w: stopped waiting: %s", model.ErrNotVerified, res.Message())
 		case <-time.After(pause):
 		}
-		pause = min(2*pause, maxPoll)
 	}
 }
 
@@ -149,11 +148,21 @@ const (
 	maxPoll          = time.Minute
 )
 
-func (c *Console) pollStart() time.Duration {
+// Polls is the back-off of --wait: each call is the pause before the
+// next check, doubling from PollStart up to a minute.
+func (c *Console) Polls() func() time.Duration {
+	pause := defaultPollStart
 	if c.PollStart > 0 {
-		return c.PollStart
+		pause = c.PollStart
 	}
-	return defaultPollStart
+	first := true
+	return func() time.Duration {
+		if !first {
+			pause = min(2*pause, maxPoll)
+		}
+		first = false
+		return pause
+	}
 }
 
 // check looks for a challenge record in DNS with the console's checker.
