@@ -46,6 +46,9 @@ type app struct {
 	cwd string
 	// httpAddr (demo --http) serves the sign-up page beside the console.
 	httpAddr string
+	// viewer is who runs the command: the operator (zero), or over SSH
+	// the admin the key signs in as.
+	viewer ops.Viewer
 }
 
 // Run executes the command line and returns the process exit status:
@@ -57,7 +60,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 func run(ctx context.Context, a *app, args []string, stdout, stderr io.Writer) int {
 	root := a.rootCommand()
 	if a.attached != nil {
-		root.PersistentPreRunE = refuseInServer
+		root.PersistentPreRunE = a.refuseInServer
 	}
 	root.SetArgs(args)
 	root.SetOut(stdout)
@@ -157,7 +160,7 @@ var creates = map[string]string{"creates": "yes"}
 // asOperator is console with the operator's session: a command without
 // --as acts as the operator, as whoever runs it next to the database may.
 func (a *app) asOperator(cmd *cobra.Command, fn func(ctx context.Context, s *ops.Session) error) error {
-	return a.console(cmd, func(ctx context.Context, c *ops.Console) error { return fn(ctx, c.As(ops.Viewer{})) })
+	return a.console(cmd, func(ctx context.Context, c *ops.Console) error { return fn(ctx, c.As(a.viewer)) })
 }
 
 // console opens the database for one command and closes it after.

@@ -41,7 +41,11 @@ an external takeover of another domain. Every change is audited under their
 address. The file is read again at every sign-in and every keystroke, and
 every 10 seconds for the open sessions: removing a line keeps that key out
 from its next connection and ends its open sessions within 10 seconds.
-Only the console is served over SSH: "ssh host COMMAND" is refused.`,
+"ssh -p PORT HOST COMMAND…" runs a selfserve command inside the server as
+the key's identity, with its output and exit status: the operator any
+command the CLI runs on the server, an admin only directory list|show,
+user list|show, domain list, service list and settings, within their reach
+and as themselves. The way to script a remote server.`,
 		Example: "  selfserve serve --http 127.0.0.1:8080 --ssh :2222\n" +
 			"  selfserve --db /srv/selfserve --smtp localhost:25 serve --http 127.0.0.1:8080 --trusted-proxy 127.0.0.1/32 --public-url https://signup.example.com/",
 		Args: noArgs,

@@ -113,6 +113,7 @@ func (a *app) serve(ctx context.Context, f serveFlags) error {
 		cfg := f.ssh.config(a, filepath.Join(a.db, hostKeyFile))
 		cfg.Banner = "selfserve: sign in with a key listed by the operator.\r\n"
 		cfg.Keys = func() (*sshconsole.Keys, error) { return sshconsole.ReadKeys(f.keys) }
+		cfg.Command = runOverSSH(c)
 		cfg.Open = func() (sshconsole.Console, error) {
 			// One shared console: every session sees the others' changes.
 			return sshconsole.Console{Ops: c, Close: func() {}}, nil

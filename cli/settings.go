@@ -35,11 +35,14 @@ switches new directories get.`,
 				}
 				return sw
 			}
-			var as ops.Viewer // the operator
+			as := a.viewer // the operator, or over SSH the key's admin
 			if admin != "" {
 				addr, err := model.ParseAddress(admin)
 				if err != nil {
 					return usageError{err}
+				}
+				if !as.IsOperator() && addr.Key() != as.Admin.Key() {
+					return fmt.Errorf("%w: over SSH you act as %s", ops.ErrOperatorOnly, as.Actor())
 				}
 				as.Admin = addr
 			}

@@ -61,12 +61,37 @@ func topCommand(cmd *cobra.Command) string {
 	return cmd.Name()
 }
 
-// refuseInServer stops a command that cannot run inside the server.
-func refuseInServer(cmd *cobra.Command, _ []string) error {
+// adminCommands are what an admin signed in over SSH may run: reads and
+// the switches, each through their own session, so within their reach
+// and as themselves. Everything else (sign-ups for others, challenges and
+// takeovers, which the console's wizard offers, settings of the whole
+// service, backups) is the operator's.
+var adminCommands = map[string]bool{
+	"selfserve directory list": true, "selfserve directory show": true,
+	"selfserve user list": true, "selfserve user show": true,
+	"selfserve domain list": true, "selfserve service list": true,
+	"selfserve settings": true,
+}
+
+// refuseInServer stops a command that cannot run inside the server, or
+// that the admin running it over SSH may not run.
+func (a *app) refuseInServer(cmd *cobra.Command, _ []string) error {
 	if name := topCommand(cmd); notThroughSocket[name] {
 		return fmt.Errorf("%w: selfserve %s cannot run while selfserve serve holds the database", errInServer, name)
 	}
+	if !a.viewer.IsOperator() && !adminCommands[cmd.CommandPath()] {
+		return fmt.Errorf("%w: %s is the operator's to run", ops.ErrOperatorOnly, cmd.CommandPath())
+	}
 	return nil
+}
+
+// runOverSSH is the serve's `ssh HOST COMMAND…`: the command line run
+// inside the server as the key's viewer.
+func runOverSSH(c *ops.Console) func(ctx context.Context, v ops.Viewer, args []string, stdout, stderr io.Writer) int {
+	return func(ctx context.Context, v ops.Viewer, args []string, stdout, stderr io.Writer) int {
+		a := &app{out: stdout, errw: stderr, args: args, attached: c, viewer: v}
+		return run(ctx, a, args, stdout, stderr)
+	}
 }
 
 // errInServer is a command refused because a server holds its database.

@@ -3,6 +3,7 @@ package cli_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -283,7 +284,7 @@ func TestSSHDemoLimits(t *testing.T) {
 		t.Errorf("session without a terminal: err %v, output:\n%s", err, out)
 	}
 	out, err = sshRun(port, "demo@127.0.0.1", "directory", "list")
-	if err == nil || !strings.Contains(out, `commands over SSH are not supported (you sent "directory list")`) {
+	if err == nil || !strings.Contains(out, `commands over SSH are not supported here (you sent "directory list")`) {
 		t.Errorf("command: err %v, output:\n%s", err, out)
 	}
 }
@@ -384,9 +385,37 @@ func TestSSHServe(t *testing.T) {
 	if err == nil || !strings.Contains(out, "Permission denied (publickey)") {
 		t.Errorf("password sign-in: err %v\n%s", err, out)
 	}
-	out, err = sshRun(port, append(withKey(f.op), "ops@127.0.0.1", "domain", "list")...)
-	if err == nil || !strings.Contains(out, "commands over SSH are not supported") {
-		t.Errorf("command: err %v\n%s", err, out)
+	// Commands run as the key's identity (issue 12 point 2): the
+	// operator everything the CLI runs, an admin only within reach and
+	// as themselves; the exit status comes back.
+	out, err = sshRun(port, append(withKey(f.op), "ops@127.0.0.1", "directory", "list", "--json")...)
+	if err != nil || !strings.Contains(out, "bellowscollege.com") || !strings.Contains(out, "contoso.com") {
+		t.Errorf("operator's directory list: err %v\n%s", err, out)
+	}
+	out, err = sshRun(port, append(withKey(f.admin), "admin@127.0.0.1", "directory", "list", "--json")...)
+	if err != nil || !strings.Contains(out, "contoso.com") || strings.Contains(out, "bellowscollege.com") {
+		t.Errorf("admin's directory list: err %v\n%s", err, out)
+	}
+	var ee *exec.ExitError
+	for _, c := range [][]string{
+		{"directory", "show", "bellowscollege.com"},
+		{"settings", "contoso.com", "--allow-adhoc-subscriptions=false", "--as", "someone@contoso.com"},
+		{"config", "--dns-port", "5353"},
+		{"outbox"},
+		{"signup", "start", "x@contoso.com", "--service", "rms"},
+	} {
+		out, err = sshRun(port, append(append(withKey(f.admin), "admin@127.0.0.1"), c...)...)
+		if !errors.As(err, &ee) || ee.ExitCode() != 1 {
+			t.Errorf("admin ran %v: err %v\n%s", c, err, out)
+		}
+	}
+	out, err = sshRun(port, append(withKey(f.admin), "admin@127.0.0.1", "settings", "contoso.com", "--allow-adhoc-subscriptions=false")...)
+	if err != nil || !strings.Contains(out, "AllowAdHocSubscriptions") {
+		t.Errorf("admin's own settings change: err %v\n%s", err, out)
+	}
+	out, err = sshRun(port, append(withKey(f.op), "ops@127.0.0.1", "directory", "show", "nosuch.example")...)
+	if !errors.As(err, &ee) || ee.ExitCode() != 1 || !strings.Contains(out, "nosuch.example") {
+		t.Errorf("a refusal's status over SSH: err %v\n%s", err, out)
 	}
 
 	sock := newTmux(t)

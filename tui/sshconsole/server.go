@@ -41,6 +41,10 @@ type Config struct {
 	// Open builds a session's console (the middleware adds who signed
 	// in and the session's context); its Close runs when the session ends.
 	Open func() (Console, error)
+	// Command, when set, runs `ssh HOST COMMAND…` as the key's viewer
+	// and returns its exit status (serve: the same command tree as the
+	// CLI); unset, a command is refused (the public demo).
+	Command func(ctx context.Context, v ops.Viewer, args []string, stdout, stderr io.Writer) int
 	// Now is the clock of the rate limit; nil is time.Now.
 	Now func() time.Time
 	// HandshakeTimeout closes a connection that has not opened its

@@ -138,7 +138,14 @@ func (s *Server) identityMiddleware(next ssh.Handler) ssh.Handler {
 func (s *Server) terminalMiddleware(next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
 		if len(sess.Command()) > 0 {
-			wish.Fatalf(sess, "selfserve: commands over SSH are not supported (you sent %q).\r\nConnect without a command for the console, or run the selfserve CLI on the server.\r\n", sess.RawCommand())
+			if s.cfg.Command == nil {
+				wish.Fatalf(sess, "selfserve: commands over SSH are not supported here (you sent %q).\r\nConnect without a command for the console.\r\n", sess.RawCommand())
+				return
+			}
+			defer s.admitted(sess)()
+			v, _ := sess.Context().Value(viewerKey{}).(ops.Viewer)
+			s.log.Info("command", "as", v.Actor(), "args", sess.Command(), "remote", sess.RemoteAddr().String())
+			sess.Exit(s.cfg.Command(sess.Context(), v, sess.Command(), sess, sess.Stderr()))
 			return
 		}
 		if _, _, ok := sess.Pty(); !ok {
@@ -166,13 +173,7 @@ func (s *Server) consoleMiddleware(next ssh.Handler) ssh.Handler {
 			return
 		}
 		defer s.sessions.remove(st)
-		if p, ok := sess.Context().Value(pendingKey{}).(*pendingConn); ok {
-			// In a console: the handshake deadline and cap no longer
-			// apply. Once it ends, the client has as long again to
-			// leave (ssh's ControlPersist keeps a connection open).
-			p.in()
-			defer func() { time.AfterFunc(s.cfg.HandshakeTimeout, func() { p.Close() }) }()
-		}
+		defer s.admitted(sess)()
 		if s.cfg.MaxSession > 0 {
 			t := time.AfterFunc(s.cfg.MaxSession, func() { cancel(errTooLong) })
 			defer t.Stop()
@@ -281,4 +282,17 @@ func fingerprint(k ssh.PublicKey) string {
 		return "none"
 	}
 	return gossh.FingerprintSHA256(k)
+}
+
+// admitted lifts the handshake deadline and cap from sess's connection
+// while it runs a console or a command; the returned func, run when that
+// ends, gives the client as long again to leave (ssh's ControlPersist
+// keeps a connection open).
+func (s *Server) admitted(sess ssh.Session) func() {
+	p, ok := sess.Context().Value(pendingKey{}).(*pendingConn)
+	if !ok {
+		return func() {}
+	}
+	p.in()
+	return func() { time.AfterFunc(s.cfg.HandshakeTimeout, func() { p.Close() }) }
 }
