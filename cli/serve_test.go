@@ -151,7 +151,8 @@ func TestServeSignupEndToEnd(t *testing.T) {
 	}
 	metrics, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	for _, want := range []string{`selfserve_signups_total{result="ok",step="verify"} 1`, `selfserve_mail_total{state="sent"} 1`} {
+	for _, want := range []string{`selfserve_signups_total{result="ok",step="verify"} 1`, `selfserve_mail_total{state="sent"} 1`,
+		`selfserve_mail_queue_overdue_seconds 0`, `selfserve_ssh_sessions`} {
 		if !strings.Contains(string(metrics), want) {
 			t.Errorf("/metrics lacks %s", want)
 		}

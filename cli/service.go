@@ -103,6 +103,13 @@ func (a *app) serve(ctx context.Context, f serveFlags) error {
 		return err
 	}
 	defer sock.Close()
+	m.MailOverdue(func() time.Duration {
+		next, ok, err := st.NextMail()
+		if err != nil || !ok {
+			return 0
+		}
+		return time.Since(next)
+	})
 	if c.Mail != nil {
 		courier := &ops.Courier{Store: st, Mail: c.Mail, Metrics: m, Log: logger.WithPrefix("mail")}
 		run(func() error { return courier.Run(ctx) })
@@ -114,6 +121,7 @@ func (a *app) serve(ctx context.Context, f serveFlags) error {
 		cfg.Banner = "selfserve: sign in with a key listed by the operator.\r\n"
 		cfg.Keys = func() (*sshconsole.Keys, error) { return sshconsole.ReadKeys(f.keys) }
 		cfg.Command = runOverSSH(c)
+		cfg.Sessions = m.SSHSession
 		cfg.Open = func() (sshconsole.Console, error) {
 			// One shared console: every session sees the others' changes.
 			return sshconsole.Console{Ops: c, Close: func() {}}, nil

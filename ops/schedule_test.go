@@ -64,7 +64,10 @@ func TestScheduleRechecksAndFlags(t *testing.T) {
 	}
 	rec := httptest.NewRecorder()
 	c.Metrics.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
-	if !strings.Contains(rec.Body.String(), `selfserve_dns_checks_total{kind="recheck"`) {
-		t.Error("re-checks are not counted")
+	for _, want := range []string{`selfserve_dns_checks_total{kind="recheck"`, `selfserve_dns_checks_total{kind="challenge",outcome="found"} 1`,
+		`selfserve_takeovers_total{kind="internal",result="done"} 1`} {
+		if !strings.Contains(rec.Body.String(), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
 	}
 }

@@ -95,9 +95,17 @@ func (c *Console) verify(ctx context.Context, by Viewer, domain, admin string, o
 	if p.Kind == model.Internal {
 		d, err := c.Store.TakeOverInternal(claim, p)
 		rep.Directory = &d
+		c.Metrics.Takeover(string(p.Kind), outcome(err))
 		return rep, err
 	}
-	res, err := c.Store.TakeOverExternal(claim, p, opt.Force, opt.OnBatch)
+	onBatch := func(j model.Job) {
+		c.Metrics.TakeoverBatch()
+		if opt.OnBatch != nil {
+			opt.OnBatch(j)
+		}
+	}
+	res, err := c.Store.TakeOverExternal(claim, p, opt.Force, onBatch)
+	c.Metrics.Takeover(string(p.Kind), outcome(err))
 	rep.Directory = &res.Target
 	if res.Job.ID != "" {
 		rep.Job = &res.Job
@@ -119,6 +127,7 @@ func (c *Console) checkUntil(ctx context.Context, claim store.Claim, ch model.Ch
 		if err != nil {
 			return res, err
 		}
+		c.Metrics.DNSCheck("challenge", string(res.Outcome))
 		if err := c.Store.RecordCheck(claim, res); err != nil {
 			return res, err
 		}
@@ -181,4 +190,15 @@ func (c *Console) check(ctx context.Context, rec model.RecordSpec, server string
 // DNSChecker is the checker the operator's DNS setting describes.
 func DNSChecker(cfg store.DNSConfig) dnscheck.Checker {
 	return dnscheck.Checker{Server: cfg.Server, Resolver: cfg.Resolver, Port: cfg.Port, Lab: cfg.Lab}
+}
+
+// outcome names a result for the metrics: done, or refused or failed.
+func outcome(err error) string {
+	switch {
+	case err == nil:
+		return "done"
+	case model.IsRefusal(err):
+		return "refused"
+	}
+	return "failed"
 }

@@ -40,10 +40,10 @@ func browser(t *testing.T) context.Context {
 }
 
 // A person signs up in a real browser: types their address, reads the
-// code from the mail, types it, and sees that they are in; a refusal
+// code from the mail the courier delivered to an SMTP server, types it, and sees that they are in; a refusal
 // shows its sentence.
 func TestSignupInABrowser(t *testing.T) {
-	s := newService(t)
+	s := mailingService(t) // the code comes by mail, as a person's does
 	ctx := browser(t)
 	err := chromedp.Do(ctx,
 		chromedp.Navigate(s.srv.URL+"/?service=rms"),

@@ -2,17 +2,21 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"selfserve/model"
 	"selfserve/ops"
+	"selfserve/ops/mailtest"
 	"selfserve/store"
 )
 
@@ -20,6 +24,9 @@ import (
 type service struct {
 	st  *store.Store
 	srv *httptest.Server
+	// relay, when set, is the SMTP server the courier delivers codes to:
+	// codes are read from there, not from the outbox.
+	relay *mailtest.Server
 }
 
 func newService(t *testing.T) *service {
@@ -118,9 +125,45 @@ func apiOperation(method, path string) (string, bool) {
 
 var codeRE = regexp.MustCompile(`\b\d{6}(\d{6})?\b`)
 
+// mailingService is newService with its mail queued and delivered by a
+// courier to a real SMTP server on loopback, as `selfserve serve --smtp`.
+func mailingService(t *testing.T) *service {
+	t.Helper()
+	st, err := store.Open(t.TempDir(), store.Options{Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	relay, err := mailtest.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	mail := ops.SMTP{Addr: relay.Addr, From: "selfserve@example.com"}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- (&ops.Courier{Store: st, Mail: mail}).Run(ctx) }()
+	srv := httptest.NewServer(New(&ops.Console{Store: st, Mail: mail, Queue: true}, Options{}))
+	t.Cleanup(func() { srv.Close(); cancel(); <-done; relay.Close(); st.Close() })
+	return &service{st: st, srv: srv, relay: relay}
+}
+
 // code is the code in the newest mail to addr.
 func (s *service) code(t *testing.T, addr string) string {
 	t.Helper()
+	if s.relay != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		got, err := s.relay.Wait(ctx, func(m []mailtest.Mail) bool {
+			return slices.ContainsFunc(m, func(x mailtest.Mail) bool { return strings.EqualFold(x.To, addr) })
+		})
+		if err != nil {
+			t.Fatalf("no mail to %s reached the relay: %v", addr, err)
+		}
+		for i := len(got) - 1; i >= 0; i-- {
+			if strings.EqualFold(got[i].To, addr) {
+				return codeRE.FindString(got[i].Subject)
+			}
+		}
+	}
 	msgs, err := s.st.Outbox()
 	if err != nil {
 		t.Fatal(err)

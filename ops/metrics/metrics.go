@@ -59,12 +59,16 @@ func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
 }
 
-// Register adds c (a gauge read at scrape time, such as the mail
-// queue's age) to m.
-func (m *Metrics) Register(c prometheus.Collector) {
-	if m != nil {
-		m.reg.MustRegister(c)
+// MailOverdue exports, read at each scrape, how long the most overdue
+// queued mail has waited past its time: 0 while the courier keeps up,
+// growing while the relay is down.
+func (m *Metrics) MailOverdue(overdue func() time.Duration) {
+	if m == nil {
+		return
 	}
+	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "selfserve_mail_queue_overdue_seconds",
+		Help: "How long the most overdue queued mail has waited past its time (0: none)."},
+		func() float64 { return max(0, overdue().Seconds()) }))
 }
 
 // Signup counts a sign-up step; reason is "" when it succeeded.

@@ -27,6 +27,7 @@ func TestMetricsAreExported(t *testing.T) {
 	m.TakeoverBatch()
 	m.SSHSession(1)
 	m.HTTP("POST /v1/signups", 202, 3*time.Millisecond)
+	m.MailOverdue(func() time.Duration { return 90 * time.Second })
 	out := scrape(t, m)
 	for _, want := range []string{
 		`selfserve_signups_total{result="ok",step="start"} 1`,
@@ -38,6 +39,7 @@ func TestMetricsAreExported(t *testing.T) {
 		`selfserve_takeover_batches_total 1`,
 		`selfserve_ssh_sessions 1`,
 		`selfserve_http_request_duration_seconds_count{code="2xx",route="POST /v1/signups"} 1`,
+		`selfserve_mail_queue_overdue_seconds 90`,
 		`go_goroutines`,
 	} {
 		if !strings.Contains(out, want) {
@@ -57,5 +59,5 @@ func TestNilMetricsRecordNothing(t *testing.T) {
 	m.TakeoverBatch()
 	m.SSHSession(1)
 	m.HTTP("GET /", 200, time.Millisecond)
-	m.Register(nil)
+	m.MailOverdue(func() time.Duration { return time.Hour })
 }

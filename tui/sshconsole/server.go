@@ -45,6 +45,9 @@ type Config struct {
 	// and returns its exit status (serve: the same command tree as the
 	// CLI); unset, a command is refused (the public demo).
 	Command func(ctx context.Context, v ops.Viewer, args []string, stdout, stderr io.Writer) int
+	// Sessions, when set, hears each console session open (+1) and
+	// close (-1): the server's metrics.
+	Sessions func(delta int)
 	// Now is the clock of the rate limit; nil is time.Now.
 	Now func() time.Time
 	// HandshakeTimeout closes a connection that has not opened its

@@ -173,6 +173,10 @@ func (s *Server) consoleMiddleware(next ssh.Handler) ssh.Handler {
 			return
 		}
 		defer s.sessions.remove(st)
+		if s.cfg.Sessions != nil {
+			s.cfg.Sessions(1)
+			defer s.cfg.Sessions(-1)
+		}
 		defer s.admitted(sess)()
 		if s.cfg.MaxSession > 0 {
 			t := time.AfterFunc(s.cfg.MaxSession, func() { cancel(errTooLong) })
