@@ -66,7 +66,7 @@ func (a *app) serve(ctx context.Context, f serveFlags) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
-	failed := make(chan error, 2)
+	failed := make(chan error, 4) // one per part run below: none blocks
 	run := func(fn func() error) {
 		wg.Add(1)
 		go func() {

@@ -104,7 +104,18 @@ type commandServer struct {
 	c    *ops.Console
 	log  *log.Logger
 	wg   sync.WaitGroup
+	// ctx ends the commands running when the server stops.
+	ctx    context.Context
+	cancel context.CancelFunc
 }
+
+// Deadlines of the socket: a caller has requestTimeout to send its
+// command line, and each frame of output must be taken within
+// writeTimeout; a caller that stops reading ends its command.
+const (
+	requestTimeout = 10 * time.Second
+	writeTimeout   = 30 * time.Second
+)
 
 // listenCommands serves db's socket with c until Close. The caller holds
 // db's lock, so a socket file already there is a dead server's.
@@ -122,6 +133,7 @@ func listenCommands(db string, c *ops.Console, logger *log.Logger) (*commandServ
 		return nil, err
 	}
 	s := &commandServer{ln: ln, path: path, c: c, log: logger}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.wg.Add(1)
 	go s.accept()
 	return s, nil
@@ -147,6 +159,7 @@ func (s *commandServer) accept() {
 // socket.
 func (s *commandServer) Close() {
 	s.ln.Close()
+	s.cancel()
 	s.wg.Wait()
 	os.Remove(s.path)
 }
@@ -157,6 +170,7 @@ func (s *commandServer) serve(conn *net.UnixConn) {
 		return
 	}
 	var req commandRequest
+	conn.SetReadDeadline(time.Now().Add(requestTimeout))
 	line, err := bufio.NewReader(io.LimitReader(conn, maxRequest)).ReadBytes('\n')
 	if err == nil {
 		err = json.Unmarshal(line, &req)
@@ -166,9 +180,20 @@ func (s *commandServer) serve(conn *net.UnixConn) {
 		writeFrame(conn, frameExit, []byte("2"))
 		return
 	}
+	// The command ends with the server, or when the caller hangs up
+	// (ctrl+c on `domain verify --wait` must not take over hours later):
+	// the caller sends nothing more, so a read returns only then.
+	ctx, cancel := context.WithCancel(s.ctx)
+	defer cancel()
+	conn.SetReadDeadline(time.Time{})
+	go func() {
+		conn.Read(make([]byte, 1))
+		cancel()
+	}()
 	mu := &sync.Mutex{}
 	out, errw := &frameWriter{mu: mu, w: conn, kind: frameStdout}, &frameWriter{mu: mu, w: conn, kind: frameStderr}
-	code := runAttached(context.Background(), req, s.c, out, errw)
+	code := runAttached(ctx, req, s.c, out, errw)
+	conn.SetWriteDeadline(time.Now().Add(writeTimeout))
 	writeFrame(conn, frameExit, []byte(strconv.Itoa(code)))
 }
 
@@ -205,6 +230,9 @@ type frameWriter struct {
 func (f *frameWriter) Write(p []byte) (int, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if c, ok := f.w.(net.Conn); ok {
+		c.SetWriteDeadline(time.Now().Add(writeTimeout))
+	}
 	if err := writeFrame(f.w, f.kind, p); err != nil {
 		return 0, err
 	}

@@ -30,6 +30,9 @@ type Courier struct {
 // batch is how many due mails one pass reads.
 const batch = 64
 
+// settleRetry is the pause after the store failed to record an attempt.
+const settleRetry = 30 * time.Second
+
 // Run delivers until ctx ends: what is due now, then whenever a mail is
 // queued (the store's change feed says so) or a retry falls due. A
 // message being sent when ctx ends is finished, not cut off.
@@ -55,18 +58,23 @@ func (c *Courier) Run(ctx context.Context) error {
 		}
 	}()
 	for {
-		if err := c.DeliverDue(ctx); err != nil && ctx.Err() == nil {
-			c.logger().Error("mail courier", "err", err)
-		}
 		wake := time.NewTimer(time.Hour)
-		if next, ok, err := c.Store.NextMail(); err == nil && ok {
+		wakeOnQueue := queued
+		if err := c.DeliverDue(ctx); err != nil && ctx.Err() == nil {
+			// The store would not record an attempt (a full disk): a
+			// mail sent but not settled is due again, so wait before
+			// trying rather than resend it in a loop.
+			c.logger().Error("mail courier", "err", err)
+			wake.Reset(settleRetry)
+			wakeOnQueue = nil // a new mail does not end the pause
+		} else if next, ok, err := c.Store.NextMail(); err == nil && ok {
 			wake.Reset(max(next.Sub(c.Store.Now()), 0) + 10*time.Millisecond)
 		}
 		select {
 		case <-ctx.Done():
 			wake.Stop()
 			return nil
-		case <-queued:
+		case <-wakeOnQueue:
 		case <-wake.C:
 		}
 		wake.Stop()

@@ -137,6 +137,11 @@ func (w *Watcher) add(c Change) {
 // feed is the store's one subscription to Badger's change stream,
 // shared by every watcher; it starts with the first watcher.
 type feed struct {
+	// startMu makes one Watch start the subscription while others wait;
+	// it is not mu, which the subscription's callback takes: holding mu
+	// while waiting for the callback to see the probe would deadlock.
+	startMu  sync.Mutex
+	started  bool
 	mu       sync.Mutex
 	watchers map[*Watcher]bool
 	cancel   context.CancelFunc
@@ -148,19 +153,28 @@ type feed struct {
 // store never sees any: only a writer's commits are published.
 func (s *Store) Watch() (*Watcher, error) {
 	f := &s.feed
+	f.startMu.Lock()
+	defer f.startMu.Unlock()
 	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.err != nil {
-		return nil, f.err
+	err := f.err
+	f.mu.Unlock()
+	if err != nil {
+		return nil, err
 	}
 	w := &Watcher{feed: f, ready: make(chan struct{}, 1), closed: make(chan struct{})}
 	if s.opts.ReadOnly {
 		return w, nil
 	}
-	if f.cancel == nil {
+	if !f.started {
 		if err := f.start(s.db); err != nil {
 			return nil, err
 		}
+		f.started = true
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.watchers == nil { // stopped meanwhile: the store is closing
+		return nil, ErrWatchClosed
 	}
 	f.watchers[w] = true
 	return w, nil
@@ -179,7 +193,9 @@ func (f *feed) start(db *checkedDB) error {
 	matches[len(watchedPrefixes)] = pb.Match{Prefix: []byte(pWatchProbe)}
 	probed := make(chan struct{})
 	var once sync.Once
+	f.mu.Lock()
 	f.watchers, f.cancel, f.done = map[*Watcher]bool{}, cancel, make(chan struct{})
+	f.mu.Unlock()
 	go func() {
 		defer close(f.done)
 		err := db.Subscribe(ctx, func(kvs *badger.KVList) error {

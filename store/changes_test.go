@@ -124,3 +124,45 @@ func TestWatchEndsWithTheStore(t *testing.T) {
 		t.Fatal("a Next waiting when the store closed never returns")
 	}
 }
+
+// The first Watch while sign-ups commit: the subscription's callback
+// must be able to hand them on while Watch waits for its probe (it
+// took the same lock, and every writer hung behind it).
+func TestFirstWatchDuringWrites(t *testing.T) {
+	s := openTest(t, t.TempDir(), Options{Create: true})
+	stop := make(chan struct{})
+	wrote := make(chan struct{})
+	go func() {
+		defer close(wrote)
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			mustSignup(t, s, fmt.Sprintf("u%d@busy%d.example", i, i%5), "rms")
+		}
+	}()
+	watched := make(chan error)
+	go func() {
+		var err error
+		for range 5 {
+			var w *Watcher
+			if w, err = s.Watch(); err != nil {
+				break
+			}
+			w.Close()
+		}
+		watched <- err
+	}()
+	select {
+	case err := <-watched:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("Watch hangs while sign-ups commit")
+	}
+	close(stop)
+	<-wrote
+}

@@ -54,17 +54,21 @@ func isTrusted(ip netip.Addr, trusted []netip.Prefix) bool {
 	return false
 }
 
-// limited runs next unless r's client is over l's rate.
-func limited(l *ratelimit.Limiter, trusted []netip.Prefix, next http.HandlerFunc) http.HandlerFunc {
+// limited runs next unless r's client is over l's rate; then refuse
+// answers, in the API's or the page's way, with Retry-After set.
+func limited(l *ratelimit.Limiter, trusted []netip.Prefix, next, refuse http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if ok, wait := l.Allow(clientOf(r, trusted)); !ok {
 			w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
-			writeProblem(w, kindRateLimited, "")
+			refuse(w, r)
 			return
 		}
 		next(w, r)
 	}
 }
+
+// apiTooMany is the API's answer to a client over its rate.
+func apiTooMany(w http.ResponseWriter, _ *http.Request) { writeProblem(w, kindRateLimited, "") }
 
 // Timeouts bound what one connection may hold: a client that sends its
 // headers slowly, never reads the answer or idles is let go.

@@ -68,8 +68,9 @@ func TestSignupStartsAreRateLimitedPerClient(t *testing.T) {
 		t.Errorf("a forged X-Forwarded-For escaped the limit: %d", r.StatusCode)
 	}
 	form := s.postForm(t, "/signup", map[string][]string{"email": {"ann@bellowscollege.com"}, "service": {"rms"}}, "same-origin")
-	if form.status != http.StatusTooManyRequests {
-		t.Errorf("the page's form is not limited with the API: %d", form.status)
+	if form.status != http.StatusTooManyRequests || !strings.Contains(string(form.body), "Too many attempts from here") ||
+		!strings.HasPrefix(form.ctype, "text/html") {
+		t.Errorf("the page's form over the limit: %d %s\n%s", form.status, form.ctype, form.body)
 	}
 }
 

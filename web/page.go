@@ -180,3 +180,24 @@ func sentence(k kind, err error) string {
 	}
 	return "Something went wrong on our side and nothing was changed. Try again in a few minutes."
 }
+
+// tooMany answers a form post over its client's rate with the same page
+// (name) and its sentence, as a person reads a refusal.
+func (p *page) tooMany(name string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if !readForm(w, r) {
+			return
+		}
+		f := form{Title: "Check your mail", Email: strings.TrimSpace(r.PostForm.Get("email")), Service: r.PostForm.Get("service")}
+		if name == "start" {
+			var err error
+			if f, err = p.startForm(r.PostForm.Get("service")); err != nil {
+				p.fail(w, err)
+				return
+			}
+			f.Email = strings.TrimSpace(r.PostForm.Get("email"))
+		}
+		f.Refusal = sentence(kindRateLimited, nil)
+		p.render(w, kindRateLimited.status, name, f)
+	}
+}

@@ -48,10 +48,10 @@ func New(oc *ops.Console, opt Options) http.Handler {
 	start, verify := ratelimit.New(opt.StartRate, opt.Now), ratelimit.New(opt.VerifyRate, opt.Now)
 	a := &api{ops: oc, log: opt.Log}
 	pg := &page{ops: oc, log: opt.Log}
-	a.start = limited(start, opt.TrustedProxies, a.startSignup)
-	a.verify = limited(verify, opt.TrustedProxies, a.verifySignup)
-	pg.send = limited(start, opt.TrustedProxies, pg.sendAddress)
-	pg.verify = limited(verify, opt.TrustedProxies, pg.verifyCode)
+	a.start = limited(start, opt.TrustedProxies, a.startSignup, apiTooMany)
+	a.verify = limited(verify, opt.TrustedProxies, a.verifySignup, apiTooMany)
+	pg.send = limited(start, opt.TrustedProxies, pg.sendAddress, pg.tooMany("start"))
+	pg.verify = limited(verify, opt.TrustedProxies, pg.verifyCode, pg.tooMany("code"))
 	all := append(routes(a, opt), pg.routes()...)
 	if opt.Metrics != nil {
 		all = append(all, route{"GET", "/metrics", opt.Metrics.Handler().ServeHTTP})
