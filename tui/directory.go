@@ -259,6 +259,11 @@ func (d *directoryScreen) Update(msg tea.Msg) tea.Cmd {
 			d.err = err
 		}
 		return d.win.readAhead()
+	case refreshMsg:
+		if err := d.win.applyRefresh(m); err != nil {
+			d.err = err
+		}
+		return d.win.readAhead()
 	case switchesSavedMsg:
 		if m.dir.ID == d.sum.ID && d.sum.ID != "" {
 			return d.read(false)

@@ -106,11 +106,10 @@ func (u *userScreen) Changed(ch ops.Change) tea.Cmd {
 }
 
 // Changed reads the directory's header again (its counts, switches,
-// state). The rows on screen stay as read; new users show as pages are
-// read again (moving, jumping).
+// state) and the rows it holds, so a user added among them shows.
 func (d *directoryScreen) Changed(ch ops.Change) tea.Cmd {
 	if d.sum.ID == "" || !ch.Directories[d.sum.ID] {
 		return nil
 	}
-	return d.read(false)
+	return tea.Batch(d.read(false), d.win.refresh())
 }

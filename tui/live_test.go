@@ -114,3 +114,23 @@ func TestTUIDirectoryCountsFollowSignups(t *testing.T) {
 	}
 	tm.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
 }
+
+// An open directory shows users others add, where they sort, and its
+// cursor stays on the user it was on.
+func TestTUIDirectoryRowsFollowSignups(t *testing.T) {
+	st := fixtureStore(t)
+	r := newRunner(t, st, Options{Directory: "bellowscollege.com"}, 120, 40)
+	r.keys("down", "down")
+	before := r.selectedLine()
+	signUp(t, st, "aaron.aardvark@bellowscollege.com") // sorts first
+	d, err := st.Directory("bellowscollege.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.send(changedMsg{ops.Change{Directories: map[string]bool{d.ID: true}}})
+	r.wantView("aaron.aardvark@bellowscollege.com")
+	if got := r.selectedLine(); got != before {
+		t.Errorf("the cursor moved to %q, was on %q", got, before)
+	}
+	r.wantView("rms: 42 users")
+}
