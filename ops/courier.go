@@ -81,58 +81,68 @@ func (c *Courier) Run(ctx context.Context) error {
 	}
 }
 
-// DeliverDue tries every mail due now, stopping between messages when
-// ctx ends.
+// DeliverDue tries every mail due now, a pass of up to batch at a time,
+// stopping between messages when ctx ends; each pass's outcomes are
+// recorded in one transaction.
 func (c *Courier) DeliverDue(ctx context.Context) error {
 	for ctx.Err() == nil {
 		due, err := c.Store.DueMail(c.Store.Now(), batch)
 		if err != nil || len(due) == 0 {
 			return err
 		}
+		sent := map[string]error{}
+		var ids []string
 		for _, m := range due {
 			if ctx.Err() != nil {
-				return nil
+				break
 			}
-			if err := c.deliver(m); err != nil {
-				return err
-			}
+			sent[m.ID] = c.send(m)
+			ids = append(ids, m.ID)
+		}
+		if err := c.settle(ids, sent); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
-// deliver makes one attempt at m and records its outcome.
-func (c *Courier) deliver(m model.Message) error {
+// send makes one attempt at m, under its own deadline rather than the
+// server's context: a shutdown lets the message in flight finish.
+func (c *Courier) send(m model.Message) error {
 	timeout := c.Timeout
 	if timeout <= 0 {
 		timeout = 30 * time.Second
 	}
-	// Its own deadline, not the server's context: a shutdown lets the
-	// message in flight finish.
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	sendErr := c.Mail.Send(ctx, m)
-	cancel()
+	defer cancel()
+	return c.Mail.Send(ctx, m)
+}
+
+// settle records the outcomes of a pass.
+func (c *Courier) settle(ids []string, sent map[string]error) error {
+	if len(ids) == 0 {
+		return nil
+	}
 	now := c.Store.Now()
-	settled, err := c.Store.SettleMail(m.ID, func(m *model.Message) {
-		if sendErr == nil {
-			m.Delivered(now)
+	settled, err := c.Store.SettleMail(ids, func(id string, m *model.Message) {
+		if err := sent[id]; err != nil {
+			m.Failed(now, err.Error(), permanent(err))
 			return
 		}
-		m.Failed(now, sendErr.Error(), permanent(sendErr))
+		m.Delivered(now)
 	})
-	if errors.Is(err, model.ErrConflict) {
-		return nil // settled meanwhile by another courier
-	}
 	if err != nil {
 		return err
 	}
-	state := string(settled.State)
-	if settled.State == model.MailQueued {
-		state = "retried"
-	}
-	c.Metrics.Mail(state)
-	if sendErr != nil {
-		c.logger().Warn("mail not delivered", "to", m.To, "attempt", settled.Attempts, "state", settled.State, "err", sendErr)
+	for _, m := range settled {
+		state := string(m.State)
+		if m.State == model.MailQueued {
+			state = "retried"
+		}
+		c.Metrics.Mail(state)
+		if err := sent[m.ID]; err != nil {
+			c.logger().Warn("mail not delivered", "to", m.To, "attempt", m.Attempts, "state", m.State, "err", err)
+		}
 	}
 	return nil
 }

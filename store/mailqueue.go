@@ -93,33 +93,44 @@ func (s *Store) NextMail() (time.Time, bool, error) {
 	return next, ok, err
 }
 
-// SettleMail records what became of an attempt at the queued mail id:
-// change gets the message as stored and sets its new state (sent,
-// queued again, failed). A mail no longer queued (another courier
-// settled it) is left alone and reported as ErrConflict.
-func (s *Store) SettleMail(id string, change func(*model.Message)) (model.Message, error) {
-	k, err := messageKey(id)
-	if err != nil {
-		return model.Message{}, err
-	}
-	var m model.Message
-	err = s.update(func(txn *badger.Txn) error {
-		found, err := get(txn, k, &m)
+// SettleMail records what became of attempts at queued mails, all in
+// one transaction (a courier settles a pass of deliveries at once: one
+// durable write instead of one per mail). change gets each id's message
+// as stored and sets its new state (sent, queued again, failed). A mail
+// no longer queued (another courier settled it) is left alone and not
+// returned.
+func (s *Store) SettleMail(ids []string, change func(id string, m *model.Message)) ([]model.Message, error) {
+	keys := make([][]byte, len(ids))
+	for i, id := range ids {
+		k, err := messageKey(id)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if !found {
-			return fmt.Errorf("%w: no message %s", model.ErrNotFound, id)
+		keys[i] = k
+	}
+	var out []model.Message
+	err := s.update(func(txn *badger.Txn) error {
+		out = out[:0]
+		for i, k := range keys {
+			var m model.Message
+			found, err := get(txn, k, &m)
+			if err != nil {
+				return err
+			}
+			if !found || m.State != model.MailQueued {
+				continue
+			}
+			if err := txn.Delete(dueKey(m.Next, k)); err != nil {
+				return err
+			}
+			change(ids[i], &m)
+			if err := saveMessage(txn, k, m); err != nil {
+				return err
+			}
+			m.ID = ids[i]
+			out = append(out, m)
 		}
-		if m.State != model.MailQueued {
-			return fmt.Errorf("%w: message %s is %s, not queued", model.ErrConflict, id, m.State)
-		}
-		if err := txn.Delete(dueKey(m.Next, k)); err != nil {
-			return err
-		}
-		change(&m)
-		return saveMessage(txn, k, m)
+		return nil
 	})
-	m.ID = id
-	return m, err
+	return out, err
 }
