@@ -104,7 +104,16 @@ func TestWatchEndsWithTheStore(t *testing.T) {
 		t.Fatal(err)
 	}
 	ended := make(chan error)
-	go func() { _, err := open.Next(context.Background()); ended <- err }()
+	go func() {
+		// Changes committed before the close (the sign-up above may
+		// still be on its way) come first; then the close ends Next.
+		for {
+			if _, err := open.Next(context.Background()); err != nil {
+				ended <- err
+				return
+			}
+		}
+	}()
 	done := make(chan error)
 	go func() { done <- s.Close() }()
 	select {
