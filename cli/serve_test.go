@@ -61,6 +61,20 @@ func startServe(t *testing.T, bin, db, relay string) *server {
 	return s
 }
 
+// serveFresh builds the binary and serves a new database, mailing to a
+// real SMTP server on loopback.
+func serveFresh(t *testing.T) (bin, db string, relay *mailtest.Server, s *server) {
+	t.Helper()
+	bin = buildBinary(t)
+	relay, err := mailtest.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { relay.Close() })
+	db = filepath.Join(t.TempDir(), "db")
+	return bin, db, relay, startServe(t, bin, db, relay.Addr)
+}
+
 // post sends v to the server's API and decodes the answer into into.
 func (s *server) post(path string, v, into any) (int, error) {
 	b, _ := json.Marshal(v)
@@ -106,14 +120,7 @@ func codeFor(t *testing.T, relay *mailtest.Server, addr string) string {
 // answers through the server, /metrics shows the sign-up, and SIGTERM
 // stops it all with status 0.
 func TestServeSignupEndToEnd(t *testing.T) {
-	bin := buildBinary(t)
-	relay, err := mailtest.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer relay.Close()
-	db := filepath.Join(t.TempDir(), "db")
-	s := startServe(t, bin, db, relay.Addr)
+	bin, db, relay, s := serveFresh(t)
 
 	if code, err := s.post("/v1/signups", map[string]string{"email": "Dan@BellowsCollege.com", "service": "rms"}, nil); err != nil || code != http.StatusAccepted {
 		t.Fatalf("start: %d %v", code, err)
@@ -182,14 +189,7 @@ func TestServeKilledUnderLoadLosesNothing(t *testing.T) {
 	if testing.Short() {
 		t.Skip("a minute of load")
 	}
-	bin := buildBinary(t)
-	relay, err := mailtest.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer relay.Close()
-	db := filepath.Join(t.TempDir(), "db")
-	s := startServe(t, bin, db, relay.Addr)
+	bin, db, relay, s := serveFresh(t)
 
 	var mu sync.Mutex
 	acked := map[string]bool{}

@@ -82,6 +82,18 @@ func (s *service) do(t *testing.T, method, path, ctype string, body []byte) answ
 	if ctype != "" {
 		req.Header.Set("Content-Type", ctype)
 	}
+	a := s.send(t, req)
+	if op, ok := apiOperation(method, path); ok {
+		seen.Lock()
+		seen.m[op] = append(seen.m[op], a)
+		seen.Unlock()
+	}
+	return a
+}
+
+// send sends req and reads the whole answer.
+func (s *service) send(t *testing.T, req *http.Request) answer {
+	t.Helper()
 	resp, err := s.srv.Client().Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -91,13 +103,7 @@ func (s *service) do(t *testing.T, method, path, ctype string, body []byte) answ
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := answer{status: resp.StatusCode, ctype: resp.Header.Get("Content-Type"), body: b}
-	if op, ok := apiOperation(method, path); ok {
-		seen.Lock()
-		seen.m[op] = append(seen.m[op], a)
-		seen.Unlock()
-	}
-	return a
+	return answer{status: resp.StatusCode, ctype: resp.Header.Get("Content-Type"), body: b}
 }
 
 // post sends v as JSON.
