@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -44,8 +43,6 @@ const (
 	pingTimeout = 10 * time.Second
 )
 
-var errClosed = errors.New("the database is closed")
-
 // listener is one Listen's goroutine.
 type listener struct {
 	cancel context.CancelFunc
@@ -62,6 +59,9 @@ func (l *listener) stop() {
 // losing the connection it reconnects, and once it listens again calls
 // fn with Lost set. stop must not be called from fn.
 func (e *Engine) Listen(fn func(engine.Note)) (stop func(), err error) {
+	if e.closed.Load() {
+		return nil, errClosed
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	// The first connection is made before Listen returns, so every
 	// commit after that is heard.
@@ -72,7 +72,7 @@ func (e *Engine) Listen(fn func(engine.Note)) (stop func(), err error) {
 	}
 	l := &listener{cancel: cancel, done: make(chan struct{})}
 	e.mu.Lock()
-	if e.closed {
+	if e.listeners == nil { // closed
 		e.mu.Unlock()
 		cancel()
 		conn.Close(context.Background())

@@ -76,6 +76,9 @@ func (e *Engine) Reset() error {
 // connection lost during its commit.
 func (e *Engine) exec(timeout time.Duration, sql string, args ...any) error {
 	return e.retry(func() error {
+		if e.closed.Load() {
+			return errClosed
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), timeout)
 		defer cancel()
 		if _, err := e.pool.Exec(ctx, sql, args...); err != nil {

@@ -54,8 +54,8 @@ type Engine struct {
 	connectFor time.Duration
 	retries    atomic.Uint64
 
+	closed    atomic.Bool
 	mu        sync.Mutex
-	closed    bool
 	listeners map[*listener]struct{}
 }
 
@@ -140,11 +140,13 @@ func (e *Engine) openError(err error) error {
 	return fmt.Errorf("%w: postgres %s: %v", engine.ErrUnreachable, e.where, err)
 }
 
+var errClosed = errors.New("the database is closed")
+
 // Close stops the listeners and closes the pool's connections, waiting
 // for transactions under way.
 func (e *Engine) Close() error {
+	e.closed.Store(true)
 	e.mu.Lock()
-	e.closed = true
 	ls := e.listeners
 	e.listeners = nil
 	e.mu.Unlock()

@@ -237,3 +237,26 @@ func waitNote(t *testing.T, notes <-chan engine.Note, want engine.Note) {
 		}
 	}
 }
+
+// TestClosed: a closed engine refuses at once, not after reconnecting.
+func TestClosed(t *testing.T) {
+	e := openTest(t, pgtest.URL(t))
+	e.Close()
+	start := time.Now()
+	if err := e.Update(func(txn engine.Txn) error { return txn.Set([]byte("k"), nil) }); err == nil {
+		t.Error("Update after Close worked")
+	}
+	if err := e.View(func(txn engine.Txn) error { _, err := txn.Get([]byte("k")); return err }); err == nil {
+		t.Error("View after Close worked")
+	}
+	if _, err := e.Listen(func(engine.Note) {}); err == nil {
+		t.Error("Listen after Close worked")
+	}
+	l := e.NewLoader()
+	if err := errors.Join(l.Set([]byte("k"), nil), l.Flush()); err == nil {
+		t.Error("a Loader after Close worked")
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("refusing took %v", d)
+	}
+}

@@ -56,6 +56,9 @@ func (e *Engine) retry(attempt func() error) error {
 // decides the outcome even when fn went on or made it its own error:
 // the transaction is over either way.
 func (e *Engine) attempt(fn func(engine.Txn) error, readOnly bool) error {
+	if e.closed.Load() {
+		return errClosed
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), attemptTimeout)
 	defer cancel()
 	t := &txn{e: e, ctx: ctx, readOnly: readOnly}
