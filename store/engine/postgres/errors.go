@@ -34,22 +34,44 @@ var conflictCodes = map[string]bool{"40001": true, "40P01": true, "23505": true}
 // commit, and another connection may reach the new primary.
 var goneCodes = map[string]bool{"57P01": true, "57P02": true, "57P03": true, "25006": true}
 
+// stage is how far a failed round trip went towards COMMIT.
+type stage int
+
+const (
+	// beforeCommit: COMMIT was not sent; nothing was saved.
+	beforeCommit stage = iota
+	// commitSent: COMMIT followed the statement that failed.
+	commitSent
+	// atCommit: the failure is COMMIT's own answer.
+	atCommit
+)
+
 // classify turns an error of the server or the connection into the
-// engine's errors. sent says whether COMMIT may have been sent.
-func (e *Engine) classify(err error, readOnly, sent bool) error {
+// engine's errors.
+func (e *Engine) classify(err error, readOnly bool, st stage) error {
 	var pe *pgconn.PgError
 	if !errors.As(err, &pe) {
-		if sent && !pgconn.SafeToRetry(err) {
-			return fmt.Errorf("%w: postgres %s: the connection failed during COMMIT, so whether the transaction was saved is unknown: %v",
-				engine.ErrUnreachable, e.where, err)
+		if st != beforeCommit && !pgconn.SafeToRetry(err) {
+			return e.unknown(err)
 		}
 		return &lostError{where: e.where, err: err}
 	}
-	// An error the server reports means the transaction did not commit.
+	gone := goneCodes[pe.Code] || strings.HasPrefix(pe.Code, "08")
+	severity := pe.SeverityUnlocalized // "" from servers before 9.6
+	if severity == "" {
+		severity = pe.Severity
+	}
+	// A session that ends while committing may have committed: one ended
+	// while its COMMIT waits for a synchronous standby has, locally (and
+	// its client sees only the connection close). Any other error the
+	// server reports means the transaction did not commit.
+	if st == atCommit && (gone || severity == "FATAL" || severity == "PANIC") {
+		return e.unknown(err)
+	}
 	switch {
 	case conflictCodes[pe.Code]:
 		return fmt.Errorf("%w: %s (SQLSTATE %s)", engine.ErrConflict, pe.Message, pe.Code)
-	case goneCodes[pe.Code] || strings.HasPrefix(pe.Code, "08"):
+	case gone:
 		return &lostError{where: e.where, err: pe}
 	case pe.Code == "53100":
 		return fmt.Errorf("%w: postgres %s: %s", engine.ErrDiskFull, e.where, pe.Message)
@@ -59,6 +81,13 @@ func (e *Engine) classify(err error, readOnly, sent bool) error {
 		return fmt.Errorf("postgres %s: %s (SQLSTATE %s)", e.where, pe.Message, pe.Code)
 	}
 	return fmt.Errorf("%w: postgres %s: %s (SQLSTATE %s)", engine.ErrNotSaved, e.where, pe.Message, pe.Code)
+}
+
+// unknown is a COMMIT whose answer was lost: it is not run again, since
+// it may have been saved.
+func (e *Engine) unknown(err error) error {
+	return fmt.Errorf("%w: postgres %s: the connection ended during COMMIT, so whether the transaction was saved is unknown: %v",
+		engine.ErrUnreachable, e.where, err)
 }
 
 // standby says err came from a server that takes no writes, so the

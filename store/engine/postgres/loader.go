@@ -82,7 +82,7 @@ func (e *Engine) exec(timeout time.Duration, sql string, args ...any) error {
 		ctx, cancel := context.WithTimeout(context.Background(), timeout)
 		defer cancel()
 		if _, err := e.pool.Exec(ctx, sql, args...); err != nil {
-			return e.classify(err, false, false)
+			return e.classify(err, false, beforeCommit)
 		}
 		return nil
 	})

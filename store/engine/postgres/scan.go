@@ -44,7 +44,7 @@ func (t *txn) Scan(r engine.Range, fn func(k, v []byte) (more bool, err error)) 
 		}
 		return rows.Err()
 	})
-	if err := t.send(b, false); err != nil {
+	if err := t.send(b, nil); err != nil {
 		return err
 	}
 	for i, start := 0, 0; i < len(ends); i, start = i+2, ends[i+1] {

@@ -75,7 +75,7 @@ func (t *txn) Get(k []byte) ([]byte, error) {
 		found = err == nil
 		return err
 	})
-	if err := t.send(b, false); err != nil {
+	if err := t.send(b, nil); err != nil {
 		return nil, err
 	}
 	if !found {
@@ -123,7 +123,7 @@ func (t *txn) GetMany(keys [][]byte) ([][]byte, error) {
 		}
 		return rows.Err()
 	})
-	if err := t.send(b, false); err != nil {
+	if err := t.send(b, nil); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -194,13 +194,14 @@ func (t *txn) queueWrites(b *pgx.Batch) {
 	t.pending = nil
 }
 
-// send makes the round trip of b. commit says b holds the COMMIT, so a
-// connection lost on the way leaves the outcome unknown.
-func (t *txn) send(b *pgx.Batch, commit bool) error {
+// send makes the round trip of b. at says how far a failed one went
+// towards COMMIT; nil: COMMIT was not in b. A View's COMMIT saves
+// nothing, so whatever its fate the View may run again.
+func (t *txn) send(b *pgx.Batch, at func() stage) error {
 	if t.conn == nil {
 		c, err := t.e.pool.Acquire(t.ctx)
 		if err != nil {
-			t.err = t.e.classify(err, t.readOnly, false)
+			t.err = t.e.classify(err, t.readOnly, beforeCommit)
 			return t.err
 		}
 		t.conn = c
@@ -210,7 +211,11 @@ func (t *txn) send(b *pgx.Batch, commit bool) error {
 		if standby(err) {
 			t.conn.Conn().Close(t.ctx)
 		}
-		t.err = t.e.classify(err, t.readOnly, commit)
+		st := beforeCommit
+		if at != nil && !t.readOnly {
+			st = at()
+		}
+		t.err = t.e.classify(err, t.readOnly, st)
 	}
 	return t.err
 }
@@ -227,12 +232,27 @@ func (t *txn) commit() error {
 	for _, n := range t.notes {
 		b.Queue(notifySQL, payload(n))
 	}
+	// Counting the answers before COMMIT's tells a failure of COMMIT
+	// from one of the statements it follows.
+	before, answered := len(b.QueuedQueries), 0
+	for _, q := range b.QueuedQueries {
+		q.Exec(func(pgconn.CommandTag) error {
+			answered++
+			return nil
+		})
+	}
 	var tag pgconn.CommandTag
 	b.Queue(commitSQL).Exec(func(ct pgconn.CommandTag) error {
 		tag = ct
 		return nil
 	})
-	if err := t.send(b, !t.readOnly); err != nil {
+	at := func() stage {
+		if answered == before {
+			return atCommit
+		}
+		return commitSent
+	}
+	if err := t.send(b, at); err != nil {
 		return err
 	}
 	if tag.String() != commitSQL {
