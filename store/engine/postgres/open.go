@@ -131,13 +131,17 @@ func sqlState(err error) string {
 // openError says why the first statements failed.
 func (e *Engine) openError(err error) error {
 	var pe *pgconn.PgError
-	if errors.As(err, &pe) {
-		if pe.Code == "3D000" {
-			return fmt.Errorf("%w: postgres %s: %s", engine.ErrNoDatabase, e.where, pe.Message)
-		}
-		return fmt.Errorf("postgres %s: %s (SQLSTATE %s)", e.where, pe.Message, pe.Code)
+	switch {
+	case !errors.As(err, &pe):
+		return fmt.Errorf("%w: postgres %s: %v", engine.ErrUnreachable, e.where, err)
+	case pe.Code == "3D000":
+		return fmt.Errorf("%w: postgres %s: %s", engine.ErrNoDatabase, e.where, pe.Message)
+	case goneCodes[pe.Code] || strings.HasPrefix(pe.Code, "08"):
+		// Starting up, shutting down, or a standby where a primary is
+		// needed: the server does not answer for the database yet.
+		return fmt.Errorf("%w: postgres %s: %s (SQLSTATE %s)", engine.ErrUnreachable, e.where, pe.Message, pe.Code)
 	}
-	return fmt.Errorf("%w: postgres %s: %v", engine.ErrUnreachable, e.where, err)
+	return fmt.Errorf("postgres %s: %s (SQLSTATE %s)", e.where, pe.Message, pe.Code)
 }
 
 var errClosed = errors.New("the database is closed")
