@@ -13,8 +13,8 @@ func (a *app) backupCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:   "backup FILE",
 		Short: "Write a consistent snapshot of the database to FILE",
-		Long: `Writes everything in --db, as it was at one instant, to FILE (created
--rw-------: it holds people's addresses). The file is written beside FILE
+		Long: `Writes everything in --db (a directory or a PostgreSQL URL), as it was at
+one instant, to FILE (created -rw-------: it holds people's addresses). The file is written beside FILE
 as FILE.tmp and renamed into place when complete, so FILE is always either
 the previous backup or the whole new one. A database with a damaged table is
 refused (run selfserve check).
@@ -34,7 +34,7 @@ reader; while selfserve serve holds the database, the server writes it
 				return err
 			}
 			return a.emit(info, func(w io.Writer) {
-				fmt.Fprintf(w, "backed up %s to %s (%d bytes)\n", a.db, info.Path, info.Bytes)
+				fmt.Fprintf(w, "backed up %s to %s (%d records, %d bytes)\n", store.Describe(a.db), info.Path, info.Records, info.Bytes)
 			})
 		},
 	}
@@ -45,16 +45,18 @@ func (a *app) restoreCommand() *cobra.Command {
 		Use:   "restore FILE",
 		Short: "Restore a backup into a new or empty --db",
 		Long: `Restores a file written by selfserve backup into --db, which must be a new
-or empty directory: a database that holds data is never overwritten. The
-whole file is checked first (a file cut short or altered restores
-nothing). Point --db at the new directory afterwards.`,
+or empty directory or an empty PostgreSQL database: a database that holds
+data is never overwritten. The whole file is checked first (a file cut
+short or altered restores nothing). A backup of either kind restores into
+either kind (backups made before PostgreSQL support, into a directory only).
+Point --db at the new database afterwards.`,
 		Example: "  selfserve restore /var/backups/selfserve-2026-11-29 --db /srv/selfserve-restored",
 		Args:    exactArgs("FILE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := store.Restore(a.db, args[0], store.Options{LockWait: a.lock}); err != nil {
+			if err := store.Restore(a.db, args[0], store.Options{LockWait: a.lock, MaxConns: a.pool}); err != nil {
 				return err
 			}
-			st, err := store.Open(a.db, store.Options{ReadOnly: true, LockWait: a.lock})
+			st, err := store.Open(a.db, store.Options{ReadOnly: true, LockWait: a.lock, MaxConns: a.pool})
 			if err != nil {
 				return err
 			}
@@ -64,7 +66,7 @@ nothing). Point --db at the new directory afterwards.`,
 				Backup      string `json:"backup"`
 				Directories int    `json:"directories"`
 				Users       int64  `json:"users"`
-			}{DB: a.db, Backup: args[0]}
+			}{DB: store.Describe(a.db), Backup: args[0]}
 			if out.Directories, out.Users, err = st.Totals(); err != nil {
 				return err
 			}

@@ -25,7 +25,7 @@ directory (selfserve restore BACKUP --db NEWDIR) and point --db there.`,
 		Example: "  selfserve check\n  selfserve check --db /srv/selfserve --json",
 		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			rep, err := store.Check(a.db, store.Options{LockWait: a.lock})
+			rep, err := store.Check(a.db, store.Options{LockWait: a.lock, MaxConns: a.pool})
 			if err != nil {
 				return err
 			}

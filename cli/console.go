@@ -24,7 +24,7 @@ func (a *app) interactive() bool {
 // demoConsole, when set, gives the demo's console and options for the open
 // store; otherwise the operator's DNS configuration is used.
 func (a *app) openConsole(cmd *cobra.Command, dir string, demoConsole func(*store.Store) (*ops.Console, tui.Options)) error {
-	st, err := store.Open(dir, store.Options{LockWait: a.lock})
+	st, err := store.Open(dir, store.Options{LockWait: a.lock, MaxConns: a.pool})
 	if err != nil {
 		return err
 	}

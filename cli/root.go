@@ -32,6 +32,7 @@ type app struct {
 	from    string
 	timeout time.Duration
 	lock    time.Duration
+	pool    int32 // --db-pool: a database server's connections
 	// extra lengthens the command's deadline beyond timeout (verify --wait).
 	extra time.Duration
 	out   io.Writer
@@ -126,7 +127,8 @@ Run without a command at a terminal, it opens the console on --db.`,
 		return usageError{err}
 	})
 	pf := root.PersistentFlags()
-	pf.StringVar(&a.db, "db", defaultDB(), "database directory (env SELFSERVE_DB)")
+	pf.StringVar(&a.db, "db", defaultDB(), "database directory, or a postgres:// URL (env SELFSERVE_DB)")
+	pf.Int32Var(&a.pool, "db-pool", 0, "connections to a PostgreSQL --db at most (0: the larger of 4 and the number of CPUs)")
 	pf.BoolVar(&a.json, "json", false, "print machine-readable JSON on stdout")
 	pf.StringVar(&a.smtp, "smtp", os.Getenv("SELFSERVE_SMTP"), "SMTP relay HOST:PORT for codes and invitations (env SELFSERVE_SMTP); unset keeps mail in the outbox")
 	pf.StringVar(&a.from, "mail-from", "selfserve@localhost", "sender address for mail sent through --smtp")
@@ -135,7 +137,7 @@ Run without a command at a terminal, it opens the console on --db.`,
 	root.AddCommand(a.signupCommand(), a.outboxCommand(), a.directoryCommand(), a.userCommand(),
 		a.domainCommand(), a.settingsCommand(), a.inviteCommand(), a.serviceCommand(), a.auditCommand(),
 		a.consumerCommand(), a.configCommand(), a.demoCommand(), a.serveCommand(),
-		a.checkCommand(), a.backupCommand(), a.restoreCommand())
+		a.checkCommand(), a.backupCommand(), a.restoreCommand(), a.migrateCommand())
 	return root
 }
 
@@ -143,6 +145,12 @@ func defaultDB() string {
 	if db := os.Getenv("SELFSERVE_DB"); db != "" {
 		return db
 	}
+	return dataDir()
+}
+
+// dataDir is where this user's selfserve keeps its files: the default
+// database, and a server's SSH host key when the database is PostgreSQL.
+func dataDir() string {
 	if dir := os.Getenv("XDG_DATA_HOME"); dir != "" {
 		return filepath.Join(dir, "selfserve")
 	}
@@ -177,11 +185,11 @@ func (a *app) console(cmd *cobra.Command, fn func(ctx context.Context, c *ops.Co
 		return err
 	}
 	creates := cmd.Annotations["creates"] != ""
-	st, err := store.Open(a.db, store.Options{Create: creates && !onlyReads(cmd), ReadOnly: onlyReads(cmd), LockWait: a.lock})
+	st, err := store.Open(a.db, store.Options{Create: creates && !onlyReads(cmd), ReadOnly: onlyReads(cmd), LockWait: a.lock, MaxConns: a.pool})
 	if errors.Is(err, store.ErrNoDatabase) && creates && onlyReads(cmd) {
 		// Showing the settings of a database not made yet makes it, as
 		// changing them would: a read-only open cannot.
-		st, err = store.Open(a.db, store.Options{Create: true, LockWait: a.lock})
+		st, err = store.Open(a.db, store.Options{Create: true, LockWait: a.lock, MaxConns: a.pool})
 	}
 	if err != nil {
 		return err
@@ -214,7 +222,7 @@ func (a *app) readStore(cmd *cobra.Command, fn func(st *store.Store) error) erro
 	if err := a.forward(cmd); err != nil {
 		return err
 	}
-	st, err := store.Open(a.db, store.Options{ReadOnly: true, LockWait: a.lock})
+	st, err := store.Open(a.db, store.Options{ReadOnly: true, LockWait: a.lock, MaxConns: a.pool})
 	if err != nil {
 		return err
 	}
@@ -223,6 +231,15 @@ func (a *app) readStore(cmd *cobra.Command, fn func(st *store.Store) error) erro
 		err = fmt.Errorf("closing database: %w", cerr)
 	}
 	return err
+}
+
+// beside is where a server keeps a file of its own: in --db, or for a
+// database server (no directory) in dataDir.
+func (a *app) beside(name string) string {
+	if store.IsURL(a.db) {
+		return filepath.Join(dataDir(), name)
+	}
+	return filepath.Join(a.db, name)
 }
 
 // path is p as the person running the command meant it: relative to

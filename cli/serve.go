@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 )
@@ -64,7 +63,7 @@ and as themselves. The way to script a remote server.`,
 				f.proxies = append(f.proxies, pr.Masked())
 			}
 			if f.keys == "" {
-				f.keys = filepath.Join(a.db, "authorized_keys")
+				f.keys = a.beside("authorized_keys")
 			}
 			return a.serve(cmd.Context(), f)
 		},
@@ -74,7 +73,7 @@ and as themselves. The way to script a remote server.`,
 	fl.StringVar(&f.publicURL, "public-url", "", "the sign-up page's address as people reach it (default http://ADDR/ of --http); code mails name it")
 	fl.StringSliceVar(&f.trusted, "trusted-proxy", nil, "address range of a reverse proxy whose X-Forwarded-For names the client (repeatable)")
 	fl.StringVar(&f.ssh.addr, "ssh", "", "address for the console over SSH (e.g. :2222)")
-	fl.StringVar(&f.keys, "authorized-keys", "", "file of \"IDENTITY KEY\" lines (default: authorized_keys in --db)")
+	fl.StringVar(&f.keys, "authorized-keys", "", "file of \"IDENTITY KEY\" lines (default: authorized_keys in --db, or for a PostgreSQL --db in "+dataDir()+")")
 	f.ssh.register(cmd, "SSH: ")
 	return cmd
 }

@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -42,7 +41,7 @@ const drainHTTP = 5 * time.Second
 // current mail finished, the socket closed, the database closed.
 func (a *app) serve(ctx context.Context, f serveFlags) error {
 	// A fresh --db becomes a database: a new service starts empty.
-	st, err := store.Open(a.db, store.Options{Create: true, LockWait: a.lock})
+	st, err := store.Open(a.db, store.Options{Create: true, LockWait: a.lock, MaxConns: a.pool})
 	if err != nil {
 		return err
 	}
@@ -98,11 +97,16 @@ func (a *app) serve(ctx context.Context, f serveFlags) error {
 			return nil
 		})
 	}
-	sock, err := listenCommands(a.db, c, logger.WithPrefix("socket"))
-	if err != nil {
-		return err
+	if !store.IsURL(a.db) {
+		// Commands on a directory come in through the server, which
+		// holds its lock; on a database server they open it themselves.
+		sock, err := listenCommands(a.db, c, logger.WithPrefix("socket"))
+		if err != nil {
+			return err
+		}
+		defer sock.Close()
 	}
-	defer sock.Close()
+	m.Database(st.Stats)
 	m.MailOverdue(func() time.Duration {
 		next, ok, err := st.NextMail()
 		if err != nil || !ok {
@@ -117,7 +121,7 @@ func (a *app) serve(ctx context.Context, f serveFlags) error {
 	schedule := &ops.Schedule{Console: c, PerCheck: a.timeout, Log: logger.WithPrefix("schedule")}
 	run(func() error { schedule.Run(ctx); return nil })
 	if f.ssh.addr != "" {
-		cfg := f.ssh.config(a, filepath.Join(a.db, hostKeyFile))
+		cfg := f.ssh.config(a, a.beside(hostKeyFile))
 		cfg.Banner = "selfserve: sign in with a key listed by the operator.\r\n"
 		cfg.Keys = func() (*sshconsole.Keys, error) { return sshconsole.ReadKeys(f.keys) }
 		cfg.Command = runOverSSH(c)
@@ -127,7 +131,7 @@ func (a *app) serve(ctx context.Context, f serveFlags) error {
 			return sshconsole.Console{Ops: c, Close: func() {}}, nil
 		}
 		run(func() error {
-			return a.serveSSH(ctx, f.ssh.addr, cfg, "selfserve", "database "+a.db+", keys "+f.keys, "admin")
+			return a.serveSSH(ctx, f.ssh.addr, cfg, "selfserve", "database "+store.Describe(a.db)+", keys "+f.keys, "admin")
 		})
 	}
 	ready.Store(true)

@@ -20,6 +20,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"selfserve/ops"
+	"selfserve/store"
 )
 
 // While `selfserve serve` holds a database, every other selfserve command
@@ -51,7 +52,7 @@ const (
 // notThroughSocket are commands that never run inside a server: they
 // hold a database themselves (serve, demo, restore into a new one), or
 // read its files directly (check).
-var notThroughSocket = map[string]bool{"serve": true, "demo": true, "restore": true, "check": true}
+var notThroughSocket = map[string]bool{"serve": true, "demo": true, "restore": true, "check": true, "migrate": true}
 
 // topCommand is the command under the root that cmd belongs to.
 func topCommand(cmd *cobra.Command) string {
@@ -299,8 +300,10 @@ func (f forwarded) Error() string { return "exit status " + strconv.Itoa(f.code)
 // forward sends this command to the server holding --db, if one does
 // (forwarded carries its exit status); nil means no server answered and
 // the command opens the database itself.
+//
+// A database server needs no socket: every process opens it at once.
 func (a *app) forward(cmd *cobra.Command) error {
-	if notThroughSocket[topCommand(cmd)] || a.args == nil {
+	if notThroughSocket[topCommand(cmd)] || a.args == nil || store.IsURL(a.db) {
 		return nil
 	}
 	code, ok, err := forward(cmd.Context(), a.db, a.args, a.out, a.errw)

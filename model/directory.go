@@ -133,6 +133,20 @@ type Job struct {
 	State      JobState           `json:"state"`
 	StartedAt  time.Time          `json:"startedAt"`
 	FinishedAt time.Time          `json:"finishedAt,omitzero"`
+	// Lease says which store runs the job, until when unless it renews
+	// (each batch does), and how many times it changed hands: with
+	// several servers on one database, one runs a job and another
+	// resumes it only once the lease ran out (issue 13 point 3).
+	Lease Lease `json:"lease,omitzero"`
+}
+
+// Lease is a claim on work that one of several servers must do alone.
+// Fence grows each time the lease changes hands, so a holder that
+// stalled past Until and lost it finds out at its next write.
+type Lease struct {
+	Owner string    `json:"owner,omitempty"`
+	Fence uint64    `json:"fence,omitempty"`
+	Until time.Time `json:"until,omitzero"`
 }
 
 // MappingStatus is what an external takeover did with one grant.

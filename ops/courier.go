@@ -33,6 +33,15 @@ const batch = 64
 // settleRetry is the pause after the store failed to record an attempt.
 const settleRetry = 30 * time.Second
 
+// courierLease is how long one server's courier keeps the mail after its
+// last pass: with several servers on one database, one delivers (a mail
+// sent twice is what two couriers reading one queue would do), and
+// another takes over once a dead one's lease runs out.
+const courierLease = time.Minute
+
+// errNotCourier says another server's courier holds the mail.
+var errNotCourier = errors.New("another server delivers the mail")
+
 // Run delivers until ctx ends: what is due now, then whenever a mail is
 // queued (the store's change feed says so) or a retry falls due. A
 // message being sent when ctx ends is finished, not cut off.
@@ -60,7 +69,13 @@ func (c *Courier) Run(ctx context.Context) error {
 	for {
 		wake := time.NewTimer(time.Hour)
 		wakeOnQueue := queued
-		if err := c.DeliverDue(ctx); err != nil && ctx.Err() == nil {
+		err := c.DeliverDue(ctx)
+		if errors.Is(err, errNotCourier) {
+			// Try again once the holder's lease could have run out; the
+			// holder hears of new mail too.
+			wake.Reset(courierLease / 2)
+			wakeOnQueue = nil
+		} else if err != nil && ctx.Err() == nil {
 			// The store would not record an attempt (a full disk): a
 			// mail sent but not settled is due again, so wait before
 			// trying rather than resend it in a loop.
@@ -73,7 +88,8 @@ func (c *Courier) Run(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			wake.Stop()
-			return nil
+			// Another server's courier may take the mail at once.
+			return c.Store.DropLease("courier")
 		case <-wakeOnQueue:
 		case <-wake.C:
 		}
@@ -83,9 +99,17 @@ func (c *Courier) Run(ctx context.Context) error {
 
 // DeliverDue tries every mail due now, a pass of up to batch at a time,
 // stopping between messages when ctx ends; each pass's outcomes are
-// recorded in one transaction.
+// recorded in one transaction. Each pass first takes or renews the
+// courier's lease: errNotCourier while another server holds it.
 func (c *Courier) DeliverDue(ctx context.Context) error {
 	for ctx.Err() == nil {
+		held, err := c.Store.TakeLease("courier", courierLease)
+		if err != nil {
+			return err
+		}
+		if !held {
+			return errNotCourier
+		}
 		due, err := c.Store.DueMail(c.Store.Now(), batch)
 		if err != nil || len(due) == 0 {
 			return err

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/charmbracelet/log"
+
+	"selfserve/store"
 )
 
 // Schedule is the work a server does on its own: re-checking verified
@@ -21,30 +23,56 @@ type Schedule struct {
 	Log      *log.Logger
 }
 
-// Run does the work now and then every Every until ctx ends.
+// Run does the work now and then every Every until ctx ends; and every
+// store.JobLease/3 it resumes the takeovers a dead server left (on a
+// database server; see store.ResumeOrphanedJobs).
 func (s *Schedule) Run(ctx context.Context) {
-	every := s.Every
-	if every <= 0 {
-		every = 10 * time.Minute
-	}
-	t := time.NewTicker(every)
+	t := time.NewTicker(s.every())
 	defer t.Stop()
+	jobs := time.NewTicker(store.JobLease / 3)
+	defer jobs.Stop()
+	s.Once(ctx)
 	for {
-		s.Once(ctx)
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+			s.Once(ctx)
+		case <-jobs.C:
+			if err := s.Console.Store.ResumeOrphanedJobs(); err != nil {
+				s.logger().Error("resuming a takeover", "err", err)
+			}
 		}
 	}
 }
 
-// Once runs the scheduled work one time; what fails is logged and tried
-// again at the next turn.
+func (s *Schedule) every() time.Duration {
+	if s.Every <= 0 {
+		return 10 * time.Minute
+	}
+	return s.Every
+}
+
+func (s *Schedule) logger() *log.Logger {
+	if s.Log == nil {
+		return log.Default()
+	}
+	return s.Log
+}
+
+// Once runs the scheduled work one time, on one server of several on a
+// database: the one holding the schedule's lease, which lasts one and a
+// half turns, so a server that stopped is replaced at the next turn of
+// another. What fails is logged and tried again at the next turn.
 func (s *Schedule) Once(ctx context.Context) {
-	c, logger := s.Console, s.Log
-	if logger == nil {
-		logger = log.Default()
+	c, logger := s.Console, s.logger()
+	held, err := c.Store.TakeLease("schedule", s.every()*3/2)
+	if err != nil {
+		logger.Error("scheduled work", "err", err)
+		return
+	}
+	if !held {
+		return
 	}
 	if sw, err := c.Store.Sweep(); err != nil {
 		logger.Error("sweep", "err", err)

@@ -6,21 +6,20 @@ import (
 	"slices"
 	"time"
 
-	"github.com/dgraph-io/badger/v4"
-
 	"selfserve/model"
+	"selfserve/store/engine"
 )
 
 // audit appends an entry in the same transaction as the change it
 // describes, so the log never misses a change nor records one that did
 // not happen.
-func (s *Store) audit(txn *badger.Txn, actor, action, target string, before, after any) error {
+func (s *Store) audit(txn engine.Txn, actor, action, target string, before, after any) error {
 	return s.auditAs(txn, actor, "", action, target, before, after)
 }
 
 // auditAs is audit for a change actor made under as's name ("" for their
 // own): the operator running a takeover for an admin (issue 11 point 6).
-func (s *Store) auditAs(txn *badger.Txn, actor, as, action, target string, before, after any) error {
+func (s *Store) auditAs(txn engine.Txn, actor, as, action, target string, before, after any) error {
 	tail := make([]byte, 8)
 	if _, err := io.ReadFull(s.rand, tail); err != nil {
 		return err
@@ -33,7 +32,7 @@ func (s *Store) auditAs(txn *badger.Txn, actor, as, action, target string, befor
 // (0: all).
 func (s *Store) Audit(since time.Time, limit int) ([]model.AuditEntry, error) {
 	out := []model.AuditEntry{}
-	err := s.view(func(txn *badger.Txn) error {
+	err := s.view(func(txn engine.Txn) error {
 		var from []byte
 		if !since.IsZero() {
 			from = timeKey(pAudit, since.UnixNano(), nil)
@@ -61,22 +60,19 @@ const auditScanLimit = 200_000
 // oldest first.
 func (s *Store) AuditTail(n int, keep func(model.AuditEntry) bool) ([]model.AuditEntry, error) {
 	out := []model.AuditEntry{}
-	err := s.view(func(txn *badger.Txn) error {
-		it := newIterator(txn, badger.IteratorOptions{Prefix: []byte(pAudit), Reverse: true, PrefetchValues: true})
-		defer it.Close()
-		// A reverse seek must start past every key with the prefix.
+	err := s.view(func(txn engine.Txn) error {
 		seen := 0
-		for it.Seek([]byte(pAudit + "\xff")); it.ValidForPrefix([]byte(pAudit)) && len(out) < n && (keep == nil || seen < auditScanLimit); it.Next() {
+		return scanBack(txn, []byte(pAudit), nil, func(k, v []byte) (bool, error) {
 			seen++
 			var e model.AuditEntry
-			if err := it.Item().Value(func(v []byte) error { return decode(it.Item().Key(), v, &e) }); err != nil {
-				return err
+			if err := decode(k, v, &e); err != nil {
+				return false, err
 			}
 			if keep == nil || keep(e) {
 				out = append(out, e)
 			}
-		}
-		return nil
+			return len(out) < n && (keep == nil || seen < auditScanLimit), nil
+		})
 	})
 	slices.Reverse(out)
 	return out, err
@@ -85,7 +81,7 @@ func (s *Store) AuditTail(n int, keep func(model.AuditEntry) bool) ([]model.Audi
 // Outbox lists the mail, oldest first: kept, queued, sent and failed.
 func (s *Store) Outbox() ([]model.Message, error) {
 	out := []model.Message{}
-	err := s.view(func(txn *badger.Txn) error {
+	err := s.view(func(txn engine.Txn) error {
 		return scan(txn, []byte(pOutbox), nil, func(k, v []byte) (bool, error) {
 			var m model.Message
 			if err := decode(k, v, &m); err != nil {

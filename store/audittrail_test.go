@@ -4,9 +4,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/dgraph-io/badger/v4"
-
 	"selfserve/model"
+	"selfserve/store/engine"
 )
 
 // checkAuditTrail reports every record that no audit entry accounts for: a
@@ -18,7 +17,7 @@ import (
 // lives with the tests that build such databases.
 func (s *Store) checkAuditTrail() error {
 	var p problems
-	err := s.view(func(txn *badger.Txn) error {
+	err := s.view(func(txn engine.Txn) error {
 		tr, err := readCreationTrail(txn)
 		if err != nil {
 			return err
@@ -88,7 +87,7 @@ type creationTrail struct {
 	challenges  map[string]bool // domain sep token
 }
 
-func readCreationTrail(txn *badger.Txn) (creationTrail, error) {
+func readCreationTrail(txn engine.Txn) (creationTrail, error) {
 	tr := creationTrail{dirCreated: map[string]bool{}, userCreated: map[string]bool{}, granted: map[string]bool{},
 		verified: map[string]bool{}, challenges: map[string]bool{}}
 	err := each(txn, pAudit, func(k []byte, e auditHead) error {

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
@@ -12,59 +13,59 @@ import (
 	"path/filepath"
 	"syscall"
 
-	"github.com/dgraph-io/badger/v4"
-
 	"selfserve/model"
+	"selfserve/store/engine"
+	"selfserve/store/engine/badger"
 )
 
 // A backup file (selfserve backup, issue 10 point 4) is
 //
-//	backupMagic | Badger's backup stream | length (8 bytes) | SHA-256 (32) | backupEnd
+//	backupMagic | records | length (8 bytes) | SHA-256 (32) | backupEnd
 //
-// Badger's stream alone has no end mark: a file cut between two of its
-// records loads without an error and restores a database with people
-// missing. The trailer makes a cut or altered file an error before
-// anything is restored, and the magic keeps a file that is not a backup
-// from being parsed as one (its first bytes would be taken as a length).
+// where each record is a key and a value, each a uvarint length and its
+// bytes, in key order: the same for every engine, so a backup of Badger
+// restores on PostgreSQL and back (issue 13). The records alone have no
+// end mark: a file cut between two of them would load without an error
+// and restore a database with people missing. The trailer makes a cut or
+// altered file an error before anything is restored, and the magic keeps
+// a file that is not a backup from being parsed as one. Backups made
+// before issue 13 hold Badger's own stream (backupMagicBadger) and
+// restore into a directory only.
 const (
-	backupMagic = "selfserve backup 1\n"
-	backupEnd   = "\nend of selfserve backup\n"
-	trailerLen  = 8 + sha256.Size + len(backupEnd)
+	backupMagic       = "selfserve backup 2\n"
+	backupMagicBadger = "selfserve backup 1\n"
+	backupEnd         = "\nend of selfserve backup\n"
+	trailerLen        = 8 + sha256.Size + len(backupEnd)
 )
 
 // BackupInfo describes a backup that was written.
 type BackupInfo struct {
-	Path  string `json:"path"`
-	Bytes int64  `json:"bytes"`
-	// Version is the snapshot's Badger timestamp: every transaction
-	// committed at or before it is in the backup, none after.
-	Version uint64 `json:"version"`
+	Path    string `json:"path"`
+	Bytes   int64  `json:"bytes"`
+	Records int64  `json:"records"`
 }
 
 // Backup writes a consistent snapshot of the whole database to w while
-// other transactions go on. It refuses a database with a damaged table:
-// Badger's stream treats a block that fails its checksum as the end of
-// its table, which would make a backup quietly short.
+// other transactions go on: one read transaction, read in bounded pages.
+// Damage met on the way fails it, rather than making a backup quietly
+// short. The sign-up code key of a database server is left out, like
+// Badger's key file (codekey.go).
 func (s *Store) Backup(w io.Writer) (BackupInfo, error) {
-	for _, ti := range s.db.Tables() {
-		if err := s.db.verdict(ti.ID); err != nil {
-			return BackupInfo{}, err
-		}
-	}
 	if _, err := io.WriteString(w, backupMagic); err != nil {
 		return BackupInfo{}, err
 	}
 	sum := sha256.New()
-	body := &countingWriter{w: io.MultiWriter(w, sum)}
-	stream := s.db.NewStream()
-	stream.LogPrefix = "selfserve backup"
-	// One goroutine, because each of a Stream's goroutines opens its own
-	// read transaction (Stream.produceKVs, when no read timestamp is set,
-	// which only managed mode can set): with several, key ranges would be
-	// read at different moments and a sign-up committed in between could
-	// be half in the backup. One transaction is one snapshot.
-	stream.NumGo = 1
-	version, err := stream.Backup(body, 0)
+	body := &countingWriter{w: bufio.NewWriterSize(io.MultiWriter(w, sum), 256<<10)}
+	var records int64
+	err := s.view(func(txn engine.Txn) error {
+		return eachRecord(txn, func(k, v []byte) error {
+			records++
+			return body.record(k, v)
+		})
+	})
+	if err == nil {
+		err = body.w.(*bufio.Writer).Flush()
+	}
 	if err != nil {
 		return BackupInfo{}, fmt.Errorf("backup: %w", err)
 	}
@@ -73,7 +74,17 @@ func (s *Store) Backup(w io.Writer) (BackupInfo, error) {
 	if _, err := w.Write(trailer); err != nil {
 		return BackupInfo{}, err
 	}
-	return BackupInfo{Bytes: int64(len(backupMagic)+trailerLen) + body.n, Version: version}, nil
+	return BackupInfo{Bytes: int64(len(backupMagic)+trailerLen) + body.n, Records: records}, nil
+}
+
+// eachRecord calls fn with every record a backup or a migration copies.
+func eachRecord(txn engine.Txn, fn func(k, v []byte) error) error {
+	return scan(txn, nil, nil, func(k, v []byte) (bool, error) {
+		if string(k) == kCodeKey {
+			return true, nil
+		}
+		return true, fn(k, v)
+	})
 }
 
 // BackupFile writes the backup to path: first to path.tmp, created 0600
@@ -112,95 +123,96 @@ func (s *Store) BackupFile(path string) (info BackupInfo, err error) {
 		return info, err
 	}
 	info.Path = path
-	return info, syncDir(filepath.Dir(path))
+	return info, badger.SyncDir(filepath.Dir(path))
 }
 
-// Restore loads the backup file into dir, which must be new or empty:
+// Restore loads the backup file into db, which must be new or empty:
 // restoring over a database would mix two of them. The file is checked
-// whole before anything is written. Badger loads into a hidden directory
-// inside dir, whose files move into dir only when the load has finished,
-// MANIFEST last: until then dir holds no database, so an interrupted
-// restore is never opened as a short one. Then the database is opened
+// whole before anything is written (fill). Then the database is opened
 // once as usual, which finishes a takeover the backup caught running.
-func Restore(dir, backup string, opts Options) error {
-	opts.ReadOnly, opts.Create = false, true
-	f, stream, err := openBackup(backup)
+func Restore(db, backup string, opts Options) error {
+	f, stream, legacy, err := openBackup(backup)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	privateUmask()
-	if err := makeDir(dir, true); err != nil {
-		return err
+	if legacy {
+		if IsURL(db) {
+			return fmt.Errorf("%w: %s was made by a selfserve before issue 13, in Badger's own format, which restores into a directory only", model.ErrInvalid, backup)
+		}
+		err = badger.Fill(db, badger.Options{LockWait: opts.LockWait}, stream.Size(), func(e *badger.Engine) error {
+			return e.LoadStream(stream)
+		})
+	} else {
+		err = fill(db, opts, stream.Size(), func(l engine.Loader) error { return readRecords(stream, l.Set) })
 	}
-	lock, err := lockDir(dir, false, opts.LockWait)
 	if err != nil {
-		return err
+		return fmt.Errorf("restore %s into %s: %w", backup, Describe(db), err)
 	}
-	if err := restoreLocked(dir, backup, stream, opts); err != nil {
-		lock.release()
-		return err
-	}
-	if err := lock.release(); err != nil {
-		return err
-	}
-	opts.Create = false
-	s, err := Open(dir, opts)
-	if err != nil {
-		return err
-	}
-	return s.Close()
+	return reopen(db, opts)
 }
 
-// restoreLocked does the restore under the directory's lock.
-func restoreLocked(dir, backup string, stream *io.SectionReader, opts Options) error {
-	if _, err := os.Stat(filepath.Join(dir, badger.ManifestFilename)); err == nil {
-		return fmt.Errorf("%w: %s already holds a database; restore only into a new or empty directory", model.ErrConflict, dir)
+// readRecords hands each record of a backup's body to set.
+func readRecords(r io.Reader, set func(k, v []byte) error) error {
+	br := bufio.NewReaderSize(r, 256<<10)
+	for {
+		k, err := readField(br)
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		v, err := readField(br)
+		if err != nil {
+			return fmt.Errorf("%w: a record is cut short (%v)", model.ErrInvalid, err)
+		}
+		if err := set(k, v); err != nil {
+			return err
+		}
 	}
-	if err := checkDir(dir, true); err != nil {
-		return err
-	}
-	if err := roomFor(dir, stream.Size(), badgerOptions(dir, opts)); err != nil {
-		return err
-	}
-	staging := filepath.Join(dir, ".restoring")
-	// A restore interrupted before its files moved leaves only this.
-	if err := os.RemoveAll(staging); err != nil {
-		return err
-	}
-	if err := os.Mkdir(staging, 0o700); err != nil {
-		return err
-	}
-	defer os.RemoveAll(staging)
-	if err := load(staging, stream, opts); err != nil {
-		return fmt.Errorf("restore %s into %s: %w", backup, dir, diskFull(err))
-	}
-	if err := moveIn(staging, dir); err != nil {
-		return fmt.Errorf("restore %s into %s: %w", backup, dir, err)
-	}
-	return nil
 }
+
+func readField(r *bufio.Reader) ([]byte, error) {
+	n, err := binary.ReadUvarint(r)
+	if err != nil {
+		return nil, err
+	}
+	if n > maxField {
+		return nil, fmt.Errorf("%w: a record of %d bytes is more than any selfserve writes", model.ErrInvalid, n)
+	}
+	b := make([]byte, n)
+	_, err = io.ReadFull(r, b)
+	return b, err
+}
+
+// maxField bounds one key or value read back, so a file whose checksum
+// matches but whose lengths are nonsense cannot ask for all the memory.
+const maxField = 64 << 20
 
 // openBackup opens a backup file and checks its magic, length and
-// checksum; it returns the file and the section holding Badger's stream.
-func openBackup(path string) (*os.File, *io.SectionReader, error) {
+// checksum; it returns the file, the section holding the records, and
+// whether they are in Badger's own format (a backup from before issue 13;
+// both magics have one length).
+func openBackup(path string) (*os.File, *io.SectionReader, bool, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%w: backup %v", model.ErrNotFound, err)
+		return nil, nil, false, fmt.Errorf("%w: backup %v", model.ErrNotFound, err)
 	}
-	bad := func(why string) (*os.File, *io.SectionReader, error) {
+	bad := func(why string) (*os.File, *io.SectionReader, bool, error) {
 		f.Close()
-		return nil, nil, fmt.Errorf("%w: %s is not a whole selfserve backup: %s", model.ErrInvalid, path, why)
+		return nil, nil, false, fmt.Errorf("%w: %s is not a whole selfserve backup: %s", model.ErrInvalid, path, why)
 	}
 	info, err := f.Stat()
 	if err != nil {
 		f.Close()
-		return nil, nil, err
+		return nil, nil, false, err
 	}
 	head := make([]byte, len(backupMagic))
-	if _, err := f.ReadAt(head, 0); err != nil || string(head) != backupMagic {
+	if _, err := f.ReadAt(head, 0); err != nil || (string(head) != backupMagic && string(head) != backupMagicBadger) {
 		return bad("it does not start as one")
 	}
+	legacy := string(head) == backupMagicBadger
 	bodyLen := info.Size() - int64(len(backupMagic)+trailerLen)
 	trailer := make([]byte, trailerLen)
 	if bodyLen < 0 {
@@ -208,7 +220,7 @@ func openBackup(path string) (*os.File, *io.SectionReader, error) {
 	}
 	if _, err := f.ReadAt(trailer, info.Size()-int64(trailerLen)); err != nil {
 		f.Close()
-		return nil, nil, fmt.Errorf("reading %s: %w", path, err)
+		return nil, nil, false, fmt.Errorf("reading %s: %w", path, err)
 	}
 	if string(trailer[8+sha256.Size:]) != backupEnd {
 		return bad("its end is missing (was the file cut short?)")
@@ -220,68 +232,12 @@ func openBackup(path string) (*os.File, *io.SectionReader, error) {
 	sum := sha256.New()
 	if _, err := io.Copy(sum, stream); err != nil {
 		f.Close()
-		return nil, nil, fmt.Errorf("reading %s: %w", path, err)
+		return nil, nil, false, fmt.Errorf("reading %s: %w", path, err)
 	}
 	if !bytes.Equal(sum.Sum(nil), trailer[8:8+sha256.Size]) {
 		return bad("its checksum does not match its data")
 	}
-	return f, io.NewSectionReader(f, int64(len(backupMagic)), bodyLen), nil
-}
-
-// load opens a fresh Badger in dir, without the store's start-up writes
-// (they would add records the backup's own versions must not meet), and
-// loads the stream into it.
-func load(dir string, stream io.Reader, opts Options) error {
-	db, err := openBadger(dir, badgerOptions(dir, opts))
-	if err != nil {
-		return err
-	}
-	// 16 batches in flight: what Badger's own restore tool uses by
-	// default is 256, sized for servers; this keeps memory near the
-	// store's own budget.
-	err = db.Load(stream, 16)
-	if cerr := db.Close(); err == nil {
-		err = cerr
-	}
-	return err
-}
-
-// moveIn renames every file of from into to, MANIFEST last, and makes
-// the renames durable.
-func moveIn(from, to string) error {
-	entries, err := os.ReadDir(from)
-	if err != nil {
-		return err
-	}
-	for _, e := range entries {
-		if e.Name() != badger.ManifestFilename {
-			if err := os.Rename(filepath.Join(from, e.Name()), filepath.Join(to, e.Name())); err != nil {
-				return err
-			}
-		}
-	}
-	if err := syncDir(to); err != nil {
-		return err
-	}
-	if err := os.Rename(filepath.Join(from, badger.ManifestFilename), filepath.Join(to, badger.ManifestFilename)); err != nil {
-		return err
-	}
-	return syncDir(to)
-}
-
-// roomFor refuses a restore that cannot fit: the database it builds is
-// at most about the size of the backup's stream (tables are compressed,
-// the stream is not), plus what Badger needs while it loads.
-func roomFor(dir string, size int64, bo badger.Options) error {
-	free, err := freeSpace(dir)
-	if err != nil {
-		return nil
-	}
-	need := uint64(size) + uint64(bo.MemTableSize)*uint64(bo.NumMemtables+1) + diskMargin
-	if free < need {
-		return fmt.Errorf("%w: restoring needs about %s in %s, which has %s free", ErrDiskFull, mib(need), dir, mib(free))
-	}
-	return nil
+	return f, io.NewSectionReader(f, int64(len(backupMagic)), bodyLen), legacy, nil
 }
 
 // diskFull marks an error from a file system out of space as ErrDiskFull.
@@ -290,15 +246,6 @@ func diskFull(err error) error {
 		return fmt.Errorf("%w: %w", ErrDiskFull, err)
 	}
 	return err
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }
 
 // countingWriter counts what passes through it.
@@ -311,4 +258,15 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 	n, err := c.w.Write(p)
 	c.n += int64(n)
 	return n, err
+}
+
+// record writes one key and value, each as a uvarint length and bytes.
+func (c *countingWriter) record(k, v []byte) error {
+	var b []byte
+	b = binary.AppendUvarint(b, uint64(len(k)))
+	b = append(b, k...)
+	b = binary.AppendUvarint(b, uint64(len(v)))
+	b = append(b, v...)
+	_, err := c.Write(b)
+	return err
 }

@@ -12,10 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dgraph-io/badger/v4"
-	"github.com/dgraph-io/badger/v4/table"
-
 	"selfserve/model"
+	"selfserve/store/engine"
+	"selfserve/store/engine/badger"
 	"selfserve/store/storetest"
 )
 
@@ -27,18 +26,12 @@ import (
 func contents(t testing.TB, s *Store) (keys int, digest string) {
 	t.Helper()
 	h := sha256.New()
-	err := s.view(func(txn *badger.Txn) error {
-		it := txn.NewIterator(badger.DefaultIteratorOptions)
-		defer it.Close()
-		for it.Rewind(); it.Valid(); it.Next() {
-			v, err := it.Item().ValueCopy(nil)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(h, "%q=%q\n", it.Item().Key(), v)
+	err := s.view(func(txn engine.Txn) error {
+		return eachRecord(txn, func(k, v []byte) error {
+			fmt.Fprintf(h, "%q=%q\n", k, v)
 			keys++
-		}
-		return nil
+			return nil
+		})
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -58,7 +51,7 @@ func backupTo(t testing.TB, s *Store, path string) BackupInfo {
 // checkSound runs the full check and fails on any problem.
 func checkSound(t testing.TB, dir string) CheckReport {
 	t.Helper()
-	rep, err := Check(dir, Options{})
+	rep, err := Check(dbFor(t, dir), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +88,7 @@ func TestBackupRestoreRoundTrip(t *testing.T) {
 
 	dst := filepath.Join(t.TempDir(), "restored")
 	start = time.Now()
-	if err := Restore(dst, file, Options{}); err != nil {
+	if err := Restore(dbFor(t, dst), file, Options{}); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("restore: %v", time.Since(start).Round(time.Millisecond))
@@ -177,7 +170,7 @@ func TestBackupWhileSigningUp(t *testing.T) {
 	s.Close()
 
 	dst := filepath.Join(t.TempDir(), "restored")
-	if err := Restore(dst, file, Options{}); err != nil {
+	if err := Restore(dbFor(t, dst), file, Options{}); err != nil {
 		t.Fatal(err)
 	}
 	checkSound(t, dst)
@@ -211,12 +204,17 @@ func TestRestoreOnlyIntoEmpty(t *testing.T) {
 	backupTo(t, s, file)
 	s.Close()
 
-	before := storetest.Files(t, src)
-	err := Restore(src, file, Options{})
-	if !errors.Is(err, model.ErrConflict) || !strings.Contains(err.Error(), src) {
+	if testEngine == "badger" {
+		before := storetest.Files(t, src)
+		defer storetest.Unchanged(t, src, before)
+	}
+	err := Restore(dbFor(t, src), file, Options{})
+	if !errors.Is(err, model.ErrConflict) || !strings.Contains(err.Error(), Describe(dbFor(t, src))) {
 		t.Fatalf("restore over a database: %v, want ErrConflict naming it", err)
 	}
-	storetest.Unchanged(t, src, before)
+	if after, err := Check(dbFor(t, src), Options{}); err != nil || after.Users != 1 {
+		t.Fatalf("the database refused as a target: %+v, %v; want its one user", after, err)
+	}
 
 	other := t.TempDir()
 	if err := os.WriteFile(filepath.Join(other, "notes.txt"), []byte("mine"), 0o600); err != nil {
@@ -227,7 +225,7 @@ func TestRestoreOnlyIntoEmpty(t *testing.T) {
 	}
 
 	empty := t.TempDir()
-	if err := Restore(empty, file, Options{}); err != nil {
+	if err := Restore(dbFor(t, empty), file, Options{}); err != nil {
 		t.Fatalf("restore into an empty directory: %v", err)
 	}
 	r := openTest(t, empty, Options{})
@@ -266,10 +264,10 @@ func TestRestoreRefusesDamagedBackup(t *testing.T) {
 				t.Fatal(err)
 			}
 			dst := filepath.Join(t.TempDir(), "restored")
-			if err := Restore(dst, file, Options{}); !errors.Is(err, model.ErrInvalid) {
+			if err := Restore(dbFor(t, dst), file, Options{}); !errors.Is(err, model.ErrInvalid) {
 				t.Fatalf("restore: %v, want ErrInvalid", err)
 			}
-			if _, err := Open(dst, Options{}); !errors.Is(err, model.ErrNotFound) {
+			if _, err := Open(dbFor(t, dst), Options{}); !errors.Is(err, model.ErrNotFound) {
 				t.Fatalf("after a refused restore, opening gives %v, want no database", err)
 			}
 		})
@@ -282,19 +280,16 @@ func TestRestoreRefusesDamagedBackup(t *testing.T) {
 // table damaged is one the open did not read, so the open succeeds and
 // the backup is what must notice.
 func TestBackupRefusesDamagedDatabase(t *testing.T) {
+	badgerOnly(t)
 	dir := filepath.Join(t.TempDir(), "db")
 	// Enough users for compactions to cut tables narrower than the whole
 	// key space, so some table holds none of the keys an open reads.
 	buildCheckDB(t, dir, 30_000)
 	s := openTest(t, dir, Options{ReadOnly: true})
-	s.db.mu.Lock()
 	var victim string
-	for _, ti := range s.db.Tables() {
-		if _, verified := s.db.verdicts[ti.ID]; !verified {
-			victim = table.NewFilename(ti.ID, dir)
-		}
+	if u := s.eng.(*badger.Engine).Unverified(); len(u) > 0 {
+		victim = u[len(u)-1]
 	}
-	s.db.mu.Unlock()
 	if victim == "" {
 		t.Fatal("the open read every table; no table left to damage behind its back")
 	}
@@ -315,6 +310,7 @@ func TestBackupRefusesDamagedDatabase(t *testing.T) {
 // full and leaves the previous backup as it was; a restore that would not
 // fit is refused before it writes.
 func TestBackupAndRestoreOnFullDisk(t *testing.T) {
+	badgerOnly(t)
 	src := filepath.Join(t.TempDir(), "db")
 	buildCheckDB(t, src, checkUsers)
 	s := openTest(t, src, Options{ReadOnly: true})
@@ -336,7 +332,7 @@ func TestBackupAndRestoreOnFullDisk(t *testing.T) {
 	good := filepath.Join(t.TempDir(), "b")
 	backupTo(t, s, good)
 	dst := filepath.Join(small, "restored")
-	if err := Restore(dst, good, Options{}); !errors.Is(err, ErrDiskFull) {
+	if err := Restore(dbFor(t, dst), good, Options{}); !errors.Is(err, ErrDiskFull) {
 		t.Fatalf("restore onto a disk too small: %v, want ErrDiskFull", err)
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
+
+	engbadger "selfserve/store/engine/badger"
 )
 
 // BenchmarkBackupRestore1M: selfserve backup, restore and check of the
@@ -77,7 +79,7 @@ func timed(b *testing.B, fn func() error) time.Duration {
 }
 
 func rawBadgerBackup(dir, file string) error {
-	db, err := badger.Open(badgerOptions(dir, Options{ReadOnly: true}))
+	db, err := badger.Open(engbadger.BadgerOptions(dir, engbadger.Options{ReadOnly: true}))
 	if err != nil {
 		return err
 	}
@@ -94,7 +96,7 @@ func rawBadgerBackup(dir, file string) error {
 }
 
 func rawBadgerLoad(dir, file string) error {
-	db, err := badger.Open(badgerOptions(dir, Options{}))
+	db, err := badger.Open(engbadger.BadgerOptions(dir, engbadger.Options{}))
 	if err != nil {
 		return err
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/dgraph-io/badger/v4"
 
 	"selfserve/model"
+	engbadger "selfserve/store/engine/badger"
 )
 
 // PRODUCT.md §6's sign-up figure: completed sign-ups (start + verify, each
@@ -246,7 +247,8 @@ func signupShapes(b *testing.B) (start, verify txnShape) {
 			return
 		}
 		defer s.Close()
-		since := s.db.MaxVersion()
+		db := s.eng.(*engbadger.Engine).DB()
+		since := db.MaxVersion()
 		if shapeErr = runClients(signupClients, 600, func(i int) error { return signupOnce(s, i) }); shapeErr != nil {
 			return
 		}
@@ -255,7 +257,7 @@ func signupShapes(b *testing.B) (start, verify txnShape) {
 			onlyCode                   bool
 		}
 		txns := map[uint64]*txn{}
-		shapeErr = s.db.View(func(t *badger.Txn) error {
+		shapeErr = db.View(func(t *badger.Txn) error {
 			it := t.NewIterator(badger.IteratorOptions{AllVersions: true})
 			defer it.Close()
 			for it.Rewind(); it.Valid(); it.Next() {
@@ -338,10 +340,10 @@ func BenchmarkSignupBaselineRawBadger(b *testing.B) {
 	b.Cleanup(func() { s.Close() })
 	b.ResetTimer()
 	err = runClients(signupClients, b.N, func(int) error {
-		if err := writeShape(s.db.DB, start); err != nil {
+		if err := writeShape(s.eng.(*engbadger.Engine).DB(), start); err != nil {
 			return err
 		}
-		return writeShape(s.db.DB, verify)
+		return writeShape(s.eng.(*engbadger.Engine).DB(), verify)
 	})
 	if err != nil {
 		b.Fatal(err)

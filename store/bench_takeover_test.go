@@ -19,6 +19,7 @@ import (
 	"github.com/dgraph-io/badger/v4"
 
 	"selfserve/model"
+	engbadger "selfserve/store/engine/badger"
 )
 
 // PRODUCT.md §6's takeover figure: an external takeover of a directory of
@@ -54,12 +55,11 @@ var (
 
 // TestMain removes the million-user template the takeover benchmarks
 // built, which they share for the whole process.
-func TestMain(m *testing.M) {
-	code := m.Run()
+// removeTemplate deletes the template when the process ends (TestMain).
+func removeTemplate() {
 	if templateDir != "" {
 		os.RemoveAll(templateDir)
 	}
-	os.Exit(code)
 }
 
 // takeoverTemplate builds, once per process, the million-user database
@@ -209,7 +209,7 @@ func BenchmarkExternalTakeover1M(b *testing.B) {
 func BenchmarkTakeoverBaselineWriteBatch(b *testing.B) {
 	var records int
 	onCopies(b, nil, func(s *Store) (err error) {
-		records, err = writeTakeoverRecords(s.db.DB)
+		records, err = writeTakeoverRecords(s.eng.(*engbadger.Engine).DB())
 		return err
 	})
 	b.ReportMetric(float64(records), "records")

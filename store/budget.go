@@ -3,9 +3,8 @@ package store
 import (
 	"time"
 
-	"github.com/dgraph-io/badger/v4"
-
 	"selfserve/model"
+	"selfserve/store/engine"
 )
 
 // The budgets of wrong codes (model/budget.go): one per domain, one for
@@ -18,7 +17,7 @@ var overallBudgetKey = key(pBudget, "all")
 
 // budgets reads the domain's budget and the service-wide one (nil: never
 // spent).
-func budgets(txn *badger.Txn, domain string) (dom, all *model.Budget, err error) {
+func budgets(txn engine.Txn, domain string) (dom, all *model.Budget, err error) {
 	var d, a model.Budget
 	found, err := get(txn, domainBudgetKey(domain), &d)
 	if err != nil {
@@ -42,7 +41,7 @@ func budgets(txn *badger.Txn, domain string) (dom, all *model.Budget, err error)
 // runs out is paused at verify like any other.
 func (s *Store) codeLength(domain string, now time.Time) (int, error) {
 	n := model.CodeDigits
-	err := s.view(func(txn *badger.Txn) error {
+	err := s.view(func(txn engine.Txn) error {
 		dom, all, err := budgets(txn, domain)
 		n = model.CodeLength(dom, all, now)
 		return err
@@ -53,7 +52,7 @@ func (s *Store) codeLength(domain string, now time.Time) (int, error) {
 // shortCodesPaused refuses a 6-digit code at domain while a budget is
 // spent; nil when it may be checked. It reads both budgets in txn, so
 // a check cannot slip past a failure committed meanwhile.
-func shortCodesPaused(txn *badger.Txn, domain string, now time.Time) error {
+func shortCodesPaused(txn engine.Txn, domain string, now time.Time) error {
 	dom, all, err := budgets(txn, domain)
 	switch {
 	case err != nil:
@@ -70,7 +69,7 @@ func shortCodesPaused(txn *badger.Txn, domain string, now time.Time) error {
 // be named, so while the service-wide budget is spent (when every
 // 6-digit code is paused anyway) no budget is made for a domain that has
 // none: guesses at made-up domains cannot fill the disk with them.
-func spendBudgets(txn *badger.Txn, domain string, now time.Time) error {
+func spendBudgets(txn engine.Txn, domain string, now time.Time) error {
 	dom, all, err := budgets(txn, domain)
 	if err != nil {
 		return err

@@ -4,36 +4,26 @@ import (
 	"encoding/binary"
 	"encoding/json"
 
-	"github.com/dgraph-io/badger/v4"
-
 	"selfserve/model"
+	"selfserve/store/engine"
 )
 
-// Loader writes many records at once through a Badger WriteBatch, for
-// building demo and test data in seconds. It bypasses the sign-up rules
-// and the audit log, so it is only for filling a new database.
+// Loader writes many records at once through the engine's bulk loader,
+// for building demo and test data in seconds. It bypasses the sign-up
+// rules and the audit log, so it is only for filling a new database.
 type Loader struct {
 	s      *Store
-	wb     *badger.WriteBatch
+	l      engine.Loader
 	users  map[string]int64
 	grants map[dirService]int64
 	err    error
-	// unchecked counts the bytes set since the last look at the free
-	// space: a WriteBatch meets a full disk in Badger's mmapped files as
-	// SIGBUS, like a transaction does (checkSpace).
-	unchecked int
 }
-
-// loaderCheckEvery is how many bytes a Loader sets between looks at the
-// free space: an eighth of the smallest memtable (smallOptions), so the
-// reserve, which holds several memtables, is never overrun between looks.
-const loaderCheckEvery = 256 << 10
 
 type dirService struct{ dir, service string }
 
 // NewLoader starts a bulk load.
 func (s *Store) NewLoader() *Loader {
-	return &Loader{s: s, wb: s.db.NewWriteBatch(), users: map[string]int64{}, grants: map[dirService]int64{}}
+	return &Loader{s: s, l: s.eng.NewLoader(), users: map[string]int64{}, grants: map[dirService]int64{}}
 }
 
 func (l *Loader) set(k []byte, v any) {
@@ -41,11 +31,8 @@ func (l *Loader) set(k []byte, v any) {
 		return
 	}
 	b, err := json.Marshal(v)
-	if l.unchecked += len(k) + len(b); err == nil && l.unchecked >= loaderCheckEvery {
-		l.unchecked, err = 0, l.s.checkSpace()
-	}
 	if err == nil {
-		err = l.wb.Set(k, b)
+		err = l.l.Set(k, b)
 	}
 	l.err = err
 }
@@ -78,21 +65,24 @@ func (l *Loader) User(u model.User) {
 	}
 }
 
-// Flush writes the counters and commits everything.
+// Flush writes the counters and makes everything durable; watchers are
+// told to read again all they show.
 func (l *Loader) Flush() error {
 	for dir, n := range l.users {
 		if l.err == nil {
-			l.err = l.wb.Set(userCountKey(dir), binary.BigEndian.AppendUint64(nil, uint64(n)))
+			l.err = l.l.Set(userCountKey(dir), binary.BigEndian.AppendUint64(nil, uint64(n)))
 		}
 	}
 	for dg, n := range l.grants {
 		if l.err == nil {
-			l.err = l.wb.Set(grantCountKey(dg.dir, dg.service), binary.BigEndian.AppendUint64(nil, uint64(n)))
+			l.err = l.l.Set(grantCountKey(dg.dir, dg.service), binary.BigEndian.AppendUint64(nil, uint64(n)))
 		}
 	}
-	if l.err != nil {
-		l.wb.Cancel()
-		return l.err
+	if err := l.l.Flush(); l.err == nil {
+		l.err = err
 	}
-	return l.wb.Flush()
+	if l.err == nil {
+		l.s.feed.lost()
+	}
+	return l.err
 }

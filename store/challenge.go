@@ -3,9 +3,8 @@ package store
 import (
 	"fmt"
 
-	"github.com/dgraph-io/badger/v4"
-
 	"selfserve/model"
+	"selfserve/store/engine"
 )
 
 // Claim is who asks to prove which domain, and into which directory.
@@ -20,7 +19,7 @@ type Claim struct {
 }
 
 // auditClaim writes c's change to the audit log under both names.
-func (s *Store) auditClaim(txn *badger.Txn, c Claim, action, target string, before, after any) error {
+func (s *Store) auditClaim(txn engine.Txn, c Claim, action, target string, before, after any) error {
 	actor, as := model.Acting(c.By, c.Admin.Key())
 	return s.auditAs(txn, actor, as, action, target, before, after)
 }
@@ -39,7 +38,7 @@ type claimScope struct {
 // authorize applies the takeover rules of PRODUCT.md §3 to c. It runs at
 // challenge, at verify and again inside the takeover's transaction, so a
 // domain the operator lists as consumer mail in between is refused too.
-func authorize(txn *badger.Txn, c Claim) (claimScope, error) {
+func authorize(txn engine.Txn, c Claim) (claimScope, error) {
 	var sc claimScope
 	if err := claimableName(txn, c.Domain); err != nil {
 		return sc, err
@@ -98,7 +97,7 @@ func authorize(txn *badger.Txn, c Claim) (claimScope, error) {
 // claimableName refuses, whoever asks and whatever was issued before, a
 // domain that can never be claimed: a consumer mail domain (shipped or the
 // operator's) or a public suffix.
-func claimableName(txn *badger.Txn, domain string) error {
+func claimableName(txn engine.Txn, domain string) error {
 	consumer, err := consumerDomains(txn)
 	if err != nil {
 		return err
@@ -125,7 +124,7 @@ type ChallengeResult struct {
 // or issues a new one.
 func (s *Store) IssueChallenge(c Claim, mode model.ChallengeMode) (ChallengeResult, error) {
 	var res ChallengeResult
-	err := s.update(func(txn *badger.Txn) error {
+	err := s.update(func(txn engine.Txn) error {
 		res = ChallengeResult{}
 		sc, err := authorize(txn, c)
 		if err != nil {
@@ -178,7 +177,7 @@ type PendingProof struct {
 // re-checks that the admin may still act on it.
 func (s *Store) Pending(domain string, admin model.Address) (PendingProof, error) {
 	var p PendingProof
-	err := s.view(func(txn *badger.Txn) error {
+	err := s.view(func(txn engine.Txn) error {
 		if err := claimableName(txn, domain); err != nil {
 			return err
 		}
@@ -229,7 +228,7 @@ func (s *Store) Pending(domain string, admin model.Address) (PendingProof, error
 
 // alreadyYours answers a second verify of a domain the admin already holds
 // verified, instead of sending them off to ask for a challenge.
-func alreadyYours(txn *badger.Txn, domain string, admin model.Address) error {
+func alreadyYours(txn engine.Txn, domain string, admin model.Address) error {
 	rec, err := domainRecord(txn, domain)
 	if err != nil || rec == nil || !rec.Verified {
 		return err
@@ -246,7 +245,7 @@ func alreadyYours(txn *badger.Txn, domain string, admin model.Address) error {
 
 // adminDirectoryWithParent finds a managed directory where admin is a global
 // admin and a parent of domain is verified.
-func adminDirectoryWithParent(txn *badger.Txn, domain string, admin model.Address) (string, bool, error) {
+func adminDirectoryWithParent(txn engine.Txn, domain string, admin model.Address) (string, bool, error) {
 	for _, p := range model.ParentDomains(domain) {
 		rec, err := domainRecord(txn, p)
 		if err != nil {
@@ -270,7 +269,7 @@ func adminDirectoryWithParent(txn *badger.Txn, domain string, admin model.Addres
 // claim: the challenge must still be the admin's current one and valid (it
 // may have expired or been replaced since the DNS check), or the parent
 // domain must still be verified in the target.
-func (s *Store) checkProof(txn *badger.Txn, c Claim, sc claimScope, p PendingProof) error {
+func (s *Store) checkProof(txn engine.Txn, c Claim, sc claimScope, p PendingProof) error {
 	if p.ParentProof != "" {
 		if sc.Parent != p.ParentProof {
 			return fmt.Errorf("%w: %s no longer proves %s", model.ErrProofChanged, p.ParentProof, c.Domain)
@@ -294,7 +293,7 @@ func (s *Store) checkProof(txn *badger.Txn, c Claim, sc claimScope, p PendingPro
 
 // RecordCheck writes the result of a DNS check for c to the audit log.
 func (s *Store) RecordCheck(c Claim, result any) error {
-	return s.update(func(txn *badger.Txn) error {
+	return s.update(func(txn engine.Txn) error {
 		return s.auditClaim(txn, c, model.ActionCheck, c.Domain, nil, result)
 	})
 }

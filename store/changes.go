@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -9,8 +10,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/dgraph-io/badger/v4"
-	"github.com/dgraph-io/badger/v4/pb"
+	"selfserve/store/engine"
 )
 
 // Change says which kinds of records commits touched since a watcher
@@ -19,17 +19,51 @@ import (
 type Change struct {
 	// Directories holds the ids of directories whose record, users or
 	// counts changed.
-	Directories map[string]bool
-	Domains     bool
-	Audit       bool
-	Outbox      bool
-	Services    bool
-	Jobs        bool
+	Directories map[string]bool `json:"d,omitempty"`
+	// AllDirectories: any directory may have changed (the feed lost
+	// track, or a bulk load or reset).
+	AllDirectories bool `json:"ad,omitempty"`
+	Domains        bool `json:"dn,omitempty"`
+	Audit          bool `json:"a,omitempty"`
+	Outbox         bool `json:"o,omitempty"`
+	Services       bool `json:"s,omitempty"`
+	Jobs           bool `json:"j,omitempty"`
 }
+
+// Directory reports whether the directory id may have changed.
+func (c Change) Directory(id string) bool { return c.AllDirectories || c.Directories[id] }
 
 // Empty reports whether c names nothing.
 func (c Change) Empty() bool {
-	return len(c.Directories) == 0 && !c.Domains && !c.Audit && !c.Outbox && !c.Services && !c.Jobs
+	return len(c.Directories) == 0 && !c.AllDirectories && !c.Domains && !c.Audit && !c.Outbox && !c.Services && !c.Jobs
+}
+
+// everything is the change that makes every watcher read again all it
+// shows.
+var everything = Change{AllDirectories: true, Domains: true, Audit: true, Outbox: true, Services: true, Jobs: true}
+
+// maxNotedDirectories is how many directory ids one commit's message
+// names; more (a bulk change) say "any directory" instead, keeping the
+// message far below PostgreSQL's 8,000-byte limit.
+const maxNotedDirectories = 64
+
+// encode is the message a commit sends to the other watchers.
+func (c Change) encode() string {
+	if len(c.Directories) > maxNotedDirectories {
+		c.Directories, c.AllDirectories = nil, true
+	}
+	b, _ := json.Marshal(c) // a map of strings and booleans always encodes
+	return string(b)
+}
+
+// decodeChange reads a message; one that does not decode (another
+// version's) makes its watchers read everything again.
+func decodeChange(msg string) Change {
+	var c Change
+	if json.Unmarshal([]byte(msg), &c) != nil {
+		return everything
+	}
+	return c
 }
 
 func (c *Change) merge(o Change) {
@@ -37,6 +71,7 @@ func (c *Change) merge(o Change) {
 		c.Directories = map[string]bool{}
 	}
 	maps.Copy(c.Directories, o.Directories)
+	c.AllDirectories = c.AllDirectories || o.AllDirectories
 	c.Domains = c.Domains || o.Domains
 	c.Audit = c.Audit || o.Audit
 	c.Outbox = c.Outbox || o.Outbox
@@ -79,13 +114,6 @@ func changeOf(c *Change, key string) {
 		c.Jobs = true
 	}
 }
-
-// pWatchProbe is the key Watch deletes to learn that its subscription
-// is in place; no record has it.
-const pWatchProbe = "wp/"
-
-// watchedPrefixes are the records a console shows.
-var watchedPrefixes = []string{pDirectory, pUser, pUserCount, pGrantCnt, pDomain, pAudit, pOutbox, pService, pJob}
 
 // Watcher receives the changes committed after Watch, by anyone using
 // this store, merged until it asks for them: a slow console never slows
@@ -134,116 +162,103 @@ func (w *Watcher) add(c Change) {
 	}
 }
 
-// feed is the store's one subscription to Badger's change stream,
-// shared by every watcher; it starts with the first watcher.
+// feed is the store's one subscription to the engine's change feed,
+// shared by every watcher; it starts with the first watcher. Where the
+// engine has none, it polls instead: every pollEvery, each watcher is
+// told that anything may have changed.
 type feed struct {
 	// startMu makes one Watch start the subscription while others wait;
-	// it is not mu, which the subscription's callback takes: holding mu
-	// while waiting for the callback to see the probe would deadlock.
+	// it is not mu, which the engine's feed takes to publish: holding mu
+	// while the engine takes its own lock would deadlock with a commit.
 	startMu  sync.Mutex
-	started  bool
 	mu       sync.Mutex
+	started  bool
+	closed   bool
 	watchers map[*Watcher]bool
-	cancel   context.CancelFunc
-	done     chan struct{}
-	err      error // why the subscription ended, if before Close
+	stopFeed func()
 }
 
-// Watch starts receiving the changes committed from now on. A read-only
-// store never sees any: only a writer's commits are published.
+// pollEvery is how often watchers of an engine without a change feed
+// read again what they show: well inside the second in which a sign-up
+// on one server should show in a console on another.
+const pollEvery = 500 * time.Millisecond
+
+// Watch starts receiving the changes committed from now on, by this
+// process or, on a database server, any other.
 func (s *Store) Watch() (*Watcher, error) {
 	f := &s.feed
 	f.startMu.Lock()
 	defer f.startMu.Unlock()
 	f.mu.Lock()
-	err := f.err
+	started, closed := f.started, f.closed
 	f.mu.Unlock()
-	if err != nil {
-		return nil, err
+	if closed {
+		return nil, ErrWatchClosed
+	}
+	if !started {
+		stop, err := s.eng.Listen(f.note)
+		if errors.Is(err, engine.ErrNoFeed) {
+			stop, err = f.poll(), nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("watch changes: %w", err)
+		}
+		f.mu.Lock()
+		f.started, f.stopFeed = true, stop
+		f.mu.Unlock()
 	}
 	w := &Watcher{feed: f, ready: make(chan struct{}, 1), closed: make(chan struct{})}
-	if s.opts.ReadOnly {
-		return w, nil
-	}
-	if !f.started {
-		if err := f.start(s.db); err != nil {
-			return nil, err
-		}
-		f.started = true
-	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.watchers == nil { // stopped meanwhile: the store is closing
+	if f.closed {
 		return nil, ErrWatchClosed
+	}
+	if f.watchers == nil {
+		f.watchers = map[*Watcher]bool{}
 	}
 	f.watchers[w] = true
 	return w, nil
 }
 
-// start subscribes, and returns once the subscription is in place:
-// Badger registers it inside Subscribe, which never returns while it
-// runs, so a probe (deleting a key of its own prefix, which no record
-// uses) is written until the subscription sees one.
-func (f *feed) start(db *checkedDB) error {
-	ctx, cancel := context.WithCancel(context.Background())
-	matches := make([]pb.Match, len(watchedPrefixes)+1)
-	for i, p := range watchedPrefixes {
-		matches[i] = pb.Match{Prefix: []byte(p)}
+// note runs on the engine's feed: it must not block, or writers wait.
+func (f *feed) note(n engine.Note) {
+	c := everything
+	if !n.Lost {
+		c = decodeChange(n.Msg)
 	}
-	matches[len(watchedPrefixes)] = pb.Match{Prefix: []byte(pWatchProbe)}
-	probed := make(chan struct{})
-	var once sync.Once
-	f.mu.Lock()
-	f.watchers, f.cancel, f.done = map[*Watcher]bool{}, cancel, make(chan struct{})
-	f.mu.Unlock()
-	go func() {
-		defer close(f.done)
-		err := db.Subscribe(ctx, func(kvs *badger.KVList) error {
-			for _, kv := range kvs.Kv {
-				if strings.HasPrefix(string(kv.Key), pWatchProbe) {
-					once.Do(func() { close(probed) })
-				}
-			}
-			return f.publish(kvs)
-		}, matches)
-		if err != nil && !errors.Is(err, context.Canceled) {
-			f.mu.Lock()
-			f.err = err
-			f.mu.Unlock()
-		}
-	}()
-	for pause := time.Millisecond; ; pause = min(2*pause, 100*time.Millisecond) {
-		if err := db.Update(func(txn *badger.Txn) error { return txn.Delete([]byte(pWatchProbe)) }); err != nil {
-			cancel()
-			return err
-		}
-		select {
-		case <-probed:
-			return nil
-		case <-f.done:
-			cancel()
-			return fmt.Errorf("watch changes: %w", f.err)
-		case <-time.After(pause):
-		}
-	}
+	f.publish(c)
 }
 
-// publish runs on Badger's publisher: it must not block, or writers
-// wait for it.
-func (f *feed) publish(kvs *badger.KVList) error {
-	var c Change
-	for _, kv := range kvs.Kv {
-		changeOf(&c, string(kv.Key))
-	}
+func (f *feed) publish(c Change) {
 	if c.Empty() {
-		return nil
+		return
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for w := range f.watchers {
 		w.add(c)
 	}
-	return nil
+}
+
+// lost tells every watcher to read again all it shows.
+func (f *feed) lost() { f.publish(everything) }
+
+func (f *feed) poll() (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		t := time.NewTicker(pollEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				f.lost()
+			}
+		}
+	})
+	return func() { close(done); wg.Wait() }
 }
 
 func (f *feed) remove(w *Watcher) {
@@ -255,15 +270,13 @@ func (f *feed) remove(w *Watcher) {
 // stop ends the subscription before the database closes.
 func (f *feed) stop() {
 	f.mu.Lock()
-	cancel, done := f.cancel, f.done
-	watchers := f.watchers
-	f.watchers = nil
+	stop, watchers := f.stopFeed, f.watchers
+	f.watchers, f.closed = nil, true
 	f.mu.Unlock()
 	for w := range watchers {
 		w.once.Do(func() { close(w.closed) })
 	}
-	if cancel != nil {
-		cancel()
-		<-done
+	if stop != nil {
+		stop()
 	}
 }

@@ -84,7 +84,7 @@ func TestSlowWatcherGetsOneMergedChange(t *testing.T) {
 
 // Closing the store ends the feed; a closed watcher gets nothing more.
 func TestWatchEndsWithTheStore(t *testing.T) {
-	s, err := Open(t.TempDir(), Options{Create: true})
+	s, err := Open(dbFor(t, t.TempDir()), Options{Create: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,11 +3,9 @@ package store
 import (
 	"errors"
 	"fmt"
-	"maps"
 	"slices"
 
-	"github.com/dgraph-io/badger/v4"
-	"github.com/dgraph-io/badger/v4/table"
+	"selfserve/store/engine/badger"
 )
 
 // CheckReport is what a full check of a database found (selfserve check,
@@ -43,16 +41,18 @@ func (r CheckReport) Damaged() bool { return len(r.Problems) > 0 }
 // that could not run at all (no database there, another process holding
 // it). Badger panics on some damage; every panic is caught and reported
 // as damage of the file it was reading.
-func Check(dir string, opts Options) (CheckReport, error) {
-	rep := CheckReport{Dir: dir, Problems: []string{}, Unlisted: []string{}}
+func Check(db string, opts Options) (CheckReport, error) {
+	rep := CheckReport{Dir: Describe(db), Problems: []string{}, Unlisted: []string{}}
 	opts.ReadOnly, opts.Create = true, false
-	s, err := openRecovered(dir, opts)
+	s, err := openRecovered(db, opts)
 	if errors.Is(err, ErrDamaged) {
 		rep.add(err)
 		// Open stops at the first damaged file; the rest are named too,
 		// so one restore decision sees all of it.
-		for _, err := range checkTableFiles(dir, badgerOptions(dir, opts)) {
-			rep.add(err)
+		if !IsURL(db) {
+			for _, err := range badger.CheckFiles(db) {
+				rep.add(err)
+			}
 		}
 		return rep, nil
 	}
@@ -63,16 +63,18 @@ func Check(dir string, opts Options) (CheckReport, error) {
 	s.checkTables(&rep)
 	rep.add(recovered("the invariant walk", s.CheckInvariants))
 	s.count(&rep)
-	aside, err := unlistedTables(dir)
-	rep.add(err)
-	rep.Unlisted = append(rep.Unlisted, aside...)
+	if !IsURL(db) {
+		aside, err := badger.Unlisted(db)
+		rep.add(err)
+		rep.Unlisted = append(rep.Unlisted, aside...)
+	}
 	return rep, nil
 }
 
 // openRecovered is Open with a Badger panic turned into ErrDamaged.
-func openRecovered(dir string, opts Options) (s *Store, err error) {
-	err = recovered("opening "+dir, func() error {
-		s, err = Open(dir, opts)
+func openRecovered(db string, opts Options) (s *Store, err error) {
+	err = recovered("opening "+Describe(db), func() error {
+		s, err = Open(db, opts)
 		return err
 	})
 	return s, err
@@ -90,11 +92,17 @@ func recovered(what string, fn func() error) (err error) {
 
 // checkTables verifies every table of every level, each on its own, so
 // that one damaged table does not hide the next.
+// (A database server checks its own pages; a Badger database's tables
+// are ours to check.)
 func (s *Store) checkTables(rep *CheckReport) {
-	tables := s.db.Tables()
-	rep.Tables = len(tables)
-	for _, ti := range tables {
-		rep.add(s.db.verdict(ti.ID))
+	b, ok := s.eng.(*badger.Engine)
+	if !ok {
+		return
+	}
+	n, problems := b.CheckTables()
+	rep.Tables = n
+	for _, err := range problems {
+		rep.add(err)
 	}
 }
 
@@ -116,25 +124,4 @@ func (s *Store) Totals() (directories int, users int64, err error) {
 		users += d.Users
 	}
 	return len(sums), users, err
-}
-
-// checkTableFiles checks every table the MANIFEST lists, footer then
-// blocks, without Badger: for a database Open refused.
-func checkTableFiles(dir string, bo badger.Options) []error {
-	m, _, err := readManifest(dir)
-	if err != nil {
-		return []error{err}
-	}
-	var problems []error
-	for _, id := range slices.Sorted(maps.Keys(m.Tables)) {
-		path := table.NewFilename(id, dir)
-		err := checkFooter(path)
-		if err == nil {
-			err = verifyTable(path, bo)
-		}
-		if err != nil {
-			problems = append(problems, err)
-		}
-	}
-	return problems
 }

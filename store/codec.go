@@ -7,32 +7,25 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/dgraph-io/badger/v4"
+	"selfserve/store/engine"
 )
 
 // get decodes the record at k into v; found is false when there is none.
-func get(txn *badger.Txn, k []byte, v any) (found bool, err error) {
-	item, err := lookup(txn, k)
-	if errors.Is(err, badger.ErrKeyNotFound) {
+func get(txn engine.Txn, k []byte, v any) (found bool, err error) {
+	b, err := txn.Get(k)
+	if errors.Is(err, engine.ErrNotFound) {
 		return false, nil
 	}
 	if err != nil {
 		return false, err
 	}
-	return true, item.Value(func(b []byte) error { return decode(k, b, v) })
-}
-
-// lookup is txn.Get, noted for checkedDB: a damaged block reads as a
-// missing key.
-func lookup(txn *badger.Txn, k []byte) (*badger.Item, error) {
-	noteRead(txn, k, k)
-	return txn.Get(k)
+	return true, decode(k, b, v)
 }
 
 // errDamaged marks a record or file that cannot be read back: no retry or
-// free disk space helps, so it is reported as it is (exported as
-// ErrDamaged for the front ends, which add what to do).
-var errDamaged = errors.New("database damaged")
+// free disk space helps, so it is reported as it is (the front ends add
+// what to do).
+var errDamaged = engine.ErrDamaged
 
 // encode is what put stores. The records are plain data, so the only way
 // to fail is a value read from a damaged record that JSON can decode but
@@ -52,7 +45,7 @@ func decode(k, b []byte, v any) error {
 	return nil
 }
 
-func put(txn *badger.Txn, k []byte, v any) error {
+func put(txn engine.Txn, k []byte, v any) error {
 	b, err := encode(k, v)
 	if err != nil {
 		return err
@@ -62,7 +55,7 @@ func put(txn *badger.Txn, k []byte, v any) error {
 
 // addCount adjusts the counter at k. Counters live beside the records so
 // listings show totals without walking a directory of a million users.
-func addCount(txn *badger.Txn, k []byte, delta int64) error {
+func addCount(txn engine.Txn, k []byte, delta int64) error {
 	n, err := readCount(txn, k)
 	if err != nil {
 		return err
@@ -74,20 +67,15 @@ func addCount(txn *badger.Txn, k []byte, delta int64) error {
 	return txn.Set(k, binary.BigEndian.AppendUint64(nil, uint64(n)))
 }
 
-func readCount(txn *badger.Txn, k []byte) (int64, error) {
-	item, err := lookup(txn, k)
-	if errors.Is(err, badger.ErrKeyNotFound) {
+func readCount(txn engine.Txn, k []byte) (int64, error) {
+	b, err := txn.Get(k)
+	if errors.Is(err, engine.ErrNotFound) {
 		return 0, nil
 	}
 	if err != nil {
 		return 0, err
 	}
-	var n int64
-	err = item.Value(func(b []byte) (err error) {
-		n, err = countValue(k, b)
-		return err
-	})
-	return n, err
+	return countValue(k, b)
 }
 
 func countValue(k, b []byte) (int64, error) {
@@ -98,32 +86,63 @@ func countValue(k, b []byte) (int64, error) {
 }
 
 // scan calls fn for each record under prefix in key order, starting at
-// the key from (nil: the prefix), until fn returns false.
-func scan(txn *badger.Txn, prefix, from []byte, fn func(k []byte, val []byte) (bool, error)) error {
-	it := newIterator(txn, badger.IteratorOptions{Prefix: prefix, PrefetchValues: true, PrefetchSize: 64})
-	defer it.Close()
-	start := prefix
-	if from != nil {
-		start = from
+// the key from (nil: the prefix), until fn returns false. It reads in
+// pages of scanPage records, each a bounded read of the engine, so a walk
+// over a million records is many short reads (issue 13 point 1); fn may
+// keep k.
+func scan(txn engine.Txn, prefix, from []byte, fn func(k []byte, val []byte) (bool, error)) error {
+	r := engine.Range{Start: prefix, End: engine.PrefixEnd(prefix), Limit: scanPage}
+	if from != nil && bytes.Compare(from, prefix) > 0 {
+		r.Start = from
 	}
-	for it.Seek(start); it.ValidForPrefix(prefix); it.Next() {
-		item := it.Item()
-		var more bool
-		err := item.Value(func(v []byte) error {
+	for {
+		n, more := 0, true
+		var last []byte
+		err := txn.Scan(r, func(k, v []byte) (bool, error) {
+			n++
+			last = bytes.Clone(k)
 			var err error
-			more, err = fn(item.KeyCopy(nil), v)
-			return err
+			more, err = fn(last, v)
+			return more, err
 		})
-		if err != nil || !more {
+		if err != nil || !more || n < r.Limit {
 			return err
 		}
+		r.Start = after(last)
 	}
-	return nil
 }
+
+// scanBack is scan backwards: fn gets the records under prefix that sort
+// before the key before (nil: the prefix's end), last first.
+func scanBack(txn engine.Txn, prefix, before []byte, fn func(k []byte, val []byte) (bool, error)) error {
+	r := engine.Range{Start: prefix, End: engine.PrefixEnd(prefix), Reverse: true, Limit: scanPage}
+	if before != nil {
+		r.End = before
+	}
+	for {
+		n, more := 0, true
+		var last []byte
+		err := txn.Scan(r, func(k, v []byte) (bool, error) {
+			n++
+			last = bytes.Clone(k)
+			var err error
+			more, err = fn(last, v)
+			return more, err
+		})
+		if err != nil || !more || n < r.Limit {
+			return err
+		}
+		r.End = last
+	}
+}
+
+// scanPage is how many records one read of a walk holds: enough that a
+// round trip to a database server is small next to reading them.
+const scanPage = 256
 
 // each decodes every record under prefix, in key order, and calls fn
 // with its key and value.
-func each[T any](txn *badger.Txn, prefix string, fn func(k []byte, rec T) error) error {
+func each[T any](txn engine.Txn, prefix string, fn func(k []byte, rec T) error) error {
 	return scan(txn, []byte(prefix), nil, func(k, v []byte) (bool, error) {
 		var rec T
 		if err := decode(k, v, &rec); err != nil {
@@ -135,56 +154,3 @@ func each[T any](txn *badger.Txn, prefix string, fn func(k []byte, rec T) error)
 
 // after is the first key that sorts after k.
 func after(k []byte) []byte { return append(append([]byte{}, k...), 0) }
-
-// notedIterator is a Badger iterator that notes, when closed, the range of
-// keys it read (see checkedDB). Loops must test ValidForPrefix, which is
-// where it learns how far they got.
-type notedIterator struct {
-	*badger.Iterator
-	txn           *badger.Txn
-	prefix        []byte
-	reverse       bool
-	from, last    []byte
-	seeked, ended bool
-}
-
-func newIterator(txn *badger.Txn, o badger.IteratorOptions) *notedIterator {
-	return &notedIterator{Iterator: txn.NewIterator(o), txn: txn, prefix: o.Prefix, reverse: o.Reverse}
-}
-
-func (it *notedIterator) Seek(k []byte) {
-	it.from, it.seeked = bytes.Clone(k), true
-	it.Iterator.Seek(k)
-}
-
-func (it *notedIterator) ValidForPrefix(p []byte) bool {
-	ok := it.Iterator.ValidForPrefix(p)
-	if ok {
-		it.last = it.Item().KeyCopy(it.last)
-	} else {
-		it.ended = true
-	}
-	return ok
-}
-
-func (it *notedIterator) Close() {
-	if it.seeked {
-		// From the seek to the last key looked at; to the prefix's end
-		// (its start, backwards) when the loop ran out of keys.
-		reached := it.from
-		if it.last != nil {
-			reached = it.last
-		}
-		switch {
-		case it.reverse && it.ended:
-			noteRead(it.txn, it.prefix, it.from)
-		case it.reverse:
-			noteRead(it.txn, reached, it.from)
-		case it.ended:
-			noteRead(it.txn, it.from, prefixEnd(it.prefix))
-		default:
-			noteRead(it.txn, it.from, reached)
-		}
-	}
-	it.Iterator.Close()
-}

@@ -6,9 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/dgraph-io/badger/v4"
-
 	"selfserve/model"
+	"selfserve/store/engine"
 )
 
 // encoding/json reads a time with a +24:00 zone offset but will not write
@@ -24,7 +23,7 @@ func TestDamageFoundOnWriteBack(t *testing.T) {
 	k := codeKey(a.Key())
 	damaged := []byte(`{"email":"dan@bellowscollege.com","service":"rms","salt":"00","mac":"00",` +
 		`"issuedAt":"2030-01-01T00:00:00+24:00","expiresAt":"2030-01-01T00:15:00+24:00","attempts":0}`)
-	if err := s.db.Update(func(txn *badger.Txn) error { return txn.Set(k, damaged) }); err != nil {
+	if err := s.eng.Update(func(txn engine.Txn) error { return txn.Set(k, damaged) }); err != nil {
 		t.Fatal(err)
 	}
 	_, err := s.VerifySignup(a, "123456")
@@ -32,11 +31,8 @@ func TestDamageFoundOnWriteBack(t *testing.T) {
 		t.Fatalf("verify against a damaged code record = %v, want errDamaged naming %q", err, k)
 	}
 	var after []byte
-	if err := s.db.View(func(txn *badger.Txn) error {
-		item, err := txn.Get(k)
-		if err == nil {
-			after, err = item.ValueCopy(nil)
-		}
+	if err := s.eng.View(func(txn engine.Txn) (err error) {
+		after, err = txn.Get(k)
 		return err
 	}); err != nil {
 		t.Fatal(err)

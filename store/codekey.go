@@ -10,6 +10,9 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+
+	"selfserve/store/engine"
+	"selfserve/store/engine/badger"
 )
 
 // The key of the sign-up codes' MACs (model.CodeRecord) lives in a file
@@ -33,17 +36,50 @@ type codeKeyring struct {
 }
 
 // codeKey returns the key: an in-memory store's is random and dies with
-// it; a directory's is read from codes.key, made on the first code.
+// it; a directory's is read from codes.key, made on the first code. On a
+// database server the key is a record (sharedCodeKey).
 func (s *Store) codeKey() ([]byte, error) {
 	s.codes.once.Do(func() {
-		if s.opts.InMemory {
+		dir, onDisk := s.eng.(interface{ Dir() string })
+		switch {
+		case s.opts.InMemory:
 			s.codes.key = make([]byte, 32)
 			_, s.codes.err = rand.Read(s.codes.key)
-			return
+		case onDisk:
+			s.codes.key, s.codes.err = loadCodeKey(filepath.Join(dir.Dir(), codeKeyFile))
+		default:
+			s.codes.key, s.codes.err = s.sharedCodeKey()
 		}
-		s.codes.key, s.codes.err = loadCodeKey(filepath.Join(s.db.Opts().Dir, codeKeyFile))
 	})
 	return s.codes.key, s.codes.err
+}
+
+// sharedCodeKey reads the key from the database, or makes it there. Every
+// server on one database must check the codes the others sent, and they
+// share nothing but the database; whoever can read the table can read the
+// key, so a copy of the table for analysis must leave this record out,
+// as backup and migrate do (issue 13).
+func (s *Store) sharedCodeKey() ([]byte, error) {
+	var key []byte
+	err := s.update(func(txn engine.Txn) error {
+		b, err := txn.Get([]byte(kCodeKey))
+		if err == nil {
+			key, err = hex.DecodeString(strings.TrimSpace(string(b)))
+			if err != nil || len(key) != 32 {
+				return fmt.Errorf("%w: the key record is not 32 bytes of hex", ErrCodeKey)
+			}
+			return nil
+		}
+		if !errors.Is(err, engine.ErrNotFound) {
+			return err
+		}
+		key = make([]byte, 32)
+		if _, err := rand.Read(key); err != nil {
+			return fmt.Errorf("drawing the sign-up code key: %w", err)
+		}
+		return txn.Set([]byte(kCodeKey), []byte(hex.EncodeToString(key)))
+	})
+	return key, err
 }
 
 // loadCodeKey reads the key at path, or makes it: 32 bytes from
@@ -59,6 +95,12 @@ func loadCodeKey(path string) ([]byte, error) {
 	if _, err := rand.Read(key); err != nil {
 		return nil, fmt.Errorf("drawing the sign-up code key: %w", err)
 	}
+	return writeCodeKey(path, key)
+}
+
+// writeCodeKey puts key at path, unless a key is there already, and
+// returns the key that is.
+func writeCodeKey(path string, key []byte) ([]byte, error) {
 	tmp := path + ".new"
 	os.Remove(tmp) // a leftover of a crash before the link
 	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
@@ -85,7 +127,7 @@ func loadCodeKey(path string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("making the sign-up code key %s: %w", path, err)
 	}
-	if err := syncDir(filepath.Dir(path)); err != nil {
+	if err := badger.SyncDir(filepath.Dir(path)); err != nil {
 		return nil, fmt.Errorf("making the sign-up code key %s: %w", path, err)
 	}
 	return key, nil

@@ -9,9 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/dgraph-io/badger/v4"
-
 	"selfserve/model"
+	"selfserve/store/engine"
 )
 
 // Issue 10 point 13: codes are kept as a MAC under a key in codes.key,
@@ -20,6 +19,7 @@ import (
 // across reopening; a record in the old unkeyed format is refused like
 // any code that does not work.
 func TestCodeMACKeyIsNotInTheDatabase(t *testing.T) {
+	badgerOnly(t)
 	dir := t.TempDir()
 	s := openTest(t, dir, Options{})
 	dan := addr(t, "dan@bellowscollege.com")
@@ -28,7 +28,7 @@ func TestCodeMACKeyIsNotInTheDatabase(t *testing.T) {
 		t.Fatal(err)
 	}
 	var rec model.CodeRecord
-	if err := s.view(func(txn *badger.Txn) error {
+	if err := s.view(func(txn engine.Txn) error {
 		_, err := get(txn, codeKey(dan.Key()), &rec)
 		return err
 	}); err != nil {
@@ -66,7 +66,7 @@ func TestCodeMACKeyIsNotInTheDatabase(t *testing.T) {
 	old := sha256.Sum256([]byte("00:123456"))
 	legacy := `{"email":"eve@bellowscollege.com","service":"rms","salt":"00","hash":"` + hex.EncodeToString(old[:]) +
 		`","issuedAt":"2026-11-23T09:00:00Z","expiresAt":"2099-01-01T00:00:00Z","attempts":0,"requests":1,"windowStart":"2026-11-23T09:00:00Z"}`
-	if err := s.db.Update(func(txn *badger.Txn) error { return txn.Set(codeKey(eve.Key()), []byte(legacy)) }); err != nil {
+	if err := s.eng.Update(func(txn engine.Txn) error { return txn.Set(codeKey(eve.Key()), []byte(legacy)) }); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.VerifySignup(eve, "123456"); err == nil || err.Error() != model.CodeRejected(eve.String()).Error() {
@@ -78,6 +78,7 @@ func TestCodeMACKeyIsNotInTheDatabase(t *testing.T) {
 // A key file that is not a key stops codes with ErrCodeKey naming it,
 // rather than quietly making a new key over it.
 func TestDamagedCodeKeyIsReported(t *testing.T) {
+	badgerOnly(t)
 	dir := t.TempDir()
 	s := openTest(t, dir, Options{})
 	path := filepath.Join(dir, codeKeyFile)
@@ -92,6 +93,7 @@ func TestDamagedCodeKeyIsReported(t *testing.T) {
 
 // An in-memory store (a demo copy) keeps its key in memory only.
 func TestInMemoryStoreChecksCodes(t *testing.T) {
+	badgerOnly(t)
 	s, err := Open("", Options{InMemory: true})
 	if err != nil {
 		t.Fatal(err)

@@ -3,16 +3,15 @@ package store
 import (
 	"time"
 
-	"github.com/dgraph-io/badger/v4"
-
 	"selfserve/model"
+	"selfserve/store/engine"
 )
 
 const kDefaultSwitches = "cfg/default-switches"
 
 // defaultSwitches are given to every new unmanaged directory: both on
 // unless the operator configured otherwise (PRODUCT.md §3 rule 4).
-func defaultSwitches(txn *badger.Txn) (model.Switches, error) {
+func defaultSwitches(txn engine.Txn) (model.Switches, error) {
 	sw := model.Switches{AllowEmailVerifiedUsers: true, AllowAdHocSubscriptions: true}
 	_, err := get(txn, []byte(kDefaultSwitches), &sw)
 	return sw, err
@@ -21,14 +20,14 @@ func defaultSwitches(txn *badger.Txn) (model.Switches, error) {
 // DefaultSwitches returns the switches new directories get.
 func (s *Store) DefaultSwitches() (model.Switches, error) {
 	var sw model.Switches
-	err := s.view(func(txn *badger.Txn) (err error) { sw, err = defaultSwitches(txn); return })
+	err := s.view(func(txn engine.Txn) (err error) { sw, err = defaultSwitches(txn); return })
 	return sw, err
 }
 
 // SetDefaultSwitches changes the switches new directories get.
 func (s *Store) SetDefaultSwitches(actor string, change func(model.Switches) model.Switches) (model.Switches, error) {
 	var sw model.Switches
-	err := s.update(func(txn *badger.Txn) error {
+	err := s.update(func(txn engine.Txn) error {
 		before, err := defaultSwitches(txn)
 		if err != nil {
 			return err
@@ -68,14 +67,14 @@ const DefaultRecheckInterval = 24 * time.Hour
 // DNSConfig returns the operator's DNS setting.
 func (s *Store) DNSConfig() (DNSConfig, error) {
 	c := DNSConfig{RecheckInterval: DefaultRecheckInterval}
-	err := s.view(func(txn *badger.Txn) error { _, err := get(txn, []byte(kDNSConfig), &c); return err })
+	err := s.view(func(txn engine.Txn) error { _, err := get(txn, []byte(kDNSConfig), &c); return err })
 	return c, err
 }
 
 // SetDNSConfig changes the operator's DNS setting.
 func (s *Store) SetDNSConfig(actor string, change func(DNSConfig) DNSConfig) (DNSConfig, error) {
 	var c DNSConfig
-	err := s.update(func(txn *badger.Txn) error {
+	err := s.update(func(txn engine.Txn) error {
 		before := DNSConfig{RecheckInterval: DefaultRecheckInterval}
 		if _, err := get(txn, []byte(kDNSConfig), &before); err != nil {
 			return err

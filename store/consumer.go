@@ -4,13 +4,12 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/dgraph-io/badger/v4"
-
 	"selfserve/model"
+	"selfserve/store/engine"
 )
 
 // consumerDomains is the shipped list plus the operator's additions.
-func consumerDomains(txn *badger.Txn) (model.ConsumerDomains, error) {
+func consumerDomains(txn engine.Txn) (model.ConsumerDomains, error) {
 	set := model.ShippedConsumerDomains()
 	err := scan(txn, []byte(pConsumer), nil, func(k, _ []byte) (bool, error) {
 		set[string(k[len(pConsumer):])] = true
@@ -28,7 +27,7 @@ func (s *Store) AddConsumerDomain(actor, domain string) error {
 	if model.IsPublicSuffix(d) {
 		return fmt.Errorf("%w: %s is a public suffix, which never gets a directory anyway", model.ErrConflict, d)
 	}
-	return s.update(func(txn *badger.Txn) error {
+	return s.update(func(txn engine.Txn) error {
 		rec, err := domainRecord(txn, d)
 		if err != nil {
 			return err
@@ -50,8 +49,8 @@ func (s *Store) RemoveConsumerDomain(actor, domain string) error {
 	if err != nil {
 		return err
 	}
-	return s.update(func(txn *badger.Txn) error {
-		if _, err := lookup(txn, key(pConsumer, d)); errors.Is(err, badger.ErrKeyNotFound) {
+	return s.update(func(txn engine.Txn) error {
+		if _, err := txn.Get(key(pConsumer, d)); errors.Is(err, engine.ErrNotFound) {
 			if model.ShippedConsumerDomains()[d] {
 				return fmt.Errorf("%w: %s is on the shipped consumer list, which cannot be changed", model.ErrRefused, d)
 			}
@@ -69,7 +68,7 @@ func (s *Store) RemoveConsumerDomain(actor, domain string) error {
 // ConsumerDomains lists every consumer domain in force.
 func (s *Store) ConsumerDomains() (model.ConsumerDomains, error) {
 	var set model.ConsumerDomains
-	err := s.view(func(txn *badger.Txn) error {
+	err := s.view(func(txn engine.Txn) error {
 		var err error
 		set, err = consumerDomains(txn)
 		return err

@@ -4,8 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"math/rand/v2"
-
-	"github.com/dgraph-io/badger/v4"
+	"selfserve/store/engine"
 )
 
 // A directory's counters are split into shards so that sign-ups into one
@@ -31,14 +30,14 @@ func shardKey(k []byte, shard byte) []byte {
 }
 
 // addShardCount adds delta to one shard of the counter at k.
-func addShardCount(txn *badger.Txn, k []byte, shard byte, delta int64) error {
+func addShardCount(txn engine.Txn, k []byte, shard byte, delta int64) error {
 	return addCount(txn, shardKey(k, shard), delta)
 }
 
 // sumCount reads the counter at k: its base and every shard, in one
 // walk. Keys under k that are neither (another directory's counter whose
 // id begins with this one's) are passed over.
-func sumCount(txn *badger.Txn, k []byte) (int64, error) {
+func sumCount(txn engine.Txn, k []byte) (int64, error) {
 	var n int64
 	err := scan(txn, k, nil, func(sk, v []byte) (bool, error) {
 		if rest := sk[len(k):]; len(rest) > 0 && rest[0] != sep[0] {
@@ -55,7 +54,7 @@ func sumCount(txn *badger.Txn, k []byte) (int64, error) {
 // each, keyed by what follows the prefix up to the shard suffix (a
 // directory id for pUserCount, a service for grantCountPrefix(dir)).
 // Every counter with a key is in the result, even one summing to zero.
-func sumCounters(txn *badger.Txn, prefix []byte) (map[string]int64, error) {
+func sumCounters(txn engine.Txn, prefix []byte) (map[string]int64, error) {
 	sums := map[string]int64{}
 	err := scan(txn, prefix, nil, func(k, v []byte) (bool, error) {
 		n, err := countValue(k, v)
@@ -73,7 +72,7 @@ func sumCounters(txn *badger.Txn, prefix []byte) (map[string]int64, error) {
 // its base, dropping those that sum to zero. A takeover does it to the
 // directory it retires, whose counters reach zero only as a sum of
 // shards, so that nothing of it is left once it is purged.
-func foldCounters(txn *badger.Txn, dir string) error {
+func foldCounters(txn engine.Txn, dir string) error {
 	users, err := sumCount(txn, userCountKey(dir))
 	if err != nil {
 		return err
@@ -108,7 +107,7 @@ func foldCounters(txn *badger.Txn, dir string) error {
 }
 
 // setCount writes n at k; a zero counter is no key at all.
-func setCount(txn *badger.Txn, k []byte, n int64) error {
+func setCount(txn engine.Txn, k []byte, n int64) error {
 	if n == 0 {
 		return txn.Delete(k)
 	}

@@ -6,12 +6,11 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/dgraph-io/badger/v4"
-
 	"selfserve/model"
+	"selfserve/store/engine"
 )
 
-func directory(txn *badger.Txn, id string) (model.Directory, error) {
+func directory(txn engine.Txn, id string) (model.Directory, error) {
 	var d model.Directory
 	found, err := get(txn, dirKey(id), &d)
 	if err == nil && !found {
@@ -20,7 +19,7 @@ func directory(txn *badger.Txn, id string) (model.Directory, error) {
 	return d, err
 }
 
-func domainRecord(txn *badger.Txn, domain string) (*model.DomainRecord, error) {
+func domainRecord(txn engine.Txn, domain string) (*model.DomainRecord, error) {
 	var r model.DomainRecord
 	found, err := get(txn, domainKey(domain), &r)
 	if err != nil || !found {
@@ -30,7 +29,7 @@ func domainRecord(txn *badger.Txn, domain string) (*model.DomainRecord, error) {
 }
 
 // resolve finds a directory by id or by any of its domains.
-func resolve(txn *badger.Txn, ref string) (model.Directory, error) {
+func resolve(txn engine.Txn, ref string) (model.Directory, error) {
 	ref = strings.TrimSpace(ref)
 	if d, err := directory(txn, ref); err == nil || !errors.Is(err, model.ErrNotFound) {
 		return d, err
@@ -50,7 +49,7 @@ func resolve(txn *badger.Txn, ref string) (model.Directory, error) {
 // Directory finds a directory by id or domain.
 func (s *Store) Directory(ref string) (model.Directory, error) {
 	var d model.Directory
-	err := s.view(func(txn *badger.Txn) (err error) { d, err = resolve(txn, ref); return })
+	err := s.view(func(txn engine.Txn) (err error) { d, err = resolve(txn, ref); return })
 	return d, err
 }
 
@@ -64,7 +63,7 @@ type DirectorySummary struct {
 	DomainRecords []model.DomainRecord `json:"domainRecords"`
 }
 
-func summary(txn *badger.Txn, d model.Directory) (DirectorySummary, error) {
+func summary(txn engine.Txn, d model.Directory) (DirectorySummary, error) {
 	sum := DirectorySummary{Directory: d, Grants: map[string]int64{}, DomainRecords: []model.DomainRecord{}}
 	for _, dom := range d.Domains {
 		rec, err := domainRecord(txn, dom)
@@ -91,7 +90,7 @@ func summary(txn *badger.Txn, d model.Directory) (DirectorySummary, error) {
 // Summary returns one directory with its counts.
 func (s *Store) Summary(ref string) (DirectorySummary, error) {
 	var sum DirectorySummary
-	err := s.view(func(txn *badger.Txn) error {
+	err := s.view(func(txn engine.Txn) error {
 		d, err := resolve(txn, ref)
 		if err != nil {
 			return err
@@ -106,7 +105,7 @@ func (s *Store) Summary(ref string) (DirectorySummary, error) {
 // is not empty.
 func (s *Store) Directories(state model.State) ([]DirectorySummary, error) {
 	out := []DirectorySummary{}
-	err := s.view(func(txn *badger.Txn) error {
+	err := s.view(func(txn engine.Txn) error {
 		return scan(txn, []byte(pDirectory), nil, func(k, v []byte) (bool, error) {
 			var d model.Directory
 			if err := decode(k, v, &d); err != nil {
@@ -126,7 +125,7 @@ func (s *Store) Directories(state model.State) ([]DirectorySummary, error) {
 // Domains lists every domain record in name order.
 func (s *Store) Domains() ([]model.DomainRecord, error) {
 	out := []model.DomainRecord{}
-	err := s.view(func(txn *badger.Txn) error {
+	err := s.view(func(txn engine.Txn) error {
 		return scan(txn, []byte(pDomain), nil, func(k, v []byte) (bool, error) {
 			var r model.DomainRecord
 			err := decode(k, v, &r)
@@ -141,7 +140,7 @@ func (s *Store) Domains() ([]model.DomainRecord, error) {
 // after `afterKey`, read by seeking, never by loading the directory.
 func (s *Store) Users(ref, afterKey string, limit int) ([]model.User, error) {
 	out := []model.User{}
-	err := s.view(func(txn *badger.Txn) error {
+	err := s.view(func(txn engine.Txn) error {
 		d, err := resolve(txn, ref)
 		if err != nil {
 			return err
@@ -168,7 +167,7 @@ func (s *Store) Users(ref, afterKey string, limit int) ([]model.User, error) {
 // operator).
 func (s *Store) SetSwitches(ref, actor string, isOperator bool, change func(model.Switches) model.Switches) (model.Directory, error) {
 	var d model.Directory
-	err := s.update(func(txn *badger.Txn) error {
+	err := s.update(func(txn engine.Txn) error {
 		var err error
 		if d, err = resolve(txn, ref); err != nil {
 			return err
@@ -197,7 +196,7 @@ func (s *Store) SetSwitches(ref, actor string, isOperator bool, change func(mode
 // directory, made when the user was merged into it.
 func (s *Store) Mappings(dir, addrKey string) ([]model.Mapping, error) {
 	out := []model.Mapping{}
-	err := s.view(func(txn *badger.Txn) error {
+	err := s.view(func(txn engine.Txn) error {
 		return scan(txn, mappingPrefix(dir, addrKey), nil, func(k, v []byte) (bool, error) {
 			var m model.Mapping
 			err := decode(k, v, &m)
@@ -213,7 +212,7 @@ func (s *Store) Mappings(dir, addrKey string) ([]model.Mapping, error) {
 func (s *Store) User(ref string, addr model.Address) (model.User, []model.Mapping, error) {
 	var u model.User
 	var d model.Directory
-	err := s.view(func(txn *badger.Txn) error {
+	err := s.view(func(txn engine.Txn) error {
 		var err error
 		if d, err = resolve(txn, ref); err != nil {
 			return err

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"selfserve/model"
+	"selfserve/store/engine/badger"
 	"selfserve/store/storetest"
 )
 
@@ -37,7 +38,7 @@ func nearlyFullDisk(t *testing.T) string {
 	dir := storetest.Mount(t, 64<<20)
 	db := filepath.Join(dir, "db")
 	s := openTest(t, db, Options{Small: true})
-	reserve := s.diskReserve()
+	reserve := s.eng.(*badger.Engine).Reserve()
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -46,6 +47,7 @@ func nearlyFullDisk(t *testing.T) string {
 }
 
 func TestDiskFullRefusesAndKeepsAcknowledged(t *testing.T) {
+	badgerOnly(t)
 	db := nearlyFullDisk(t)
 
 	cmd := child("TestDiskFullChild", diskFullEnvDB+"="+db)
@@ -99,6 +101,7 @@ func TestDiskFullRefusesAndKeepsAcknowledged(t *testing.T) {
 // TestDiskFullChild signs up until the store refuses; it does nothing in a
 // normal run. Exit 1 is a refusal for a full disk, 3 any other error.
 func TestDiskFullChild(t *testing.T) {
+	badgerOnly(t)
 	db := os.Getenv(diskFullEnvDB)
 	if db == "" {
 		t.Skip("runs only as the child of TestDiskFullRefusesAndKeepsAcknowledged")
@@ -141,6 +144,7 @@ const bulkFullEnvDB = "SELFSERVE_BULKFULL_DB"
 // "disk full" like a sign-up does, instead of dying of SIGBUS in Badger's
 // mmapped files.
 func TestBulkLoadOnFullDiskRefuses(t *testing.T) {
+	badgerOnly(t)
 	db := nearlyFullDisk(t)
 	cmd := child("TestBulkLoadChild", bulkFullEnvDB+"="+db)
 	timer := time.AfterFunc(5*time.Minute, func() { cmd.Process.Kill() })
@@ -163,6 +167,7 @@ func TestBulkLoadOnFullDiskRefuses(t *testing.T) {
 // TestBulkLoadChild loads users until the Loader fails; it does nothing
 // in a normal run. Exit 1 is a refusal for a full disk, 3 anything else.
 func TestBulkLoadChild(t *testing.T) {
+	badgerOnly(t)
 	db := os.Getenv(bulkFullEnvDB)
 	if db == "" {
 		t.Skip("runs only as the child of TestBulkLoadOnFullDiskRefuses")

@@ -24,7 +24,7 @@ func (c *clock) Add(d time.Duration) {
 func openTest(t testing.TB, dir string, opts Options) *Store {
 	t.Helper()
 	opts.Create = true
-	s, err := Open(dir, opts)
+	s, err := Open(dbFor(t, dir), opts)
 	if err != nil {
 		t.Fatal(err)
 	}

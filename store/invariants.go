@@ -7,9 +7,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/dgraph-io/badger/v4"
-
 	"selfserve/model"
+	"selfserve/store/engine"
 )
 
 // CheckInvariants walks the whole database and reports every broken rule:
@@ -22,7 +21,7 @@ import (
 // Loader. Tests and the torture run use it after every crash.
 func (s *Store) CheckInvariants() error {
 	var p problems
-	err := s.view(func(txn *badger.Txn) error {
+	err := s.view(func(txn engine.Txn) error {
 		w, err := readWorld(txn)
 		if err != nil {
 			return err
@@ -78,7 +77,7 @@ type world struct {
 	domains map[string]model.DomainRecord
 }
 
-func readWorld(txn *badger.Txn) (world, error) {
+func readWorld(txn engine.Txn) (world, error) {
 	w := world{dirs: map[string]model.Directory{}, domains: map[string]model.DomainRecord{}}
 	if err := each(txn, pDirectory, func(_ []byte, d model.Directory) error {
 		w.dirs[d.ID] = d
@@ -122,7 +121,7 @@ type userTally struct {
 
 // checkUserRecords checks each user against its directory and its domain, and
 // counts them.
-func checkUserRecords(txn *badger.Txn, w world, bad func(string, ...any)) (userTally, error) {
+func checkUserRecords(txn engine.Txn, w world, bad func(string, ...any)) (userTally, error) {
 	t := userTally{users: map[string]int64{}, grants: map[string]int64{}, movedBy: map[string]int{}}
 	memberOf := map[string]string{}
 	err := each(txn, pUser, func(k []byte, u model.User) error {
@@ -176,7 +175,7 @@ func checkMember(w world, memberOf map[string]string, dir, addr string, bad func
 // it holds. Counters are walked, not looked up by directory, so that a
 // counter left behind by a directory that is gone is seen too. Each sums
 // its shards (counters.go).
-func checkUserCounters(txn *badger.Txn, w world, users map[string]int64, bad func(string, ...any)) error {
+func checkUserCounters(txn engine.Txn, w world, users map[string]int64, bad func(string, ...any)) error {
 	counted, err := sumCounters(txn, []byte(pUserCount))
 	if err != nil {
 		return err
@@ -202,7 +201,7 @@ func checkUserCounters(txn *badger.Txn, w world, users map[string]int64, bad fun
 
 // checkGrantCounters compares each grant counter with the users holding
 // the grant.
-func checkGrantCounters(txn *badger.Txn, grants map[string]int64, bad func(string, ...any)) error {
+func checkGrantCounters(txn engine.Txn, grants map[string]int64, bad func(string, ...any)) error {
 	counted, err := sumCounters(txn, []byte(pGrantCnt))
 	if err != nil {
 		return err
@@ -221,7 +220,7 @@ func checkGrantCounters(txn *badger.Txn, grants map[string]int64, bad func(strin
 }
 
 // readJobs reads every takeover job, by id.
-func readJobs(txn *badger.Txn) (map[string]model.Job, error) {
+func readJobs(txn engine.Txn) (map[string]model.Job, error) {
 	jobs := map[string]model.Job{}
 	err := each(txn, pJob, func(_ []byte, j model.Job) error {
 		jobs[j.ID] = j
@@ -276,7 +275,7 @@ func movedFrom(jobs map[string]model.Job, u model.User) (model.Job, bool) {
 // and the job it names: a grant the service still needs must still be
 // held, and its status must follow the catalogue the job started with. It
 // returns the dropped grants per job.
-func checkMappings(txn *badger.Txn, jobs map[string]model.Job, bad func(string, ...any)) (map[string]int, error) {
+func checkMappings(txn engine.Txn, jobs map[string]model.Job, bad func(string, ...any)) (map[string]int, error) {
 	dropped := map[string]int{}
 	err := each(txn, pMapping, func(k []byte, m model.Mapping) error {
 		dir, rest, _ := strings.Cut(string(k[len(pMapping):]), "/")
@@ -370,7 +369,7 @@ type jobTrail struct {
 // readJobTrail decodes each entry's after-value only for the actions that
 // need it, and only the fields they need: the log is the longest thing in
 // the database.
-func readJobTrail(txn *badger.Txn) (jobTrail, error) {
+func readJobTrail(txn engine.Txn) (jobTrail, error) {
 	tr := jobTrail{started: map[string]bool{}, moved: map[string]int{}, finished: map[string]bool{}}
 	err := each(txn, pAudit, func(k []byte, e auditHead) error {
 		switch e.Action {

@@ -4,9 +4,8 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/dgraph-io/badger/v4"
-
 	"selfserve/model"
+	"selfserve/store/engine"
 )
 
 // InviteResult says what a B2B invitation created.
@@ -27,7 +26,7 @@ type InviteResult struct {
 func (s *Store) Invite(from string, admin, invitee model.Address, compose func(InviteResult) model.Message, send func(model.Message) error) (InviteResult, error) {
 	var res InviteResult
 	sent := false
-	err := s.update(func(txn *badger.Txn) error {
+	err := s.update(func(txn engine.Txn) error {
 		res = InviteResult{}
 		x, err := resolve(txn, from)
 		if err != nil {
@@ -78,7 +77,7 @@ func (s *Store) Invite(from string, admin, invitee model.Address, compose func(I
 }
 
 // inviteHome decides and creates the invitee's home member, if any.
-func (s *Store) inviteHome(txn *badger.Txn, admin, invitee model.Address, res *InviteResult) error {
+func (s *Store) inviteHome(txn engine.Txn, admin, invitee model.Address, res *InviteResult) error {
 	consumer, err := consumerDomains(txn)
 	if err != nil {
 		return err

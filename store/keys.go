@@ -25,7 +25,10 @@ const (
 	pConsumer  = "cc/" // cc/<domain> → operator's consumer-domain additions
 	pRateLimit = "rl/" // rl/d/<domain>, rl/a/<adminKey> → check window
 	pBudget    = "gb/" // gb/d/<domain>, gb/all → model.Budget of wrong codes
+	pLease     = "ls/" // ls/<name> → model.Lease of work one server does (lease.go)
 	kSeeded    = "meta/seeded"
+	kCodeKey   = "meta/codekey" // on a database server only: the code MAC key (codekey.go)
+	kFilling   = "meta/filling" // on a database server, while a restore or migration fills it (fill.go)
 	sep        = "\x00"
 )
 
@@ -41,6 +44,7 @@ func challengeKey(d, admin string) []byte {
 }
 func serviceKey(name string) []byte { return key(pService, name) }
 func jobKey(id string) []byte       { return key(pJob, id) }
+func leaseKey(name string) []byte   { return key(pLease, name) }
 func mappingPrefix(dir, addr string) []byte {
 	return key(pMapping, dir, "/", addr, sep)
 }

@@ -7,9 +7,8 @@ import (
 	"io"
 	"time"
 
-	"github.com/dgraph-io/badger/v4"
-
 	"selfserve/model"
+	"selfserve/store/engine"
 )
 
 // pMailDue indexes queued mail by when the courier tries it next:
@@ -19,7 +18,7 @@ const pMailDue = "mq/"
 
 // keepMessage writes a mail to the outbox in txn (the transaction that
 // issues what it carries), indexed for the courier when queued.
-func (s *Store) keepMessage(txn *badger.Txn, m model.Message) error {
+func (s *Store) keepMessage(txn engine.Txn, m model.Message) error {
 	tail := make([]byte, 8)
 	if _, err := io.ReadFull(s.rand, tail); err != nil {
 		return err
@@ -32,7 +31,7 @@ func (s *Store) keepMessage(txn *badger.Txn, m model.Message) error {
 }
 
 // saveMessage writes m at k with its due entry, if queued.
-func saveMessage(txn *badger.Txn, k []byte, m model.Message) error {
+func saveMessage(txn engine.Txn, k []byte, m model.Message) error {
 	m.ID = ""
 	if err := put(txn, k, m); err != nil {
 		return err
@@ -61,7 +60,7 @@ func messageKey(id string) ([]byte, error) {
 // the longest-waiting first.
 func (s *Store) DueMail(now time.Time, limit int) ([]model.Message, error) {
 	var out []model.Message
-	err := s.view(func(txn *badger.Txn) error {
+	err := s.view(func(txn engine.Txn) error {
 		return scan(txn, []byte(pMailDue), nil, func(k, _ []byte) (bool, error) {
 			if len(out) >= limit || int64(binary.BigEndian.Uint64(k[len(pMailDue):])) > now.UnixNano() {
 				return false, nil
@@ -84,7 +83,7 @@ func (s *Store) DueMail(now time.Time, limit int) ([]model.Message, error) {
 func (s *Store) NextMail() (time.Time, bool, error) {
 	var next time.Time
 	var ok bool
-	err := s.view(func(txn *badger.Txn) error {
+	err := s.view(func(txn engine.Txn) error {
 		return scan(txn, []byte(pMailDue), nil, func(k, _ []byte) (bool, error) {
 			next, ok = time.Unix(0, int64(binary.BigEndian.Uint64(k[len(pMailDue):]))), true
 			return false, nil
@@ -109,7 +108,7 @@ func (s *Store) SettleMail(ids []string, change func(id string, m *model.Message
 		keys[i] = k
 	}
 	var out []model.Message
-	err := s.update(func(txn *badger.Txn) error {
+	err := s.update(func(txn engine.Txn) error {
 		out = out[:0]
 		for i, k := range keys {
 			var m model.Message

@@ -3,14 +3,14 @@ package store
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/dgraph-io/badger/v4/table"
 
 	"selfserve/model"
 	"selfserve/store/storetest"
@@ -73,6 +73,7 @@ func wantDamaged(t *testing.T, dir, want string, opts Options) {
 // has lost a table, is refused before Badger acts on it, and no file is
 // touched; Badger would otherwise delete every table it does not list.
 func TestDamagedManifestIsRefusedAndNothingTouched(t *testing.T) {
+	badgerOnly(t)
 	t.Parallel()
 	template := t.TempDir()
 	buildDamageDB(t, template, damageUsers)
@@ -112,12 +113,14 @@ func manifestOf(dir string) string { return filepath.Join(dir, "MANIFEST") }
 // killed before its MANIFEST entry leaves: its records are still in the
 // tables it was made from. Badger's clean-up of it must go on working.
 func TestUnlistedTableOfInterruptedCompactionIsSetAside(t *testing.T) {
+	badgerOnly(t)
 	t.Parallel()
 	dir := t.TempDir()
 	buildDamageDB(t, dir, damageUsers)
 	names := tables(t, dir)
-	last, _ := table.ParseFileID(filepath.Base(names[len(names)-1]))
-	orphan := table.NewFilename(last+1, dir)
+	// Badger names its tables by number, six digits wide.
+	last, _ := strconv.Atoi(strings.TrimSuffix(filepath.Base(names[len(names)-1]), ".sst"))
+	orphan := filepath.Join(dir, fmt.Sprintf("%06d.sst", last+1))
 	b, err := os.ReadFile(names[0])
 	if err != nil {
 		t.Fatal(err)
@@ -145,6 +148,7 @@ func TestUnlistedTableOfInterruptedCompactionIsSetAside(t *testing.T) {
 // Issue 10 point 6: a table cut short is damage naming the file, not a
 // panic inside Badger.
 func TestTruncatedTableIsDamageNamingIt(t *testing.T) {
+	badgerOnly(t)
 	t.Parallel()
 	dir := t.TempDir()
 	buildDamageDB(t, dir, damageUsers)
@@ -159,6 +163,7 @@ func TestTruncatedTableIsDamageNamingIt(t *testing.T) {
 // Issue 10 point 2: 64 overwritten bytes in the middle of tables make
 // every read that meets them fail naming a table, never a short list.
 func TestOverwrittenBlocksFailReadsNamingTheTable(t *testing.T) {
+	badgerOnly(t)
 	t.Parallel()
 	dir := t.TempDir()
 	buildDamageDB(t, dir, damageUsers)
@@ -225,6 +230,7 @@ func copyDir(t *testing.T, from string) string {
 // table (Badger removes every table its MANIFEST does not list) and
 // exiting 0: whatever an open decides, no table may be gone.
 func TestManifestCutAtEntryBoundaryDeletesNoTable(t *testing.T) {
+	badgerOnly(t)
 	t.Parallel()
 	dir := t.TempDir()
 	buildDamageDB(t, dir, damageUsers)

@@ -16,6 +16,7 @@ import (
 // were left readable by others is made private when opened for writing.
 // Not parallel: the umask is the process's.
 func TestDatabaseIsPrivateWhateverTheUmask(t *testing.T) {
+	badgerOnly(t)
 	old := syscall.Umask(0)
 	defer syscall.Umask(old)
 	dir := filepath.Join(t.TempDir(), "db")

@@ -19,6 +19,7 @@ import (
 // directory: the next open must still create the database there, not call
 // it foreign.
 func TestOpenAfterFirstOpenWasKilled(t *testing.T) {
+	badgerOnly(t)
 	dir := t.TempDir()
 	for _, name := range []string{"LOCK", "MANIFEST-REWRITE"} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte("Bdgr"), 0o600); err != nil {
@@ -49,6 +50,7 @@ func TestOpenAfterFirstOpenWasKilled(t *testing.T) {
 // failed on it with "Create a new file" (upstream badger #2207). The
 // first open after such a crash must succeed, with nothing lost.
 func TestOpenAfterCrashLeftEmptyMemtableLog(t *testing.T) {
+	badgerOnly(t)
 	t.Parallel()
 	for _, ro := range []bool{false, true} {
 		dir := t.TempDir()
@@ -75,6 +77,7 @@ func TestOpenAfterCrashLeftEmptyMemtableLog(t *testing.T) {
 // Issue 10 point 1: commands that only read change no file, not even
 // Badger's memtable log or a flush on close.
 func TestReadOnlyOpenChangesNoFile(t *testing.T) {
+	badgerOnly(t)
 	t.Parallel()
 	dir := t.TempDir()
 	buildDamageDB(t, dir, 2000)
@@ -108,6 +111,7 @@ func TestReadOnlyOpenChangesNoFile(t *testing.T) {
 // all succeed; before, those that looked while another was half-way
 // through saw "holds other files but no selfserve database".
 func TestEightProcessesCreateOneDatabase(t *testing.T) {
+	badgerOnly(t)
 	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "db")
 	const n = 8
@@ -153,6 +157,7 @@ func openChild(dir, mode, arg string) *exec.Cmd {
 // normal run. "create" signs one address up into a database that may not
 // exist yet; "signups" signs up until killed.
 func TestOpenChild(t *testing.T) {
+	badgerOnly(t)
 	mode, dir := os.Getenv(openEnvMode), os.Getenv(openEnvDB)
 	if mode == "" {
 		t.Skip("runs only as the child of the open tests")

@@ -5,9 +5,8 @@ import (
 	"context"
 	"slices"
 
-	"github.com/dgraph-io/badger/v4"
-
 	"selfserve/model"
+	"selfserve/store/engine"
 )
 
 // Pages for the console: every read here is one seek plus at most limit
@@ -23,7 +22,7 @@ func (s *Store) DomainsFrom(from string, limit int) ([]model.DomainRecord, error
 	if limit <= 0 {
 		return out, nil
 	}
-	err := s.view(func(txn *badger.Txn) error {
+	err := s.view(func(txn engine.Txn) error {
 		return scan(txn, []byte(pDomain), domainKey(from), func(k, v []byte) (bool, error) {
 			var r model.DomainRecord
 			if err := decode(k, v, &r); err != nil {
@@ -60,65 +59,56 @@ func (s *Store) UsersBefore(ref, beforeKey string, limit int) ([]model.User, err
 // directory): it stops early, with ctx's error, once ctx ends.
 func (s *Store) UserRank(ctx context.Context, ref, key string) (int64, error) {
 	var n int64
-	err := s.view(func(txn *badger.Txn) error {
-		d, err := resolve(txn, ref)
-		if err != nil {
-			return err
-		}
-		prefix, stop := userPrefix(d.ID), userKey(d.ID, key)
-		it := newIterator(txn, badger.IteratorOptions{Prefix: prefix})
-		defer it.Close()
-		for it.Seek(prefix); it.ValidForPrefix(prefix) && bytes.Compare(it.Item().Key(), stop) < 0; it.Next() {
-			n++
-			if n%4096 == 0 && ctx.Err() != nil {
-				return ctx.Err()
-			}
-		}
-		return nil
-	})
-	return n, err
-}
-
-// usersPage is one seek and at most limit reads. It prefetches exactly
-// limit values: a console page is ~40 users, and reading ahead more than
-// that costs a keystroke time for rows nobody asked for.
-func (s *Store) usersPage(ref, at string, limit int, reverse bool) ([]model.User, error) {
-	out := []model.User{}
-	if limit <= 0 {
-		return out, nil
-	}
-	err := s.view(func(txn *badger.Txn) error {
+	err := s.view(func(txn engine.Txn) error {
 		d, err := resolve(txn, ref)
 		if err != nil {
 			return err
 		}
 		prefix := userPrefix(d.ID)
-		start := userKey(d.ID, at)
-		var skip []byte
+		return scan(txn, prefix, nil, func(k, _ []byte) (bool, error) {
+			if bytes.Compare(k, userKey(d.ID, key)) >= 0 {
+				return false, nil
+			}
+			n++
+			if n%4096 == 0 && ctx.Err() != nil {
+				return false, ctx.Err()
+			}
+			return true, nil
+		})
+	})
+	return n, err
+
+}
+
+// usersPage is one bounded read of at most limit users: a console page
+// is ~40 users, and reading ahead more than that costs a keystroke time
+// for rows nobody asked for.
+func (s *Store) usersPage(ref, at string, limit int, reverse bool) ([]model.User, error) {
+	out := []model.User{}
+	if limit <= 0 {
+		return out, nil
+	}
+	err := s.view(func(txn engine.Txn) error {
+		d, err := resolve(txn, ref)
+		if err != nil {
+			return err
+		}
+		prefix := userPrefix(d.ID)
+		r := engine.Range{Start: userKey(d.ID, at), End: engine.PrefixEnd(prefix), Reverse: reverse, Limit: limit}
 		if reverse {
-			// A reverse seek lands on the last key at or before its
-			// target. Address keys are UTF-8, which never holds 0xff, so
-			// prefix+0xff sorts after every user of the directory.
-			if at == "" {
-				start = append(slices.Clone(prefix), 0xff)
-			} else {
-				skip = start
+			r.Start = prefix
+			if at != "" {
+				r.End = userKey(d.ID, at)
 			}
 		}
-		it := newIterator(txn, badger.IteratorOptions{Prefix: prefix, Reverse: reverse, PrefetchValues: true, PrefetchSize: min(limit, 100)})
-		defer it.Close()
-		for it.Seek(start); it.ValidForPrefix(prefix) && len(out) < limit; it.Next() {
-			item := it.Item()
-			if skip != nil && string(item.Key()) == string(skip) {
-				continue
-			}
+		return txn.Scan(r, func(k, v []byte) (bool, error) {
 			var u model.User
-			if err := item.Value(func(v []byte) error { return decode(item.Key(), v, &u) }); err != nil {
-				return err
+			if err := decode(k, v, &u); err != nil {
+				return false, err
 			}
 			out = append(out, u)
-		}
-		return nil
+			return true, nil
+		})
 	})
 	if reverse {
 		slices.Reverse(out)

@@ -4,9 +4,8 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/dgraph-io/badger/v4"
-
 	"selfserve/model"
+	"selfserve/store/engine"
 )
 
 // Viewer is who a console session acts for. The zero Viewer is the
@@ -56,7 +55,7 @@ func (s *Store) Reach(v Viewer) (Reach, error) {
 		return Reach{all: true}, nil
 	}
 	r := Reach{dirs: map[string]bool{}, domains: map[string]bool{}}
-	err := s.view(func(txn *badger.Txn) error {
+	err := s.view(func(txn engine.Txn) error {
 		return each(txn, pDirectory, func(_ []byte, d model.Directory) error {
 			ok, err := reaches(txn, v.Admin, d)
 			if ok {
@@ -77,7 +76,7 @@ func (s *Store) Reaches(v Viewer, d model.Directory) (bool, error) {
 		return true, nil
 	}
 	var ok bool
-	err := s.view(func(txn *badger.Txn) (err error) {
+	err := s.view(func(txn engine.Txn) (err error) {
 		ok, err = reaches(txn, v.Admin, d)
 		return err
 	})
@@ -96,7 +95,7 @@ func (s *Store) Reaches(v Viewer, d model.Directory) (bool, error) {
 // who administers a directory may ask for one, so until the DNS check
 // passes and the takeover is done, the directory's users are not theirs
 // to read (the wizard's impact preview shows what the takeover does).
-func reaches(txn *badger.Txn, admin model.Address, d model.Directory) (bool, error) {
+func reaches(txn engine.Txn, admin model.Address, d model.Directory) (bool, error) {
 	administers := func(id string) (bool, error) {
 		m, err := directory(txn, id)
 		if errors.Is(err, model.ErrNotFound) {

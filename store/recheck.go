@@ -4,9 +4,8 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/dgraph-io/badger/v4"
-
 	"selfserve/model"
+	"selfserve/store/engine"
 )
 
 // DueRechecks lists verified domains whose proof record was last seen
@@ -14,7 +13,7 @@ import (
 // Domains proven by a parent are covered by the parent's re-check.
 func (s *Store) DueRechecks(cutoff time.Time) ([]model.DomainRecord, error) {
 	out := []model.DomainRecord{}
-	err := s.view(func(txn *badger.Txn) error {
+	err := s.view(func(txn engine.Txn) error {
 		return scan(txn, []byte(pDomain), nil, func(k, v []byte) (bool, error) {
 			var r model.DomainRecord
 			if err := decode(k, v, &r); err != nil {
@@ -44,7 +43,7 @@ const (
 // verdict is only logged: the domain stays due for the next run.
 func (s *Store) RecordRecheck(domain string, v Verdict, why string, result any) (model.DomainRecord, error) {
 	var r model.DomainRecord
-	err := s.update(func(txn *badger.Txn) error {
+	err := s.update(func(txn engine.Txn) error {
 		rec, err := domainRecord(txn, domain)
 		if err != nil {
 			return err
@@ -96,7 +95,7 @@ type window struct {
 // CountCheck admits one DNS check for domain by admin, or refuses it
 // (ErrTooManyChecks) saying when the next is allowed.
 func (s *Store) CountCheck(domain, admin string) error {
-	return s.update(func(txn *badger.Txn) error {
+	return s.update(func(txn engine.Txn) error {
 		now := s.Now()
 		for _, lim := range []struct {
 			key, what string

@@ -4,18 +4,17 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/dgraph-io/badger/v4"
-
 	"selfserve/model"
+	"selfserve/store/engine"
 )
 
 // seedServices writes the shipped catalogue once, on a new database, so an
 // operator's later changes are never overwritten.
 func (s *Store) seedServices() error {
-	return s.update(func(txn *badger.Txn) error {
-		if _, err := lookup(txn, []byte(kSeeded)); err == nil {
+	return s.update(func(txn engine.Txn) error {
+		if _, err := txn.Get([]byte(kSeeded)); err == nil {
 			return nil
-		} else if !errors.Is(err, badger.ErrKeyNotFound) {
+		} else if !errors.Is(err, engine.ErrNotFound) {
 			return err
 		}
 		for _, svc := range model.DefaultServices() {
@@ -30,7 +29,7 @@ func (s *Store) seedServices() error {
 // Services returns the catalogue in name order.
 func (s *Store) Services() ([]model.Service, error) {
 	out := []model.Service{}
-	err := s.view(func(txn *badger.Txn) error {
+	err := s.view(func(txn engine.Txn) error {
 		var err error
 		out, err = services(txn)
 		return err
@@ -38,7 +37,7 @@ func (s *Store) Services() ([]model.Service, error) {
 	return out, err
 }
 
-func services(txn *badger.Txn) ([]model.Service, error) {
+func services(txn engine.Txn) ([]model.Service, error) {
 	out := []model.Service{}
 	err := scan(txn, []byte(pService), nil, func(k, v []byte) (bool, error) {
 		var svc model.Service
@@ -51,7 +50,7 @@ func services(txn *badger.Txn) ([]model.Service, error) {
 	return out, err
 }
 
-func catalogue(txn *badger.Txn) (map[string]model.Service, error) {
+func catalogue(txn engine.Txn) (map[string]model.Service, error) {
 	list, err := services(txn)
 	if err != nil {
 		return nil, err
@@ -63,7 +62,7 @@ func catalogue(txn *badger.Txn) (map[string]model.Service, error) {
 	return m, nil
 }
 
-func service(txn *badger.Txn, name string) (model.Service, error) {
+func service(txn engine.Txn, name string) (model.Service, error) {
 	var svc model.Service
 	found, err := get(txn, serviceKey(name), &svc)
 	if err == nil && !found {
@@ -77,7 +76,7 @@ func (s *Store) PutService(actor string, svc model.Service) (created bool, err e
 	if err := model.ValidServiceName(svc.Name); err != nil {
 		return false, err
 	}
-	err = s.update(func(txn *badger.Txn) error {
+	err = s.update(func(txn engine.Txn) error {
 		var old model.Service
 		found, err := get(txn, serviceKey(svc.Name), &old)
 		if err != nil {

@@ -4,9 +4,8 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/dgraph-io/badger/v4"
-
 	"selfserve/model"
+	"selfserve/store/engine"
 )
 
 // SignupDecision is what a sign-up would do right now.
@@ -20,7 +19,7 @@ type SignupDecision struct {
 // decideSignup applies PRODUCT.md §3 rules 2, 4, 5 and 6 to addr signing up
 // for svc. It is run when the code is asked for and again when it is
 // confirmed, since an admin may flip a switch in between.
-func (s *Store) decideSignup(txn *badger.Txn, addr model.Address, svc model.Service) (SignupDecision, error) {
+func (s *Store) decideSignup(txn engine.Txn, addr model.Address, svc model.Service) (SignupDecision, error) {
 	consumer, err := consumerDomains(txn)
 	if err != nil {
 		return SignupDecision{}, err
@@ -106,7 +105,7 @@ func (s *Store) StartSignupMail(addr model.Address, serviceName string, keep boo
 		return model.Message{}, err
 	}
 	var msg model.Message
-	err = s.update(func(txn *badger.Txn) error {
+	err = s.update(func(txn engine.Txn) error {
 		msg = model.Message{}
 		svc, err := service(txn, serviceName)
 		if err != nil {
@@ -186,7 +185,7 @@ func (s *Store) VerifySignup(addr model.Address, code string) (SignupResult, err
 		return res, err
 	}
 	var refusal error
-	err = s.update(func(txn *badger.Txn) error {
+	err = s.update(func(txn engine.Txn) error {
 		refusal = nil
 		now := s.Now()
 		if len(code) == model.CodeDigits {
@@ -238,7 +237,7 @@ func (s *Store) VerifySignup(addr model.Address, code string) (SignupResult, err
 	return res, err
 }
 
-func (s *Store) applySignup(txn *badger.Txn, addr model.Address, svc model.Service, dec SignupDecision) (SignupResult, error) {
+func (s *Store) applySignup(txn engine.Txn, addr model.Address, svc model.Service, dec SignupDecision) (SignupResult, error) {
 	res := SignupResult{Outcome: dec.Outcome}
 	if dec.Directory == nil {
 		d, err := s.createDirectory(txn, addr.Domain, addr.Key())
@@ -262,7 +261,7 @@ func (s *Store) applySignup(txn *badger.Txn, addr model.Address, svc model.Servi
 // createDirectory makes the unmanaged directory for a domain nobody has
 // claimed. Two sign-ups racing for the same new domain both read "absent";
 // Badger rejects the second commit and its retry joins the first's.
-func (s *Store) createDirectory(txn *badger.Txn, domain, actor string) (model.Directory, error) {
+func (s *Store) createDirectory(txn engine.Txn, domain, actor string) (model.Directory, error) {
 	id, err := s.newID(6)
 	if err != nil {
 		return model.Directory{}, err
@@ -281,7 +280,7 @@ func (s *Store) createDirectory(txn *badger.Txn, domain, actor string) (model.Di
 	return d, s.audit(txn, actor, model.ActionDirectoryCreate, id, nil, d)
 }
 
-func (s *Store) createUser(txn *badger.Txn, dir string, addr model.Address, kind model.UserKind, how model.CreationMethod, svc, actor string) (model.User, error) {
+func (s *Store) createUser(txn engine.Txn, dir string, addr model.Address, kind model.UserKind, how model.CreationMethod, svc, actor string) (model.User, error) {
 	id, err := s.newID(8)
 	if err != nil {
 		return model.User{}, err
@@ -303,7 +302,7 @@ func (s *Store) createUser(txn *badger.Txn, dir string, addr model.Address, kind
 	return u, s.audit(txn, actor, model.ActionUserCreate, dir+"/"+addr.Key(), nil, u)
 }
 
-func (s *Store) grant(txn *badger.Txn, u model.User, addrKey, svc, actor string) (model.User, error) {
+func (s *Store) grant(txn engine.Txn, u model.User, addrKey, svc, actor string) (model.User, error) {
 	if u.HasGrant(svc) && u.Kind == model.Member {
 		return u, nil
 	}

@@ -4,9 +4,8 @@ import (
 	"errors"
 	"time"
 
-	"github.com/dgraph-io/badger/v4"
-
 	"selfserve/model"
+	"selfserve/store/engine"
 )
 
 // ChallengeKeep is how long an expired challenge is kept: verifying it
@@ -62,7 +61,7 @@ func (s *Store) sweep(prefix string, done func(k, v []byte) (bool, error)) (int,
 	var from []byte
 	for {
 		var batch [][]byte
-		err := s.view(func(txn *badger.Txn) error {
+		err := s.view(func(txn engine.Txn) error {
 			return scan(txn, []byte(prefix), from, func(k, v []byte) (bool, error) {
 				ok, err := done(k, v)
 				if ok {
@@ -75,17 +74,17 @@ func (s *Store) sweep(prefix string, done func(k, v []byte) (bool, error)) (int,
 		if err != nil || len(batch) == 0 {
 			return n, err
 		}
-		err = s.update(func(txn *badger.Txn) error {
+		err = s.update(func(txn engine.Txn) error {
 			for _, k := range batch {
-				item, err := lookup(txn, k)
-				if errors.Is(err, badger.ErrKeyNotFound) {
+				v, err := txn.Get(k)
+				if errors.Is(err, engine.ErrNotFound) {
 					continue
 				}
 				if err != nil {
 					return err
 				}
-				var still bool
-				if err := item.Value(func(v []byte) (err error) { still, err = done(k, v); return err }); err != nil {
+				still, err := done(k, v)
+				if err != nil {
 					return err
 				}
 				if still {

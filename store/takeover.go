@@ -6,10 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-
-	"github.com/dgraph-io/badger/v4"
+	"time"
 
 	"selfserve/model"
+	"selfserve/store/engine"
 )
 
 // proof names how ownership was shown, for the domain record and audit,
@@ -27,7 +27,7 @@ func proof(p PendingProof) (string, *model.RecordSpec) {
 // holding domain, naming every user a forced takeover cuts off.
 func (s *Store) Preview(domain string) (model.Impact, error) {
 	var im model.Impact
-	err := s.view(func(txn *badger.Txn) error {
+	err := s.view(func(txn engine.Txn) error {
 		var err error
 		im, err = preview(txn, domain, true)
 		return err
@@ -37,7 +37,7 @@ func (s *Store) Preview(domain string) (model.Impact, error) {
 
 // preview computes the impact from counters; with names it also walks the
 // directory to list who a forced takeover cuts off.
-func preview(txn *badger.Txn, domain string, names bool) (model.Impact, error) {
+func preview(txn engine.Txn, domain string, names bool) (model.Impact, error) {
 	rec, err := domainRecord(txn, domain)
 	if err != nil || rec == nil {
 		return model.Impact{}, err
@@ -79,7 +79,7 @@ func preview(txn *badger.Txn, domain string, names bool) (model.Impact, error) {
 // managed with the admin as its global admin, in one transaction.
 func (s *Store) TakeOverInternal(c Claim, p PendingProof) (model.Directory, error) {
 	var d model.Directory
-	err := s.update(func(txn *badger.Txn) error {
+	err := s.update(func(txn engine.Txn) error {
 		sc, err := authorize(txn, c)
 		if err != nil {
 			return err
@@ -109,7 +109,7 @@ func (s *Store) TakeOverInternal(c Claim, p PendingProof) (model.Directory, erro
 	return d, err
 }
 
-func (s *Store) verifyDomain(txn *badger.Txn, domain, dir, proof string, rec *model.RecordSpec) error {
+func (s *Store) verifyDomain(txn engine.Txn, domain, dir, proof string, rec *model.RecordSpec) error {
 	now := s.Now().UTC()
 	return put(txn, domainKey(domain), model.DomainRecord{
 		Domain: domain, Directory: dir, Verified: true, VerifiedAt: now, CheckedAt: now, Proof: proof, Record: rec,
@@ -129,7 +129,7 @@ type ExternalResult struct {
 func (s *Store) TakeOverExternal(c Claim, p PendingProof, force bool, onBatch func(model.Job)) (ExternalResult, error) {
 	var res ExternalResult
 	var added bool
-	err := s.update(func(txn *badger.Txn) error {
+	err := s.update(func(txn engine.Txn) error {
 		res, added = ExternalResult{}, false
 		sc, err := authorize(txn, c)
 		if err != nil {
@@ -178,7 +178,8 @@ func (s *Store) TakeOverExternal(c Claim, p PendingProof, force bool, onBatch fu
 		}
 		name, rec := proof(p)
 		job := model.Job{ID: id, Source: sc.Source.ID, Target: sc.Target.ID, Domain: c.Domain, Admin: c.Admin.Key(), By: c.By,
-			Proof: name, Record: rec, Force: force, Services: cat, Total: res.Impact.Users, State: model.JobRunning, StartedAt: s.Now().UTC()}
+			Proof: name, Record: rec, Force: force, Services: cat, Total: res.Impact.Users, State: model.JobRunning, StartedAt: s.Now().UTC(),
+			Lease: model.Lease{Owner: s.owner, Fence: 1, Until: s.Now().Add(s.jobLease()).UTC()}}
 		src := *sc.Source
 		src.Job = id
 		if err := put(txn, dirKey(src.ID), src); err != nil {
@@ -193,17 +194,30 @@ func (s *Store) TakeOverExternal(c Claim, p PendingProof, force bool, onBatch fu
 	if err != nil || added {
 		return res, err
 	}
-	if res.Job, err = s.runJob(res.Job.ID, onBatch); err != nil {
+	if res.Job, err = s.runJob(res.Job.ID, 1, onBatch); err != nil {
 		return res, err
 	}
 	res.Target, err = s.Directory(res.Target.ID)
 	return res, err
 }
 
-// ResumeJobs finishes every takeover job a crash left running.
+// JobLease is how long a takeover job stays with the server running it
+// after its last batch: another server resumes it only once that ran out
+// (a batch takes milliseconds, so only a dead or stalled server loses it).
+const JobLease = 30 * time.Second
+
+func (s *Store) jobLease() time.Duration {
+	if s.opts.JobLease > 0 {
+		return s.opts.JobLease
+	}
+	return JobLease
+}
+
+// ResumeJobs finishes every takeover job a crash left running, and on a
+// database server every job whose server stopped renewing its lease.
 func (s *Store) ResumeJobs() error {
 	var running []string
-	err := s.view(func(txn *badger.Txn) error {
+	err := s.view(func(txn engine.Txn) error {
 		return scan(txn, []byte(pJob), nil, func(k, v []byte) (bool, error) {
 			var j model.Job
 			if err := decode(k, v, &j); err != nil {
@@ -219,7 +233,14 @@ func (s *Store) ResumeJobs() error {
 		if err != nil {
 			break
 		}
-		_, err = s.runJob(id, nil)
+		var fence uint64
+		var ours bool
+		if fence, ours, err = s.claimJob(id); ours && err == nil {
+			_, err = s.runJob(id, fence, nil)
+		}
+		if errors.Is(err, errLeaseLost) {
+			err = nil // another server took it over meanwhile
+		}
 	}
 	if err != nil {
 		return fmt.Errorf("finishing an interrupted takeover: %w", err)
@@ -227,16 +248,52 @@ func (s *Store) ResumeJobs() error {
 	return nil
 }
 
-// runJob applies batches until the job is done. Each batch moves the next
-// users after the cursor, their mappings, counters and the cursor itself
-// in one transaction, so a crash costs at most the batch in flight. A
-// batch too big for one Badger transaction (users with many grants) is
-// halved and tried again.
-func (s *Store) runJob(id string, onBatch func(model.Job)) (model.Job, error) {
+// ResumeOrphanedJobs finishes, on a database server, the takeover jobs
+// whose server stopped renewing their lease (it died); servers call it
+// every JobLease/3. A directory's only process resumes its jobs at open.
+func (s *Store) ResumeOrphanedJobs() error {
+	if s.exclusive() {
+		return nil
+	}
+	return s.ResumeJobs()
+}
+
+// claimJob takes a running job's lease when it is free or run out; ours
+// says whether this store now runs it, with the fence to run it under.
+func (s *Store) claimJob(id string) (fence uint64, ours bool, err error) {
+	err = s.update(func(txn engine.Txn) error {
+		var job model.Job
+		found, err := get(txn, jobKey(id), &job)
+		if err != nil || !found || job.State != model.JobRunning {
+			ours = false
+			return err
+		}
+		if s.exclusive() {
+			fence, ours = job.Lease.Fence, true
+			return nil
+		}
+		if job.Lease.Owner == s.owner {
+			ours = false // running in this process already
+			return nil
+		}
+		if ours = claim(&job.Lease, s.owner, s.Now(), s.jobLease()); !ours {
+			return nil
+		}
+		fence = job.Lease.Fence
+		return put(txn, jobKey(id), job)
+	})
+	return fence, ours, err
+}
+
+// runJob moves the job's users a batch per transaction until it is done.
+// Each batch renews the lease and first checks that this store still
+// holds it with fence: one that stalled past the lease stops rather than
+// race the server that resumed the job.
+func (s *Store) runJob(id string, fence uint64, onBatch func(model.Job)) (model.Job, error) {
 	size := s.opts.BatchSize
 	for {
 		var job model.Job
-		err := s.update(func(txn *badger.Txn) error {
+		err := s.update(func(txn engine.Txn) error {
 			found, err := get(txn, jobKey(id), &job)
 			if err != nil {
 				return err
@@ -247,6 +304,12 @@ func (s *Store) runJob(id string, onBatch func(model.Job)) (model.Job, error) {
 			if job.State == model.JobDone {
 				return nil
 			}
+			if !s.exclusive() {
+				if err := holds(job.Lease, s.owner, fence); err != nil {
+					return err
+				}
+				job.Lease.Until = s.Now().Add(s.jobLease()).UTC()
+			}
 			moved, err := s.moveBatch(txn, &job, size)
 			if err != nil {
 				return err
@@ -256,7 +319,7 @@ func (s *Store) runJob(id string, onBatch func(model.Job)) (model.Job, error) {
 			}
 			return put(txn, jobKey(id), job)
 		})
-		if errors.Is(err, badger.ErrTxnTooBig) && size > 1 {
+		if errors.Is(err, engine.ErrTooBig) && size > 1 {
 			size /= 2
 			continue
 		}
@@ -271,14 +334,12 @@ func (s *Store) runJob(id string, onBatch func(model.Job)) (model.Job, error) {
 	}
 }
 
-// newUserID derives the moved user's id from the job and the old id, so
-// a replayed batch writes the very same keys.
 func newUserID(job, old string) string {
 	sum := sha256.Sum256([]byte(job + "/" + old))
 	return hex.EncodeToString(sum[:8])
 }
 
-func (s *Store) moveBatch(txn *badger.Txn, job *model.Job, size int) (int, error) {
+func (s *Store) moveBatch(txn engine.Txn, job *model.Job, size int) (int, error) {
 	cat := job.Services
 	var from []byte
 	if job.Cursor != "" {
@@ -299,6 +360,17 @@ func (s *Store) moveBatch(txn *badger.Txn, job *model.Job, size int) (int, error
 	if err != nil || len(batch) == 0 {
 		return 0, err
 	}
+	// A guest of the target with a mover's address is the same person:
+	// the member takes its place and keeps its grants too. All of the
+	// batch's are read at once, one round trip to a database server.
+	targets := make([][]byte, len(batch))
+	for i := range batch {
+		targets[i] = userKey(job.Target, keys[i])
+	}
+	guests, err := txn.GetMany(targets)
+	if err != nil {
+		return 0, err
+	}
 	// Grant counters change by service on both sides; summed per batch so
 	// each counter is written once.
 	fromDelta, toDelta := map[string]int64{}, map[string]int64{}
@@ -307,12 +379,12 @@ func (s *Store) moveBatch(txn *badger.Txn, job *model.Job, size int) (int, error
 		kept, dropped := model.MoveGrants(u.Grants, cat)
 		nu := model.User{ID: newUserID(job.ID, u.ID), Email: u.Email, Directory: job.Target, Kind: model.Member,
 			CreationMethod: u.CreationMethod, Grants: kept, CreatedAt: u.CreatedAt, FormerID: u.ID}
-		// A guest of the target with this address is the same person:
-		// the member takes its place and keeps its grants too.
 		var guest model.User
-		hadGuest, err := get(txn, userKey(job.Target, addrKey), &guest)
-		if err != nil {
-			return 0, err
+		hadGuest := guests[i] != nil
+		if hadGuest {
+			if err := decode(targets[i], guests[i], &guest); err != nil {
+				return 0, err
+			}
 		}
 		for _, g := range guest.Grants {
 			nu.Grants = nu.WithGrant(g)
@@ -366,7 +438,7 @@ func (s *Store) moveBatch(txn *badger.Txn, job *model.Job, size int) (int, error
 		map[string]any{"moved": len(batch), "first": batch[0].Email, "last": batch[len(batch)-1].Email})
 }
 
-func (s *Store) finishJob(txn *badger.Txn, job *model.Job) error {
+func (s *Store) finishJob(txn engine.Txn, job *model.Job) error {
 	src, err := directory(txn, job.Source)
 	if err != nil {
 		return err
@@ -407,7 +479,7 @@ func (s *Store) finishJob(txn *badger.Txn, job *model.Job) error {
 func (s *Store) purgeRetired() (int, error) {
 	now := s.Now().UnixNano()
 	var due [][]byte
-	err := s.view(func(txn *badger.Txn) error {
+	err := s.view(func(txn engine.Txn) error {
 		return scan(txn, []byte(pRetired), nil, func(k, _ []byte) (bool, error) {
 			if string(k) >= string(timeKey(pRetired, now, nil)) {
 				return false, nil
@@ -423,7 +495,7 @@ func (s *Store) purgeRetired() (int, error) {
 		}
 		n++
 		dir := string(k[len(pRetired)+8:])
-		err = s.update(func(txn *badger.Txn) error {
+		err = s.update(func(txn engine.Txn) error {
 			if err := txn.Delete(dirKey(dir)); err != nil {
 				return err
 			}

@@ -19,9 +19,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dgraph-io/badger/v4"
-
 	"selfserve/model"
+	"selfserve/store/engine"
 )
 
 // The torture test (issue 6) runs sign-ups and takeovers side by side in a
@@ -116,7 +115,7 @@ func TestTorture(t *testing.T) {
 	t.Logf("seed %d (replay with %s=%d), %d rounds", seed, tortureEnvSeed, seed, size.Rounds)
 	rng := rand.New(rand.NewPCG(seed, 0))
 	tmp := t.TempDir()
-	cfg := tortureChild{DB: filepath.Join(tmp, "db"), Acks: filepath.Join(tmp, "acked.log"), Seed: seed, Size: size}
+	cfg := tortureChild{DB: dbFor(t, filepath.Join(tmp, "db")), Acks: filepath.Join(tmp, "acked.log"), Seed: seed, Size: size}
 	// Created up front, so that every kill hits an existing database: a
 	// kill inside the very first Open, between Badger's LOCK file and its
 	// MANIFEST, leaves a directory Open refuses (reported separately), and
@@ -376,7 +375,7 @@ func checkTortureRound(t *testing.T, cfg tortureChild, run childRun, st *torture
 // grants were dropped.
 func checkAcked(s *Store, acks []ack) (dropped int, err error) {
 	var problems []string
-	err = s.view(func(txn *badger.Txn) error {
+	err = s.view(func(txn engine.Txn) error {
 		where := map[string][]model.User{}
 		if err := each(txn, pUser, func(k []byte, u model.User) error {
 			_, a, _ := strings.Cut(string(k[len(pUser):]), "/")
@@ -512,7 +511,7 @@ type torturer struct {
 }
 
 func childMain(cfg tortureChild) {
-	s, err := Open(cfg.DB, Options{Create: true, BatchSize: tortureBatch, AfterBatch: func(j model.Job) {
+	s, err := Open(cfg.DB, Options{Create: true, BatchSize: tortureBatch, JobLease: time.Nanosecond, AfterBatch: func(j model.Job) {
 		fmt.Printf("batch %s %d\n", j.Domain, j.Moved)
 		// Room for the parent's kill to land while the job is half done.
 		time.Sleep(25 * time.Millisecond)
@@ -873,14 +872,14 @@ func TestTortureCheckersCatchBrokenDatabases(t *testing.T) {
 		t.Fatalf("the intact fixture's sign-ups: %v", err)
 	}
 	// The damage runs in the subtest, so its helpers fail the subtest.
-	edit := func(fn func(t *testing.T, txn *badger.Txn, fx brokenFixture) error) func(*testing.T, brokenFixture) {
+	edit := func(fn func(t *testing.T, txn engine.Txn, fx brokenFixture) error) func(*testing.T, brokenFixture) {
 		return func(t *testing.T, fx brokenFixture) {
-			if err := fx.s.update(func(txn *badger.Txn) error { return fn(t, txn, fx) }); err != nil {
+			if err := fx.s.update(func(txn engine.Txn) error { return fn(t, txn, fx) }); err != nil {
 				t.Fatal(err)
 			}
 		}
 	}
-	user := func(t *testing.T, txn *badger.Txn, dir, key string) model.User {
+	user := func(t *testing.T, txn engine.Txn, dir, key string) model.User {
 		t.Helper()
 		var u model.User
 		if found, err := get(txn, userKey(dir, key), &u); err != nil || !found {
@@ -888,7 +887,7 @@ func TestTortureCheckersCatchBrokenDatabases(t *testing.T) {
 		}
 		return u
 	}
-	dir := func(t *testing.T, txn *badger.Txn, id string) model.Directory {
+	dir := func(t *testing.T, txn engine.Txn, id string) model.Directory {
 		t.Helper()
 		d, err := directory(txn, id)
 		if err != nil {
@@ -903,12 +902,12 @@ func TestTortureCheckersCatchBrokenDatabases(t *testing.T) {
 		check  func(brokenFixture) error
 		want   string
 	}{
-		{"member in two directories", edit(func(t *testing.T, txn *badger.Txn, fx brokenFixture) error {
+		{"member in two directories", edit(func(t *testing.T, txn engine.Txn, fx brokenFixture) error {
 			u := user(t, txn, fx.bellows, fx.dan)
 			u.Directory = fx.contoso
 			return put(txn, userKey(fx.contoso, fx.dan), u)
 		}), nil, "member dan@bellows.test is in two directories"},
-		{"member outside its domain's directory", edit(func(t *testing.T, txn *badger.Txn, fx brokenFixture) error {
+		{"member outside its domain's directory", edit(func(t *testing.T, txn engine.Txn, fx brokenFixture) error {
 			u := user(t, txn, fx.bellows, fx.dan)
 			u.Directory = fx.contoso
 			if err := txn.Delete(userKey(fx.bellows, fx.dan)); err != nil {
@@ -916,15 +915,15 @@ func TestTortureCheckersCatchBrokenDatabases(t *testing.T) {
 			}
 			return put(txn, userKey(fx.contoso, fx.dan), u)
 		}), nil, "but bellows.test belongs to"},
-		{"domain in two directories", edit(func(t *testing.T, txn *badger.Txn, fx brokenFixture) error {
+		{"domain in two directories", edit(func(t *testing.T, txn engine.Txn, fx brokenFixture) error {
 			m := dir(t, txn, fx.contoso)
 			m.Domains = append(m.Domains, "bellows.test")
 			return put(txn, dirKey(fx.contoso), m)
 		}), nil, "domain bellows.test is listed by two directories"},
-		{"domain held by a retired directory", edit(func(t *testing.T, txn *badger.Txn, fx brokenFixture) error {
+		{"domain held by a retired directory", edit(func(t *testing.T, txn engine.Txn, fx brokenFixture) error {
 			return put(txn, domainKey("fabrikam.test"), model.DomainRecord{Domain: "fabrikam.test", Directory: fx.fabrikam})
 		}), nil, "domain fabrikam.test belongs to retired directory"},
-		{"takeover job left running", edit(func(t *testing.T, txn *badger.Txn, fx brokenFixture) error {
+		{"takeover job left running", edit(func(t *testing.T, txn engine.Txn, fx brokenFixture) error {
 			var j model.Job
 			if _, err := get(txn, jobKey(fx.job), &j); err != nil {
 				return err
@@ -932,15 +931,15 @@ func TestTortureCheckersCatchBrokenDatabases(t *testing.T) {
 			j.State = model.JobRunning
 			return put(txn, jobKey(fx.job), j)
 		}), nil, "is still running"},
-		{"directory stuck in a takeover", edit(func(t *testing.T, txn *badger.Txn, fx brokenFixture) error {
+		{"directory stuck in a takeover", edit(func(t *testing.T, txn engine.Txn, fx brokenFixture) error {
 			d := dir(t, txn, fx.bellows)
 			d.Job = fx.job
 			return put(txn, dirKey(fx.bellows), d)
 		}), nil, "is marked as being taken over by job"},
-		{"dropped grant not listed", edit(func(t *testing.T, txn *badger.Txn, fx brokenFixture) error {
+		{"dropped grant not listed", edit(func(t *testing.T, txn engine.Txn, fx brokenFixture) error {
 			return txn.Delete(append(mappingPrefix(fx.contoso, "cy@fabrikam.test"), "powerbi"...))
 		}), nil, "counts 1 dropped grants, but 0 mappings say dropped"},
-		{"mapped grant gone from the user", edit(func(t *testing.T, txn *badger.Txn, fx brokenFixture) error {
+		{"mapped grant gone from the user", edit(func(t *testing.T, txn engine.Txn, fx brokenFixture) error {
 			u := user(t, txn, fx.contoso, fx.fabAdmin)
 			u.Grants = []string{}
 			if err := addCount(txn, grantCountKey(fx.contoso, "rms"), -1); err != nil {
@@ -948,7 +947,7 @@ func TestTortureCheckersCatchBrokenDatabases(t *testing.T) {
 			}
 			return put(txn, userKey(fx.contoso, fx.fabAdmin), u)
 		}), nil, "grant rms of ann@fabrikam.test was carried over"},
-		{"moved user lost", edit(func(t *testing.T, txn *badger.Txn, fx brokenFixture) error {
+		{"moved user lost", edit(func(t *testing.T, txn engine.Txn, fx brokenFixture) error {
 			if err := addCount(txn, userCountKey(fx.contoso), -1); err != nil {
 				return err
 			}
@@ -957,18 +956,18 @@ func TestTortureCheckersCatchBrokenDatabases(t *testing.T) {
 			}
 			return txn.Delete(userKey(fx.contoso, "bob@fabrikam.test"))
 		}), nil, "moved 3 users, but 2 users of"},
-		{"user counter off", edit(func(t *testing.T, txn *badger.Txn, fx brokenFixture) error {
+		{"user counter off", edit(func(t *testing.T, txn engine.Txn, fx brokenFixture) error {
 			return addCount(txn, userCountKey(fx.bellows), 1)
 		}), nil, "counts 3 users but holds 2"},
-		{"user counter of no directory", edit(func(t *testing.T, txn *badger.Txn, fx brokenFixture) error {
+		{"user counter of no directory", edit(func(t *testing.T, txn engine.Txn, fx brokenFixture) error {
 			return addCount(txn, userCountKey("gone"), 4)
 		}), nil, "user counter gone is 4, but there is no directory gone"},
-		{"former id without a job", edit(func(t *testing.T, txn *badger.Txn, fx brokenFixture) error {
+		{"former id without a job", edit(func(t *testing.T, txn engine.Txn, fx brokenFixture) error {
 			u := user(t, txn, fx.bellows, fx.dan)
 			u.FormerID = "nobody"
 			return put(txn, userKey(fx.bellows, fx.dan), u)
 		}), nil, "has former id nobody, but no takeover job"},
-		{"takeover batch missing from the audit log", edit(func(t *testing.T, txn *badger.Txn, fx brokenFixture) error {
+		{"takeover batch missing from the audit log", edit(func(t *testing.T, txn engine.Txn, fx brokenFixture) error {
 			return scan(txn, []byte(pAudit), nil, func(k, v []byte) (bool, error) {
 				var e auditHead
 				if err := decode(k, v, &e); err != nil || e.Action != "takeover.batch" {
@@ -977,7 +976,7 @@ func TestTortureCheckersCatchBrokenDatabases(t *testing.T) {
 				return false, txn.Delete(k)
 			})
 		}), nil, "its takeover.batch audit entries say"},
-		{"user created without an audit entry", edit(func(t *testing.T, txn *badger.Txn, fx brokenFixture) error {
+		{"user created without an audit entry", edit(func(t *testing.T, txn engine.Txn, fx brokenFixture) error {
 			u := user(t, txn, fx.bellows, fx.dan)
 			u.ID, u.Email, u.Grants = "ghost", "zed@bellows.test", []string{}
 			if err := addCount(txn, userCountKey(fx.bellows), 1); err != nil {
@@ -985,7 +984,7 @@ func TestTortureCheckersCatchBrokenDatabases(t *testing.T) {
 			}
 			return put(txn, userKey(fx.bellows, "zed@bellows.test"), u)
 		}), auditTrail, "user zed@bellows.test of"},
-		{"grant without an audit entry", edit(func(t *testing.T, txn *badger.Txn, fx brokenFixture) error {
+		{"grant without an audit entry", edit(func(t *testing.T, txn engine.Txn, fx brokenFixture) error {
 			u := user(t, txn, fx.bellows, fx.eve)
 			u.Grants = u.WithGrant("flow")
 			if err := addCount(txn, grantCountKey(fx.bellows, "flow"), 1); err != nil {
@@ -993,14 +992,14 @@ func TestTortureCheckersCatchBrokenDatabases(t *testing.T) {
 			}
 			return put(txn, userKey(fx.bellows, fx.eve), u)
 		}), auditTrail, "holds flow, but no audit entry granted it"},
-		{"domain verified without an audit entry", edit(func(t *testing.T, txn *badger.Txn, fx brokenFixture) error {
+		{"domain verified without an audit entry", edit(func(t *testing.T, txn engine.Txn, fx brokenFixture) error {
 			return put(txn, domainKey("bellows.test"), model.DomainRecord{Domain: "bellows.test", Directory: fx.bellows, Verified: true})
 		}), auditTrail, "domain bellows.test is verified in"},
-		{"challenge without an audit entry", edit(func(t *testing.T, txn *badger.Txn, fx brokenFixture) error {
+		{"challenge without an audit entry", edit(func(t *testing.T, txn engine.Txn, fx brokenFixture) error {
 			return put(txn, challengeKey("bellows.test", "admin@contoso.com"),
 				model.Challenge{Domain: "bellows.test", Admin: "admin@contoso.com", Token: "forged"})
 		}), auditTrail, "challenge for bellows.test issued to admin@contoso.com has no challenge.issue audit entry"},
-		{"acknowledged sign-up lost", edit(func(t *testing.T, txn *badger.Txn, fx brokenFixture) error {
+		{"acknowledged sign-up lost", edit(func(t *testing.T, txn engine.Txn, fx brokenFixture) error {
 			u := user(t, txn, fx.bellows, fx.dan)
 			u.Grants = []string{}
 			if err := addCount(txn, grantCountKey(fx.bellows, "rms"), -1); err != nil {

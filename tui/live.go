@@ -78,7 +78,7 @@ func (a *app) changed(ch ops.Change) tea.Cmd {
 }
 
 func (d *directoriesScreen) Changed(ch ops.Change) tea.Cmd {
-	if len(ch.Directories) == 0 && !ch.Domains {
+	if len(ch.Directories) == 0 && !ch.AllDirectories && !ch.Domains {
 		return nil
 	}
 	return d.Init() // keeps the selection (directoriesLoadedMsg)
@@ -92,14 +92,14 @@ func (l *listScreen[T]) Changed(ch ops.Change) tea.Cmd {
 }
 
 func (s *switchesScreen) Changed(ch ops.Change) tea.Cmd {
-	if s.sum.ID == "" || !ch.Directories[s.sum.ID] || s.saving {
+	if s.sum.ID == "" || !ch.Directory(s.sum.ID) || s.saving {
 		return nil
 	}
 	return s.Init() // unsaved changes stay proposed (switchesReadMsg)
 }
 
 func (u *userScreen) Changed(ch ops.Change) tea.Cmd {
-	if !ch.Directories[u.dir] {
+	if !ch.Directory(u.dir) {
 		return nil
 	}
 	return u.Init()
@@ -108,7 +108,7 @@ func (u *userScreen) Changed(ch ops.Change) tea.Cmd {
 // Changed reads the directory's header again (its counts, switches,
 // state) and the rows it holds, so a user added among them shows.
 func (d *directoryScreen) Changed(ch ops.Change) tea.Cmd {
-	if d.sum.ID == "" || !ch.Directories[d.sum.ID] {
+	if d.sum.ID == "" || !ch.Directory(d.sum.ID) {
 		return nil
 	}
 	return tea.Batch(d.read(false), d.win.refresh())

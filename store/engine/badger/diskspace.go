@@ -1,21 +1,18 @@
-package store
+package badger
 
 import (
-	"errors"
 	"fmt"
 	"syscall"
-)
 
-// ErrDiskFull marks a write refused because the file system holding the
-// database is nearly full. Nothing of the refused change was written.
-var ErrDiskFull = errors.New("disk full")
+	"selfserve/store/engine"
+)
 
 // diskMargin covers the small writes outside the memtables and tables:
 // MANIFEST and DISCARD updates, a new value log's header, and the one
 // transaction that passes the check while another fills the disk.
 const diskMargin = 4 << 20
 
-// checkSpace refuses a write while the free space is below diskReserve.
+// checkSpace refuses a write while the free space is below Reserve.
 //
 // Why a guard and not an error from the write: Badger writes its memtable
 // logs (.mem), new tables and the DISCARD file through mmapped sparse
@@ -24,8 +21,8 @@ const diskMargin = 4 << 20
 // happens in Badger's own goroutines (the writer that appends to the
 // log, the flusher, the compactors), where debug.SetPanicOnFault cannot
 // reach, so the only safe moment to say no is before the transaction.
-func (s *Store) checkSpace() error {
-	opt := s.db.Opts()
+func (e *Engine) checkSpace() error {
+	opt := e.db.Opts()
 	if opt.InMemory {
 		return nil
 	}
@@ -35,16 +32,17 @@ func (s *Store) checkSpace() error {
 		// did before the guard.
 		return nil
 	}
-	if reserve := s.diskReserve(); free < reserve {
+	if reserve := e.Reserve(); free < reserve {
 		return fmt.Errorf("%w: %s has %s free, less than the %s the database keeps for its own logs, flushes and compactions; nothing was changed",
-			ErrDiskFull, opt.Dir, mib(free), mib(reserve))
+			engine.ErrDiskFull, opt.Dir, mib(free), mib(reserve))
 	}
 	return nil
 }
 
-// diskReserve is what Badger may still have to write after the last
-// transaction that the guard lets through, so that everything already
-// acknowledged can reach its tables without a fault:
+// Reserve is the free space the engine keeps: what Badger may still have
+// to write after the last transaction that the guard lets through, so
+// that everything already acknowledged can reach its tables without a
+// fault:
 //   - the rest of the active memtable's log, up to a memtable's size;
 //   - a level-0 table for every memtable (flushed when full and on
 //     Close), bounded by the memtable's size;
@@ -52,10 +50,10 @@ func (s *Store) checkSpace() error {
 //     output tables before it deletes its input, so up to both levels
 //     again;
 //   - diskMargin.
-func (s *Store) diskReserve() uint64 {
-	opt := s.db.Opts()
+func (e *Engine) Reserve() uint64 {
+	opt := e.db.Opts()
 	reserve := uint64(opt.MemTableSize)*uint64(opt.NumMemtables+1) + diskMargin
-	for _, l := range s.db.Levels() {
+	for _, l := range e.db.Levels() {
 		if l.Level == 0 || l.IsBaseLevel {
 			reserve += uint64(l.Size)
 		}

@@ -1,13 +1,9 @@
-package store
+package badger
 
 import (
 	"fmt"
 	"os"
 	"path/filepath"
-
-	"github.com/dgraph-io/badger/v4"
-
-	"selfserve/model"
 )
 
 // removeEmptyLogs deletes memtable and value logs of zero bytes. Badger
@@ -28,26 +24,6 @@ func removeEmptyLogs(dir string, names []string) error {
 		if err := os.Remove(p); err != nil {
 			return fmt.Errorf("removing the empty log %s a crash left: %w", p, err)
 		}
-	}
-	return nil
-}
-
-// noRunningJob is what a read-only open checks instead of resuming jobs:
-// a takeover a crash interrupted must be finished before anyone reads,
-// so that readers only ever see it done or not started.
-func (s *Store) noRunningJob() error {
-	running := false
-	err := s.view(func(txn *badger.Txn) error {
-		return each(txn, pJob, func(_ []byte, j model.Job) error {
-			running = running || j.State == model.JobRunning
-			return nil
-		})
-	})
-	if err != nil {
-		return err
-	}
-	if running {
-		return errRecover
 	}
 	return nil
 }

@@ -1,4 +1,4 @@
-package store
+package badger
 
 import (
 	"errors"
@@ -6,6 +6,8 @@ import (
 	"os"
 	"syscall"
 	"time"
+
+	"selfserve/store/engine"
 )
 
 // dirLock is an flock on the database directory itself: the same lock
@@ -38,7 +40,7 @@ func lockDir(dir string, shared bool, wait time.Duration) (*dirLock, error) {
 		if !errors.Is(err, syscall.EWOULDBLOCK) || time.Now().After(deadline) {
 			f.Close()
 			if errors.Is(err, syscall.EWOULDBLOCK) {
-				return nil, fmt.Errorf("open database %s: %w", dir, ErrBusy)
+				return nil, fmt.Errorf("open database %s: %w", dir, engine.ErrBusy)
 			}
 			return nil, fmt.Errorf("open database %s: locking it: %w", dir, err)
 		}

@@ -1,4 +1,4 @@
-package store
+package badger
 
 import (
 	"encoding/binary"
@@ -10,17 +10,14 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/dgraph-io/badger/v4"
+	badgerdb "github.com/dgraph-io/badger/v4"
 	"github.com/dgraph-io/badger/v4/pb"
 	"github.com/dgraph-io/badger/v4/table"
 	"github.com/dgraph-io/badger/v4/y"
 	"google.golang.org/protobuf/proto"
-)
 
-// ErrDamaged marks a database whose files cannot be trusted: a damaged
-// MANIFEST, a table cut short or overwritten, a record that does not
-// decode. No retry helps; the front ends tell the user to restore a backup.
-var ErrDamaged = errDamaged
+	"selfserve/store/engine"
+)
 
 // leftovers are what a crash leaves that the next open must clear up: a
 // table written by a flush or compaction the MANIFEST never recorded
@@ -67,13 +64,13 @@ func inspect(dir string) (leftovers, error) {
 	case errors.Is(err, fs.ErrNotExist) && len(onDisk) == 0:
 		return left, nil // nothing stored yet: checkDir decides
 	case errors.Is(err, fs.ErrNotExist):
-		return left, fmt.Errorf("%w: %s is missing, but %d tables are beside it", errDamaged, filepath.Join(dir, badger.ManifestFilename), len(onDisk))
+		return left, fmt.Errorf("%w: %s is missing, but %d tables are beside it", engine.ErrDamaged, filepath.Join(dir, badgerdb.ManifestFilename), len(onDisk))
 	case err != nil:
 		return left, err
 	}
 	for id := range m.Tables {
 		if _, ok := onDisk[id]; !ok {
-			return left, fmt.Errorf("%w: %s lists table %s, which is missing", errDamaged, filepath.Join(dir, badger.ManifestFilename), table.IDToFilename(id))
+			return left, fmt.Errorf("%w: %s lists table %s, which is missing", engine.ErrDamaged, filepath.Join(dir, badgerdb.ManifestFilename), table.IDToFilename(id))
 		}
 	}
 	for id, e := range onDisk {
@@ -81,18 +78,18 @@ func inspect(dir string) (leftovers, error) {
 			left.orphans = append(left.orphans, e.Name())
 		}
 	}
-	manifest := filepath.Join(dir, badger.ManifestFilename)
+	manifest := filepath.Join(dir, badgerdb.ManifestFilename)
 	switch {
 	// A first flush killed between writing its table and recording it
 	// leaves one table, unlisted, beside its memtable log; more than one,
 	// or one with no log, is a MANIFEST that lost what it listed.
 	case len(m.Tables) == 0 && len(left.orphans) > 0 && (len(left.orphans) > 1 || left.memLogs == 0):
-		return left, fmt.Errorf("%w: %s lists none of the %d tables in %s", errDamaged, manifest, len(left.orphans), dir)
+		return left, fmt.Errorf("%w: %s lists none of the %d tables in %s", engine.ErrDamaged, manifest, len(left.orphans), dir)
 	// Badger appends each change in one write and syncs it, so a kill
 	// cannot leave half an entry; a cut-off entry with tables it may have
 	// listed is a truncated file, and opening would delete those tables.
 	case cut != "" && len(left.orphans) > 0:
-		return left, fmt.Errorf("%w: %s %s, and %d tables are not listed in it", errDamaged, manifest, cut, len(left.orphans))
+		return left, fmt.Errorf("%w: %s %s, and %d tables are not listed in it", engine.ErrDamaged, manifest, cut, len(left.orphans))
 	}
 	var listed []string
 	for id, e := range onDisk {
@@ -133,8 +130,8 @@ func checkFooters(paths []string) error {
 
 // readManifest replays the MANIFEST the way Badger will, read-only. cut
 // describes a last entry that ends early ("" when the file ends cleanly).
-func readManifest(dir string) (m badger.Manifest, cut string, err error) {
-	path := filepath.Join(dir, badger.ManifestFilename)
+func readManifest(dir string) (m badgerdb.Manifest, cut string, err error) {
+	path := filepath.Join(dir, badgerdb.ManifestFilename)
 	f, err := os.Open(path)
 	if err != nil {
 		return m, "", err
@@ -144,9 +141,9 @@ func readManifest(dir string) (m badger.Manifest, cut string, err error) {
 	if err != nil {
 		return m, "", err
 	}
-	m, end, err := badger.ReplayManifestFile(f, 0, badger.DefaultOptions(dir).WithLogger(quietLogger{}))
+	m, end, err := badgerdb.ReplayManifestFile(f, 0, badgerdb.DefaultOptions(dir).WithLogger(quietLogger{}))
 	if err != nil {
-		return m, "", fmt.Errorf("%w: %s cannot be read: %v", errDamaged, path, err)
+		return m, "", fmt.Errorf("%w: %s cannot be read: %v", engine.ErrDamaged, path, err)
 	}
 	if end < info.Size() {
 		cut = fmt.Sprintf("ends in a cut-off entry at byte %d of %d", end, info.Size())
@@ -160,7 +157,7 @@ func readManifest(dir string) (m badger.Manifest, cut string, err error) {
 // overwritten index is an error here rather than a panic inside Badger.
 func checkFooter(path string) (err error) {
 	damaged := func(why string) error {
-		return fmt.Errorf("%w: %s is cut short or overwritten (%s)", errDamaged, path, why)
+		return fmt.Errorf("%w: %s is cut short or overwritten (%s)", engine.ErrDamaged, path, why)
 	}
 	f, err := os.Open(path)
 	if err != nil {

@@ -1,4 +1,4 @@
-package store
+package badger
 
 import (
 	"fmt"
@@ -37,11 +37,11 @@ func setAsideUnlisted(dir string, names []string) error {
 			return fmt.Errorf("setting aside unlisted table %s: %w", filepath.Join(dir, name), err)
 		}
 	}
-	return syncDir(dir)
+	return SyncDir(dir)
 }
 
-// unlistedTables names the tables set aside by earlier opens.
-func unlistedTables(dir string) ([]string, error) {
+// Unlisted names the tables set aside by earlier opens.
+func Unlisted(dir string) ([]string, error) {
 	names, err := filepath.Glob(filepath.Join(dir, UnlistedDir, "*.sst"))
 	if err != nil {
 		return nil, err
