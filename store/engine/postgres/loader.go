@@ -20,7 +20,7 @@ const (
 	resetSQL     = `DELETE FROM kv`
 )
 
-// NewLoader writes batches of loadBatch records, each one upsert that
+// NewLoader writes batches of loadBatch (1000) records, each one upsert that
 // commits on its own; a batch's keys are distinct, as upsertSQL needs.
 func (e *Engine) NewLoader() engine.Loader {
 	return &loader{e: e, at: map[string]int{}}

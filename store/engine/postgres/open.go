@@ -63,7 +63,7 @@ var _ engine.Engine = (*Engine)(nil)
 
 const schemaSQL = `CREATE TABLE IF NOT EXISTS kv (k bytea PRIMARY KEY, v bytea NOT NULL)`
 
-// Open connects to the database at url (postgres://…, several hosts
+// Open connects to the database at rawURL (postgres://…, several hosts
 // allowed) and checks that it answers and holds the table.
 func Open(rawURL string, o Options) (*Engine, error) {
 	cfg, err := pgxpool.ParseConfig(rawURL)
