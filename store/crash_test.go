@@ -254,7 +254,13 @@ func TestTakeoverSurvivesKill9(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kills child processes; skipped with -short")
 	}
-	points := []string{"start", "batch 1", "batch 17", "batch 49"}
+	points, rounds := []string{"start", "batch 1", "batch 17", "batch 49"}, 3
+	if testEngine != "badger" {
+		// What differs on a database server is where the commits go, not
+		// the batch a kill meets: fewer points keep the package's two
+		// passes inside its time.
+		points, rounds = []string{"start", "batch 17"}, 1
+	}
 	for _, at := range points {
 		t.Run(strings.ReplaceAll(at, " ", "-"), func(t *testing.T) {
 			dir := t.TempDir()
@@ -277,7 +283,7 @@ func TestTakeoverSurvivesKill9(t *testing.T) {
 		}
 	})
 	t.Run("random-moments", func(t *testing.T) {
-		for round := range 3 {
+		for round := range rounds {
 			dir := t.TempDir()
 			buildCrashDB(t, dir)
 			delay := time.Duration(rand.IntN(1500)) * time.Millisecond
