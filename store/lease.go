@@ -47,7 +47,9 @@ func (s *Store) TakeLease(name string, ttl time.Duration) (held bool, err error)
 }
 
 // DropLease gives the lease up, if this store holds it, so another can
-// take it at once (a server shutting down).
+// take it at once (a server shutting down). The record stays, holding no
+// one, so that the fence goes on growing: deleted, it would start again
+// at 1, and a stale holder's fence could match a later holder's.
 func (s *Store) DropLease(name string) error {
 	if s.exclusive() {
 		return nil
@@ -57,7 +59,8 @@ func (s *Store) DropLease(name string) error {
 		if _, err := get(txn, leaseKey(name), &l); err != nil || l.Owner != s.owner {
 			return err
 		}
-		return txn.Delete(leaseKey(name))
+		l.Owner, l.Until = "", time.Time{}
+		return put(txn, leaseKey(name), l)
 	})
 }
 
