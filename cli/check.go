@@ -31,7 +31,14 @@ directory (selfserve restore BACKUP --db NEWDIR) and point --db there.`,
 			}
 			err = a.emit(rep, func(w io.Writer) {
 				if !rep.Damaged() {
-					fmt.Fprintf(w, "no damage found: %d tables, %d directories, %d users checked in %s\n", rep.Tables, rep.Directories, rep.Users, rep.Dir)
+					// A database server checks its own pages: only Badger's
+					// tables are ours to count.
+					tables := ""
+					if !store.IsURL(a.db) {
+						tables = words.Plural(rep.Tables, "table", "tables") + ", "
+					}
+					fmt.Fprintf(w, "no damage found: %s%s, %s checked in %s\n", tables,
+						words.Plural(rep.Directories, "directory", "directories"), words.Plural(rep.Users, "user", "users"), rep.Dir)
 				}
 				for _, p := range rep.Problems {
 					fmt.Fprintln(w, p)

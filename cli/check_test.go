@@ -56,7 +56,7 @@ func TestCheckCommand(t *testing.T) {
 	signup(t, db, "dan@bellowscollege.com", "rms")
 
 	r := runOK(t, db, "check")
-	if !strings.Contains(r.stdout, "no damage found") || !strings.Contains(r.stdout, "20001 users") {
+	if !strings.Contains(r.stdout, "no damage found") || !strings.Contains(r.stdout, "20,001 users") {
 		t.Fatalf("a sound database:\n%s", r)
 	}
 	var rep checkReport

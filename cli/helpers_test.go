@@ -16,6 +16,7 @@ import (
 	"github.com/miekg/dns"
 
 	"selfserve/cli"
+	"selfserve/store/engine/postgres/pgtest"
 )
 
 // TestMain keeps the caller's environment out of every test: the global
@@ -26,7 +27,9 @@ func TestMain(m *testing.M) {
 	for _, v := range []string{"SELFSERVE_DB", "SELFSERVE_SMTP"} {
 		os.Unsetenv(v)
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	pgtest.Cleanup() // the PostgreSQL the engine tests started, if any
+	os.Exit(code)
 }
 
 // result is one run of the command line.
