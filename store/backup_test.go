@@ -61,7 +61,7 @@ func checkSound(t testing.TB, dir string) CheckReport {
 	return rep
 }
 
-// TestBackupRestoreRoundTrip: a 50,000-user database with a takeover's
+// TestBackupRestoreRoundTrip: a 20,000-user database with a takeover's
 // challenge comes back key for key, passes check, takes new sign-ups, and
 // the file is 0600.
 func TestBackupRestoreRoundTrip(t *testing.T) {

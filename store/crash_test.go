@@ -21,8 +21,8 @@ import (
 // with every user, grant and mapping present exactly once.
 
 const (
-	crashUsers   = 50_000
-	crashBatch   = 1000
+	crashUsers   = 20_000
+	crashBatch   = 400 // 50 batches, so a kill can land early, in the middle and late
 	crashEnvMode = "SELFSERVE_CRASH_CHILD"
 	crashEnvDB   = "SELFSERVE_CRASH_DB"
 )
