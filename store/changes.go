@@ -28,6 +28,9 @@ type Change struct {
 	Outbox         bool `json:"o,omitempty"`
 	Services       bool `json:"s,omitempty"`
 	Jobs           bool `json:"j,omitempty"`
+	// Leases: a server took, renewed or gave up a lease (lease.go), so
+	// one waiting for it may take it now.
+	Leases bool `json:"l,omitempty"`
 }
 
 // Directory reports whether the directory id may have changed.
@@ -35,12 +38,12 @@ func (c Change) Directory(id string) bool { return c.AllDirectories || c.Directo
 
 // Empty reports whether c names nothing.
 func (c Change) Empty() bool {
-	return len(c.Directories) == 0 && !c.AllDirectories && !c.Domains && !c.Audit && !c.Outbox && !c.Services && !c.Jobs
+	return len(c.Directories) == 0 && !c.AllDirectories && !c.Domains && !c.Audit && !c.Outbox && !c.Services && !c.Jobs && !c.Leases
 }
 
 // everything is the change that makes every watcher read again all it
 // shows.
-var everything = Change{AllDirectories: true, Domains: true, Audit: true, Outbox: true, Services: true, Jobs: true}
+var everything = Change{AllDirectories: true, Domains: true, Audit: true, Outbox: true, Services: true, Jobs: true, Leases: true}
 
 // maxNotedDirectories is how many directory ids one commit's message
 // names; more (a bulk change) say "any directory" instead, keeping the
@@ -77,6 +80,7 @@ func (c *Change) merge(o Change) {
 	c.Outbox = c.Outbox || o.Outbox
 	c.Services = c.Services || o.Services
 	c.Jobs = c.Jobs || o.Jobs
+	c.Leases = c.Leases || o.Leases
 }
 
 // changeOf classifies one written key.
@@ -112,6 +116,8 @@ func changeOf(c *Change, key string) {
 		c.Services = true
 	case strings.HasPrefix(key, pJob):
 		c.Jobs = true
+	case strings.HasPrefix(key, pLease):
+		c.Leases = true
 	}
 }
 

@@ -25,9 +25,11 @@ var errLeaseLost = model.Reason(model.ErrTakeoverRunning, "lease lost")
 // exclusive says no other process can use the database.
 func (s *Store) exclusive() bool { return !IsURL(s.db) }
 
-// TakeLease makes this store the holder of the lease name for ttl from
-// now, renewing it when it already holds it; held is false while another
-// store holds it.
+// TakeLease makes this store the holder of the lease name for at least
+// ttl/2 from now, renewing it when it already holds it; held is false
+// while another store holds it. A holder renews for ttl once half of it
+// has passed: the courier asks at every pass, twice a mail, and each
+// write would cost a durable commit and wake every server's watchers.
 func (s *Store) TakeLease(name string, ttl time.Duration) (held bool, err error) {
 	if s.exclusive() {
 		return true, nil
@@ -37,7 +39,12 @@ func (s *Store) TakeLease(name string, ttl time.Duration) (held bool, err error)
 		if _, err := get(txn, leaseKey(name), &l); err != nil {
 			return err
 		}
-		held = claim(&l, s.owner, s.Now(), ttl)
+		now := s.Now()
+		if l.Owner == s.owner && l.Until.After(now.Add(ttl/2)) {
+			held = true
+			return nil
+		}
+		held = claim(&l, s.owner, now, ttl)
 		if !held {
 			return nil
 		}

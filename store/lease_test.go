@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -124,6 +125,16 @@ func TestLeaseOneHolderAcrossServers(t *testing.T) {
 			t.Fatalf("round %d: lease %+v, want held by %s with fence 1", round, l, holder.owner)
 		}
 
+		// The holder asking again renews it only once half of it passed.
+		clock.Add(ttl / 4)
+		if h, err := holder.TakeLease(name, ttl); !h || err != nil || !leaseOf(t, a, name).Until.Equal(l.Until) {
+			t.Fatalf("round %d: renewed a quarter into the lease: %v, %v, %+v; want held, not written", round, h, err, leaseOf(t, a, name))
+		}
+		clock.Add(ttl / 2)
+		if h, err := holder.TakeLease(name, ttl); !h || err != nil || !leaseOf(t, a, name).Until.Equal(clock.Now().Add(ttl)) {
+			t.Fatalf("round %d: renewed three quarters into the lease: %v, %v, %+v; want held until %s", round, h, err, leaseOf(t, a, name), clock.Now().Add(ttl))
+		}
+
 		// Until it runs out the holder keeps it; then the other takes it.
 		if h, err := other.TakeLease(name, ttl); h || err != nil {
 			t.Fatalf("round %d: the other server took a live lease: %v, %v", round, h, err)
@@ -148,14 +159,37 @@ func TestLeaseOneHolderAcrossServers(t *testing.T) {
 		if l.Owner != other.owner {
 			t.Fatalf("round %d: a server that does not hold the lease dropped it: %+v", round, l)
 		}
+		w, err := holder.Watch()
+		if err != nil {
+			t.Fatal(err)
+		}
 		if err := other.DropLease(name); err != nil {
 			t.Fatal(err)
 		}
+		waitLeaseChange(t, w)
 		if h, err := holder.TakeLease(name, ttl); !h || err != nil {
 			t.Fatalf("round %d: a dropped lease is not free at once: %v, %v", round, h, err)
 		}
 		if l2 := leaseOf(t, a, name); l2.Owner != holder.owner || l2.Fence <= l.Fence {
 			t.Fatalf("round %d: after a drop: lease %+v, want held by %s with a fence above %d", round, l2, holder.owner, l.Fence)
+		}
+	}
+}
+
+// waitLeaseChange waits for w to hear of a lease changing, as a server
+// waiting for a lease another gave up does, and closes w.
+func waitLeaseChange(t *testing.T, w *Watcher) {
+	t.Helper()
+	defer w.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for {
+		ch, err := w.Next(ctx)
+		if err != nil {
+			t.Fatalf("no lease change heard: %v", err)
+		}
+		if ch.Leases {
+			return
 		}
 	}
 }
