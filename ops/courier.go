@@ -51,30 +51,36 @@ func (c *Courier) Run(ctx context.Context) error {
 		return err
 	}
 	defer w.Close()
-	queued := make(chan struct{}, 1)
+	queued, leased := make(chan struct{}, 1), make(chan struct{}, 1)
 	go func() {
 		for {
 			ch, err := w.Next(ctx)
 			if err != nil {
 				return
 			}
-			if ch.Outbox {
-				select {
-				case queued <- struct{}{}:
-				default:
+			for _, c := range []struct {
+				yes bool
+				to  chan struct{}
+			}{{ch.Outbox, queued}, {ch.Leases, leased}} {
+				if c.yes {
+					select {
+					case c.to <- struct{}{}:
+					default:
+					}
 				}
 			}
 		}
 	}()
 	for {
 		wake := time.NewTimer(time.Hour)
-		wakeOnQueue := queued
+		wakeOnQueue, wakeOnLease := queued, (chan struct{})(nil)
 		err := c.DeliverDue(ctx)
 		if errors.Is(err, errNotCourier) {
-			// Try again once the holder's lease could have run out; the
-			// holder hears of new mail too.
+			// Try again when a lease changes (the holder stopping gives
+			// it up) or once the holder's could have run out (it died);
+			// the holder hears of new mail too.
 			wake.Reset(courierLease / 2)
-			wakeOnQueue = nil
+			wakeOnQueue, wakeOnLease = nil, leased
 		} else if err != nil && ctx.Err() == nil {
 			// The store would not record an attempt (a full disk): a
 			// mail sent but not settled is due again, so wait before
@@ -91,6 +97,7 @@ func (c *Courier) Run(ctx context.Context) error {
 			// Another server's courier may take the mail at once.
 			return c.Store.DropLease("courier")
 		case <-wakeOnQueue:
+		case <-wakeOnLease:
 		case <-wake.C:
 		}
 		wake.Stop()
