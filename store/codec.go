@@ -95,21 +95,7 @@ func scan(txn engine.Txn, prefix, from []byte, fn func(k []byte, val []byte) (bo
 	if from != nil && bytes.Compare(from, prefix) > 0 {
 		r.Start = from
 	}
-	for {
-		n, more := 0, true
-		var last []byte
-		err := txn.Scan(r, func(k, v []byte) (bool, error) {
-			n++
-			last = bytes.Clone(k)
-			var err error
-			more, err = fn(last, v)
-			return more, err
-		})
-		if err != nil || !more || n < r.Limit {
-			return err
-		}
-		r.Start = after(last)
-	}
+	return pages(txn, r, fn)
 }
 
 // scanBack is scan backwards: fn gets the records under prefix that sort
@@ -119,6 +105,13 @@ func scanBack(txn engine.Txn, prefix, before []byte, fn func(k []byte, val []byt
 	if before != nil {
 		r.End = before
 	}
+	return pages(txn, r, fn)
+}
+
+// pages reads r a page at a time, each page starting after the last key
+// of the one before (before it, backwards), until fn says stop or a page
+// comes back short.
+func pages(txn engine.Txn, r engine.Range, fn func(k []byte, val []byte) (bool, error)) error {
 	for {
 		n, more := 0, true
 		var last []byte
@@ -132,7 +125,11 @@ func scanBack(txn engine.Txn, prefix, before []byte, fn func(k []byte, val []byt
 		if err != nil || !more || n < r.Limit {
 			return err
 		}
-		r.End = last
+		if r.Reverse {
+			r.End = last
+		} else {
+			r.Start = after(last)
+		}
 	}
 }
 
