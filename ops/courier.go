@@ -106,8 +106,10 @@ func (c *Courier) Run(ctx context.Context) error {
 
 // DeliverDue tries every mail due now, a pass of up to batch at a time,
 // stopping between messages when ctx ends; each pass's outcomes are
-// recorded in one transaction. Each pass first takes or renews the
-// courier's lease: errNotCourier while another server holds it.
+// recorded in one transaction. Each message first takes or renews the
+// courier's lease, so a pass longer than the lease (a slow relay) keeps
+// it, and a server that lost it (stalled) stops: errNotCourier while
+// another server holds it.
 func (c *Courier) DeliverDue(ctx context.Context) error {
 	for ctx.Err() == nil {
 		held, err := c.Store.TakeLease("courier", courierLease)
@@ -123,15 +125,23 @@ func (c *Courier) DeliverDue(ctx context.Context) error {
 		}
 		sent := map[string]error{}
 		var ids []string
-		for _, m := range due {
+		for i, m := range due {
 			if ctx.Err() != nil {
 				break
+			}
+			if i > 0 {
+				if held, err = c.Store.TakeLease("courier", courierLease); err != nil || !held {
+					break
+				}
 			}
 			sent[m.ID] = c.send(m)
 			ids = append(ids, m.ID)
 		}
-		if err := c.settle(ids, sent); err != nil {
+		if err := errors.Join(c.settle(ids, sent), err); err != nil {
 			return err
+		}
+		if !held {
+			return errNotCourier
 		}
 	}
 	return nil

@@ -202,3 +202,33 @@ func TestCourierOnTwoServersTakesOverFromDeadOne(t *testing.T) {
 		t.Errorf("the dead server's courier delivered %d, the other %d; want 5 each", d, o)
 	}
 }
+
+// A pass longer than the courier's lease (a slow relay, a burst of mail)
+// keeps the lease, renewed as it goes: another server's courier does not
+// take the mail over in the middle and send again what is on its way.
+func TestCourierLongPassKeepsLease(t *testing.T) {
+	url := pgtest.URL(t)
+	relay := startRelay(t)
+	clock := &movable{now: time.Now()}
+	holder, other := newServer(t, url, relay, clock.Now), newServer(t, url, relay, clock.Now)
+	const n = 5
+	queueMail(t, 0, n, holder)
+	ctx := context.Background()
+	// Each delivery after the first takes 45 s by the clock: the pass
+	// lasts three minutes, the lease one.
+	holder.mail.pause = func() {
+		if holder.mail.sent.Load() == 0 {
+			return
+		}
+		clock.Add(45 * time.Second)
+		if holder.mail.sent.Load() == n-2 {
+			if err := other.courier.DeliverDue(ctx); err == nil || other.mail.sent.Load() != 0 {
+				t.Errorf("in the middle of a long pass another courier delivered %d mails (%v)", other.mail.sent.Load(), err)
+			}
+		}
+	}
+	if err := holder.courier.DeliverDue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	deliveredOnce(t, relay, holder.store, n)
+}
