@@ -271,7 +271,9 @@ func TestJobNotResumedWhileLeaseLive(t *testing.T) {
 	dir := t.TempDir()
 	buildLeaseDB(t, dir)
 	stalled, tried := make(chan model.Job), make(chan struct{})
-	var once sync.Once
+	var once, triedOnce sync.Once
+	release := func() { triedOnce.Do(func() { close(tried) }) }
+	t.Cleanup(release)
 	a := openTest(t, dir, Options{BatchSize: leaseBatch, AfterBatch: func(j model.Job) {
 		once.Do(func() { stalled <- j; <-tried })
 	}})
@@ -284,14 +286,13 @@ func TestJobNotResumedWhileLeaseLive(t *testing.T) {
 	case err := <-done:
 		t.Fatalf("the takeover ended before its first batch: %v", err)
 	}
-	err := b.ResumeOrphanedJobs()
-	close(tried)
-	if err != nil {
+	if err := b.ResumeOrphanedJobs(); err != nil {
 		t.Fatal(err)
 	}
 	if got := jobOf(t, b, j.ID); got.State != model.JobRunning || got.Moved != leaseBatch || got.Lease.Owner != a.owner {
 		t.Fatalf("after the other server looked for orphaned jobs: %+v; want running, %d moved, held by %s", got, leaseBatch, a.owner)
 	}
+	release()
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
@@ -455,5 +456,51 @@ func TestStalledServerLosesJobToAnother(t *testing.T) {
 				t.Errorf("the stalled server changed the job after losing it: %+v, was %+v", again, finished)
 			}
 		})
+	}
+}
+
+// A server whose own run of a job stopped (an error from the database
+// ended it, as a failover does, or it stalled) resumes the job itself
+// once the lease ran out, under a new fence: it may be the only server.
+func TestOwnStoppedRunResumed(t *testing.T) {
+	serversOnly(t)
+	dir := t.TempDir()
+	buildLeaseDB(t, dir)
+	clock := &clock{now: time.Now()}
+	stalled, resume := make(chan model.Job), make(chan struct{})
+	var once sync.Once
+	release := func() { once.Do(func() { close(resume) }) }
+	t.Cleanup(release)
+	a := openTest(t, dir, Options{BatchSize: leaseBatch, Now: clock.Now, AfterBatch: func(j model.Job) {
+		if j.Moved == leaseStallPass*leaseBatch && j.Lease.Fence == 1 {
+			stalled <- j
+			<-resume
+		}
+	}})
+	done := make(chan error, 1)
+	go func() { done <- takeOverContosoUK(a) }()
+	var j model.Job
+	select {
+	case j = <-stalled:
+	case err := <-done:
+		t.Fatalf("the takeover ended before it stalled: %v", err)
+	}
+	if err := a.ResumeOrphanedJobs(); err != nil {
+		t.Fatal(err)
+	}
+	if got := jobOf(t, a, j.ID); got.State != model.JobRunning || got.Moved != j.Moved {
+		t.Fatalf("resumed while its own run's lease was live: %+v", got)
+	}
+	clock.Add(JobLease + time.Second)
+	if err := a.ResumeOrphanedJobs(); err != nil {
+		t.Fatal(err)
+	}
+	finished := checkTakenOver(t, a, j.ID)
+	if finished.Lease.Owner != a.owner || finished.Lease.Fence != j.Lease.Fence+1 {
+		t.Errorf("lease %+v, want this server's with fence %d", finished.Lease, j.Lease.Fence+1)
+	}
+	release()
+	if err := <-done; err != nil {
+		t.Errorf("the stopped run, finding the job done: %v", err)
 	}
 }

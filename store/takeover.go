@@ -272,11 +272,18 @@ func (s *Store) claimJob(id string) (fence uint64, ours bool, err error) {
 			fence, ours = job.Lease.Fence, true
 			return nil
 		}
+		now := s.Now()
 		if job.Lease.Owner == s.owner {
-			ours = false // running in this process already
-			return nil
+			if !now.After(job.Lease.Until) {
+				ours = false // running in this process already
+				return nil
+			}
+			// This process's run stopped (a database error ended it) or
+			// stalled: taken anew under a new fence, so a stalled run
+			// stops, since this may be the only server to resume it.
+			job.Lease.Owner = ""
 		}
-		if ours = claim(&job.Lease, s.owner, s.Now(), s.jobLease()); !ours {
+		if ours = claim(&job.Lease, s.owner, now, s.jobLease()); !ours {
 			return nil
 		}
 		fence = job.Lease.Fence
