@@ -1,9 +1,16 @@
 package postgres
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -103,5 +110,99 @@ func standbys(t *testing.T, admin *pgx.Conn, names string) {
 			return
 		}
 		time.Sleep(5 * time.Millisecond) // between polls
+	}
+}
+
+// TestCommitNotSentRunsAgain loses the connection while pgx prepares the
+// statements of an Update's COMMIT batch on a fresh connection, before
+// the batch itself goes out: nothing was saved, so the Update must run
+// again on a new connection rather than report an unknown outcome.
+func TestCommitNotSentRunsAgain(t *testing.T) {
+	u, err := url.Parse(pgtest.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut := cutAt(t, u.Host, "INSERT INTO kv")
+	u.Host = cut.addr
+	e := openTest(t, u.String())
+	runs := 0
+	err = e.Update(func(txn engine.Txn) error {
+		runs++
+		if _, err := txn.Get([]byte("k")); !errors.Is(err, engine.ErrNotFound) {
+			return fmt.Errorf("Get of a missing key: %v", err)
+		}
+		return txn.Set([]byte("k"), []byte("v"))
+	})
+	if !cut.done.Load() {
+		t.Fatal("the connection was never cut")
+	}
+	if err != nil || runs != 2 {
+		t.Fatalf("Update whose COMMIT batch was never sent = %v after %d runs, want success on the second", err, runs)
+	}
+}
+
+// cutter forwards connections to a server and closes the first whose
+// client sends a statement holding a marker, before passing it on: the
+// client sees the connection end without a word from the server, as
+// when the server's machine dies.
+type cutter struct {
+	addr   string
+	server string
+	marker []byte
+	done   atomic.Bool
+	mu     sync.Mutex
+	conns  []net.Conn // closed with the test
+}
+
+func cutAt(t *testing.T, server, marker string) *cutter {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &cutter{addr: l.Addr().String(), server: server, marker: []byte(marker)}
+	t.Cleanup(func() {
+		l.Close()
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		for _, conn := range c.conns {
+			conn.Close()
+		}
+	})
+	go func() {
+		for {
+			client, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go c.forward(client)
+		}
+	}()
+	return c
+}
+
+func (c *cutter) forward(client net.Conn) {
+	defer client.Close()
+	up, err := net.Dial("tcp", c.server)
+	if err != nil {
+		return
+	}
+	defer up.Close()
+	c.mu.Lock()
+	c.conns = append(c.conns, client, up)
+	c.mu.Unlock()
+	go func() {
+		io.Copy(client, up)
+		client.Close()
+	}()
+	buf := make([]byte, 64<<10)
+	for {
+		n, err := client.Read(buf)
+		if bytes.Contains(buf[:n], c.marker) && c.done.CompareAndSwap(false, true) {
+			return
+		}
+		if _, werr := up.Write(buf[:n]); err != nil || werr != nil {
+			return
+		}
 	}
 }

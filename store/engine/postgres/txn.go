@@ -211,8 +211,11 @@ func (t *txn) send(b *pgx.Batch, at func() stage) error {
 		if standby(err) {
 			t.conn.Conn().Close(t.ctx)
 		}
+		// pgx prepares the statements a connection has not seen in a
+		// round trip of their own before it sends the batch: a failure
+		// then leaves COMMIT unsent.
 		st := beforeCommit
-		if at != nil && !t.readOnly {
+		if at != nil && !t.readOnly && !errors.As(err, new(pgx.ErrPreprocessingBatch)) {
 			st = at()
 		}
 		t.err = t.e.classify(err, t.readOnly, st)
