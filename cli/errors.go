@@ -32,6 +32,7 @@ var adviceFor = []struct {
 	{store.ErrDamaged, "restore a backup into a new directory (selfserve restore BACKUP --db NEWDIR) and use that"},
 	{store.ErrDiskFull, "free disk space there (or move --db to a larger disk), then try again"},
 	{store.ErrNotSaved, "free disk space or check the database directory, then try again"},
+	{store.ErrUnreachable, "check the database server and the URL in --db (or SELFSERVE_DB); if it says the outcome is unknown, look whether the change was made before running it again"},
 	{store.ErrNoDatabase, "check --db (or SELFSERVE_DB), or start one with signup start or demo"},
 	{store.ErrForeignDir, "give --db an empty or new directory"},
 	{store.ErrCodeKey, "if the file is damaged, remove it and a new key is made (codes sent before then stop working)"},

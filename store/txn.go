@@ -45,10 +45,13 @@ func (w *watched) Delete(k []byte) error {
 
 // wrapWriteErr marks storage failures ErrNotSaved, keeping the engine's
 // own words ("no space left on device") and sentinels for the detail.
-// Refusals by the rules pass through unchanged.
+// Refusals by the rules pass through unchanged, and so does a database
+// server that stopped answering: its error says whether the commit may
+// have happened, which "nothing was changed" would contradict.
 func wrapWriteErr(err error) error {
 	switch {
-	case err == nil || model.IsRefusal(err) || errors.Is(err, errDamaged) || errors.Is(err, engine.ErrDiskFull) || errors.Is(err, engine.ErrNotSaved):
+	case err == nil || model.IsRefusal(err) || errors.Is(err, errDamaged) || errors.Is(err, engine.ErrDiskFull) ||
+		errors.Is(err, engine.ErrNotSaved) || errors.Is(err, engine.ErrUnreachable):
 		return err
 	}
 	return fmt.Errorf("%w (%w)", ErrNotSaved, err)
