@@ -77,7 +77,9 @@ func TestTUITakeoverKindGolden(t *testing.T)   { snapshotWizard(t, bellowsKind..
 func TestTUITakeoverRecordGolden(t *testing.T) { snapshotWizard(t, bellowsRecord...) }
 func TestTUITakeoverCheckGolden(t *testing.T)  { snapshotWizard(t, bellowsCheck...) }
 func TestTUITakeoverResultGolden(t *testing.T) {
-	snapshotWizard(t, append(slices.Clone(bellowsCheck), step{keys: []string{"enter"}, want: "Done."})...)
+	// "Done." shows before the header's state is read again: wait for
+	// the new state, or the snapshot may catch the old one.
+	snapshotWizard(t, append(slices.Clone(bellowsCheck), step{keys: []string{"enter"}, want: "bellowscollege.com  managed"})...)
 }
 
 func TestTUITakeoverImpactGolden(t *testing.T) {
