@@ -106,15 +106,16 @@ func buildTakeoverDB(dir string) error {
 	return err
 }
 
-// copyTemplate gives one run its own copy of the template database.
-func copyTemplate(b *testing.B) string {
+// copyTemplate gives one run its own copy of the template database, and
+// what removes it.
+func copyTemplate(b *testing.B) (dir string, remove func()) {
 	b.Helper()
 	src := takeoverTemplate(b)
 	dst := filepath.Join(b.TempDir(), "db")
 	if err := os.CopyFS(dst, os.DirFS(src)); err != nil {
 		b.Fatal(err)
 	}
-	return dst
+	return dst, func() { os.RemoveAll(dst) }
 }
 
 // memWatch records the peak Go heap (sampled) and the peak RSS (the
@@ -188,7 +189,7 @@ func procStatusKiB(b *testing.B, field string) int64 {
 func BenchmarkExternalTakeover1M(b *testing.B) {
 	c := Claim{Domain: benchDomain, Admin: benchAdminAddr(), Into: benchTarget}
 	var p PendingProof
-	onCopies(b, func(s *Store) (err error) {
+	onCopies(b, copyTemplate, func(s *Store) (err error) {
 		p, err = s.Pending(c.Domain, c.Admin)
 		return err
 	}, func(s *Store) error {
@@ -208,22 +209,22 @@ func BenchmarkExternalTakeover1M(b *testing.B) {
 // with the same keys and values, but no reads, checks or transactions.
 func BenchmarkTakeoverBaselineWriteBatch(b *testing.B) {
 	var records int
-	onCopies(b, nil, func(s *Store) (err error) {
+	onCopies(b, copyTemplate, nil, func(s *Store) (err error) {
 		records, err = writeTakeoverRecords(s.eng.(*engbadger.Engine).DB())
 		return err
 	})
 	b.ReportMetric(float64(records), "records")
 }
 
-// onCopies runs timed on a fresh copy of the template for each of b.N
-// runs, after prepare (untimed), and reports users/s and the peak heap and
-// RSS while timed ran.
-func onCopies(b *testing.B, prepare, timed func(*Store) error) {
+// onCopies runs timed on a fresh copy of the template (a database named
+// by copyOf) for each of b.N runs, after prepare (untimed), and reports
+// users/s and the peak heap and RSS while timed ran.
+func onCopies(b *testing.B, copyOf func(*testing.B) (db string, remove func()), prepare, timed func(*Store) error) {
 	var heap, rss []float64
 	for range b.N {
 		b.StopTimer()
-		dir := copyTemplate(b)
-		s, err := Open(dir, Options{})
+		db, remove := copyOf(b)
+		s, err := Open(db, Options{})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -244,7 +245,7 @@ func onCopies(b *testing.B, prepare, timed func(*Store) error) {
 		if err := s.Close(); err != nil {
 			b.Fatal(err)
 		}
-		os.RemoveAll(dir)
+		remove()
 		b.StartTimer()
 	}
 	b.ReportMetric(float64(benchUsers)*float64(b.N)/b.Elapsed().Seconds(), "users/s")
@@ -257,6 +258,28 @@ func onCopies(b *testing.B, prepare, timed func(*Store) error) {
 func writeTakeoverRecords(db *badger.DB) (int, error) {
 	wb := db.NewWriteBatch()
 	defer wb.Cancel()
+	n, err := takeoverRecords(writeBatchSink{wb})
+	if err != nil {
+		return n, err
+	}
+	return n, wb.Flush()
+}
+
+// takeoverSink takes what the takeover writes, batch after batch.
+type takeoverSink interface {
+	Set(k, v []byte) error
+	Delete(k []byte) error
+	// EndBatch ends the records of one batch of defaultBatchSize users.
+	EndBatch() error
+}
+
+type writeBatchSink struct{ *badger.WriteBatch }
+
+func (writeBatchSink) EndBatch() error { return nil }
+
+// takeoverRecords gives sink the takeover's records and returns how many
+// (deletes included).
+func takeoverRecords(wb takeoverSink) (int, error) {
 	const jobID = "0123456789abcdef"
 	cat := catalogueMap()
 	n := 0
@@ -313,7 +336,10 @@ func writeTakeoverRecords(db *badger.DB) (int, error) {
 					return n, err
 				}
 			}
+			if err := wb.EndBatch(); err != nil {
+				return n, err
+			}
 		}
 	}
-	return n, wb.Flush()
+	return n, nil
 }
