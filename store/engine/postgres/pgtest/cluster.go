@@ -2,15 +2,10 @@ package pgtest
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"os"
 	"os/exec"
-	"path/filepath"
-	"runtime"
-	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -129,105 +124,28 @@ func Cleanup() {
 // start makes a cluster in a new temporary directory and runs it on a free
 // loopback port.
 func start() error {
-	initdb, err := Bin("initdb")
-	if err != nil {
-		return err
-	}
-	postgres, err := Bin("postgres")
-	if err != nil {
-		return err
-	}
 	dir, err := os.MkdirTemp("", "selfserve-pg-")
 	if err != nil {
 		return err
 	}
 	cluster.dir = dir
-	if err := Own(dir); err != nil {
-		return err
-	}
-	data := filepath.Join(dir, "data")
-	cmd := exec.Command(initdb, "--no-sync", "--no-instructions", "-A", "trust", "-U", "postgres",
-		"-E", "UTF8", "--locale=C", "-D", data)
-	cmd.Dir = dir
-	if err := AsPostgres(cmd); err != nil {
-		return err
-	}
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("initdb: %v\n%s", err, out)
-	}
-	// The free port may be taken by another process before the server
-	// binds it; then the server exits saying so, and another port is tried.
-	for range 5 {
-		port, err := freePort()
-		if err != nil {
-			return err
-		}
-		err = run(postgres, dir, data, port)
-		if !errors.Is(err, errPortTaken) {
-			return err
-		}
-	}
-	return errPortTaken
-}
-
-var errPortTaken = errors.New("every port tried was taken before the server bound it")
-
-// run starts the server on port and waits until it accepts connections.
-func run(postgres, dir, data string, port int) error {
-	logPath := filepath.Join(dir, "postgres.log")
-	logFile, err := os.Create(logPath)
+	postgres, data, err := initCluster(dir)
 	if err != nil {
 		return err
 	}
-	defer logFile.Close()
-	cmd := exec.Command(postgres, "-D", data, "-k", dir, "-p", strconv.Itoa(port),
-		"-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "synchronous_commit=off",
-		"-c", "full_page_writes=off", "-c", "max_connections=300")
-	cmd.Dir = dir
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	if err := AsPostgres(cmd); err != nil {
+	return onFreePort(func(port int) error { return run(postgres, dir, data, port) })
+}
+
+// run starts the server on port and waits until it accepts connections.
+func run(postgres, dir, data string, port int) error {
+	cmd, exited, conn, err := serve(postgres, dir, data, port,
+		"fsync=off", "synchronous_commit=off", "full_page_writes=off", "max_connections=300")
+	if err != nil {
 		return err
 	}
-	started := make(chan error, 1)
-	exited := make(chan struct{})
-	go func() {
-		// The server gets SIGKILL when the thread that started it ends
-		// (Pdeathsig), so that thread is kept until the server exits.
-		runtime.LockOSThread()
-		err := cmd.Start()
-		started <- err
-		if err == nil {
-			cmd.Wait()
-			close(exited)
-		}
-	}()
-	if err := <-started; err != nil {
-		return fmt.Errorf("starting postgres: %w", err)
-	}
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		// Through the socket in dir, which no other server can answer.
-		conn, err := connectAdmin(dir, port, "postgres")
-		if err == nil {
-			conn.Close(context.Background())
-			cluster.cmd, cluster.exited, cluster.port = cmd, exited, port
-			return nil
-		}
-		select {
-		case <-exited:
-			log, _ := os.ReadFile(logPath)
-			if strings.Contains(string(log), "already in use") {
-				return errPortTaken
-			}
-			return fmt.Errorf("postgres exited: %s\n%s", cmd.ProcessState, log)
-		case <-time.After(20 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			stop(cmd, exited)
-			log, _ := os.ReadFile(logPath)
-			return fmt.Errorf("postgres accepted no connection within a minute: %v\n%s", err, log)
-		}
-	}
+	conn.Close(context.Background())
+	cluster.cmd, cluster.exited, cluster.port = cmd, exited, port
+	return nil
 }
 
 // stop asks the server for a fast shutdown and kills it if that takes

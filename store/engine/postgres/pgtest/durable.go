@@ -2,15 +2,10 @@ package pgtest
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
-	"path/filepath"
-	"runtime"
-	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -133,14 +128,6 @@ func durableAdmin(sql string) error {
 // startDurable makes the cluster in a new temporary directory, with its
 // reaper, and runs it on a free loopback port.
 func startDurable() error {
-	initdb, err := Bin("initdb")
-	if err != nil {
-		return err
-	}
-	postgres, err := Bin("postgres")
-	if err != nil {
-		return err
-	}
 	dir, err := os.MkdirTemp("", "selfserve-pg-durable-")
 	if err != nil {
 		return err
@@ -150,89 +137,23 @@ func startDurable() error {
 		os.RemoveAll(dir)
 		return err
 	}
-	if err := Own(dir); err != nil {
+	postgres, data, err := initCluster(dir)
+	if err != nil {
 		return err
 	}
-	data := filepath.Join(dir, "data")
-	// --no-sync: what initdb writes is made durable by the server's
-	// first checkpoint, long before any benchmark could lose it.
-	cmd := exec.Command(initdb, "--no-sync", "--no-instructions", "-A", "trust", "-U", "postgres",
-		"-E", "UTF8", "--locale=C", "-D", data)
-	cmd.Dir = dir
-	if err := AsPostgres(cmd); err != nil {
-		return err
-	}
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("initdb: %v\n%s", err, out)
-	}
-	for range 5 {
-		port, err := freePort()
-		if err != nil {
-			return err
-		}
-		err = runDurable(postgres, dir, data, port)
-		if !errors.Is(err, errPortTaken) {
-			return err
-		}
-	}
-	return errPortTaken
+	return onFreePort(func(port int) error { return runDurable(postgres, dir, data, port) })
 }
 
 // runDurable starts the server on port and waits until it accepts
 // connections. It dies with this process (Pdeathsig), and the reaper then
 // removes what it leaves.
 func runDurable(postgres, dir, data string, port int) error {
-	logPath := filepath.Join(dir, "postgres.log")
-	logFile, err := os.Create(logPath)
+	_, _, conn, err := serve(postgres, dir, data, port, "max_connections=200")
 	if err != nil {
 		return err
 	}
-	defer logFile.Close()
-	cmd := exec.Command(postgres, "-D", data, "-k", dir, "-p", strconv.Itoa(port),
-		"-c", "listen_addresses=127.0.0.1", "-c", "max_connections=200")
-	cmd.Dir = dir
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	if err := AsPostgres(cmd); err != nil {
-		return err
-	}
-	started := make(chan error, 1)
-	exited := make(chan struct{})
-	go func() {
-		// Pdeathsig fires when the thread that started the server ends,
-		// so that thread is kept until the server exits.
-		runtime.LockOSThread()
-		err := cmd.Start()
-		started <- err
-		if err == nil {
-			cmd.Wait()
-			close(exited)
-		}
-	}()
-	if err := <-started; err != nil {
-		return fmt.Errorf("starting postgres: %w", err)
-	}
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		conn, err := connectAdmin(dir, port, "postgres")
-		if err == nil {
-			durable.admin, durable.port = conn, port
-			return nil
-		}
-		select {
-		case <-exited:
-			log, _ := os.ReadFile(logPath)
-			if strings.Contains(string(log), "already in use") {
-				return errPortTaken
-			}
-			return fmt.Errorf("postgres exited: %s\n%s", cmd.ProcessState, log)
-		case <-time.After(20 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			stop(cmd, exited)
-			log, _ := os.ReadFile(logPath)
-			return fmt.Errorf("postgres accepted no connection within a minute: %v\n%s", err, log)
-		}
-	}
+	durable.admin, durable.port = conn, port
+	return nil
 }
 
 // startReaper starts a process that, once this one has ended (its input

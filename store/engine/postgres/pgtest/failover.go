@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -415,20 +414,8 @@ func (f *Formation) spawn(a *autoctl, args ...string) error {
 	cmd := f.command(context.Background(), f.autoctl, args...)
 	cmd.Dir = a.dir
 	cmd.Stdout, cmd.Stderr = out, out
-	started := make(chan error)
-	exited := make(chan struct{})
-	go func() {
-		// Pdeathsig kills pg_autoctl when the thread that started it
-		// ends, not the process: that thread stays with it.
-		runtime.LockOSThread()
-		err := cmd.Start()
-		started <- err
-		if err == nil {
-			cmd.Wait()
-			close(exited)
-		}
-	}()
-	if err := <-started; err != nil {
+	exited, err := startKept(cmd)
+	if err != nil {
 		return err
 	}
 	a.cmd, a.exited = cmd, exited
