@@ -44,7 +44,11 @@ func crashEmail(i int) string { return fmt.Sprintf("user%06d@contoso.co.uk", i) 
 
 // buildCrashDB writes a managed contoso.com and an unmanaged contoso.co.uk
 // of crashUsers users, and issues the admin's external challenge.
-func buildCrashDB(t *testing.T, dir string) {
+func buildCrashDB(t *testing.T, dir string) { buildContosoDB(t, dir, crashUsers) }
+
+// buildContosoDB is buildCrashDB with n users.
+func buildContosoDB(t *testing.T, dir string, n int) {
+	t.Helper()
 	s, err := Open(dbFor(t, dir), Options{Create: true})
 	if err != nil {
 		t.Fatal(err)
@@ -55,7 +59,7 @@ func buildCrashDB(t *testing.T, dir string) {
 	l.Directory(model.Directory{ID: "m", Name: "contoso.com", State: model.Managed, Domains: []string{"contoso.com"},
 		GlobalAdmins: []string{"admin@contoso.com"}, CreatedAt: now})
 	l.User(model.User{ID: "admin", Email: "admin@contoso.com", Directory: "m", Kind: model.Member, CreationMethod: model.EmailVerified, CreatedAt: now})
-	loadContosoUK(l, crashUsers, now)
+	loadContosoUK(l, n, now)
 	if err := l.Flush(); err != nil {
 		t.Fatal(err)
 	}

@@ -194,30 +194,8 @@ func waitLeaseChange(t *testing.T, w *Watcher) {
 	}
 }
 
-// buildLeaseDB writes a managed contoso.com and an unmanaged
-// contoso.co.uk of leaseUsers users, and issues the admin's external
-// challenge: the crash tests' world, small.
-func buildLeaseDB(t *testing.T, dir string) {
-	t.Helper()
-	s, err := Open(dbFor(t, dir), Options{Create: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	now := time.Now().UTC()
-	l := s.NewLoader()
-	l.Directory(model.Directory{ID: "m", Name: "contoso.com", State: model.Managed, Domains: []string{"contoso.com"},
-		GlobalAdmins: []string{"admin@contoso.com"}, CreatedAt: now})
-	l.User(model.User{ID: "admin", Email: "admin@contoso.com", Directory: "m", Kind: model.Member, CreationMethod: model.EmailVerified, CreatedAt: now})
-	loadContosoUK(l, leaseUsers, now)
-	if err := l.Flush(); err != nil {
-		t.Fatal(err)
-	}
-	c := Claim{Domain: "contoso.co.uk", Admin: addr(t, "admin@contoso.com"), Into: "m"}
-	if _, err := s.IssueChallenge(c, model.ModeTXT); err != nil {
-		t.Fatal(err)
-	}
-}
+// buildLeaseDB is the crash tests' world, small.
+func buildLeaseDB(t *testing.T, dir string) { buildContosoDB(t, dir, leaseUsers) }
 
 // takeOverContosoUK runs the external takeover buildLeaseDB prepared; it
 // makes no test calls, so goroutines may run it.
