@@ -31,6 +31,10 @@ type serveFlags struct {
 	keys      string
 }
 
+// readyWait is how long /readyz waits for the database to answer a read:
+// a load balancer's probe should hear back well inside its own timeout.
+const readyWait = time.Second
+
 // drainHTTP is how long requests in flight may take to finish when the
 // server stops.
 const drainHTTP = 5 * time.Second
@@ -87,7 +91,7 @@ func (a *app) serve(ctx context.Context, f serveFlags) error {
 		if c.SignupURL = f.publicURL; c.SignupURL == "" {
 			c.SignupURL = "http://" + ln.Addr().String() + "/"
 		}
-		httpSrv = web.Server(web.New(c, web.Options{Log: logger.WithPrefix("http"), Ready: ready.Load,
+		httpSrv = web.Server(web.New(c, web.Options{Log: logger.WithPrefix("http"), Ready: func() bool { return ready.Load() && st.Answers(readyWait) },
 			TrustedProxies: f.proxies, Metrics: m}), web.Timeouts{})
 		fmt.Fprintf(a.out, "selfserve sign-up page on %s (API under /v1, metrics at /metrics)\n", c.SignupURL)
 		run(func() error {

@@ -62,6 +62,8 @@ type Store struct {
 	rand  io.Reader
 	codes codeKeyring // the key of the code MACs (codekey.go)
 	feed  feed        // the change stream watchers share (changes.go)
+
+	answering answering // the last readiness read (answers.go)
 }
 
 const defaultBatchSize = 1000

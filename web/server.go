@@ -17,7 +17,7 @@ type Options struct {
 	// Log receives failures that are not refusals (a disk, a relay).
 	Log *log.Logger
 	// Ready reports whether the server may take sign-ups (/readyz): false
-	// while it starts or shuts down.
+	// while it starts or shuts down, or its database does not answer.
 	Ready func() bool
 	// StartRate and VerifyRate bound each client's sign-up requests
 	// (zero: DefaultStartRate, DefaultVerifyRate).
