@@ -123,9 +123,6 @@ func openLocked(dir string, bo badgerdb.Options, o Options, lock *dirLock) (*Eng
 // Dir is the database's directory, "" in memory.
 func (e *Engine) Dir() string { return e.dir }
 
-// ReadOnly says the engine was opened for reading only.
-func (e *Engine) ReadOnly() bool { return e.opts.ReadOnly }
-
 // Reset deletes every record.
 func (e *Engine) Reset() error {
 	if err := e.db.DropAll(); err != nil {
