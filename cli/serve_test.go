@@ -28,6 +28,22 @@ type server struct {
 	out *syncBuffer
 }
 
+// terminate sends SIGTERM and wants serve to exit 0 within 30 s.
+func (s *server) terminate(t *testing.T) {
+	t.Helper()
+	s.cmd.Process.Signal(syscall.SIGTERM)
+	exited := make(chan error, 1)
+	go func() { exited <- s.cmd.Wait() }()
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Errorf("serve after SIGTERM: %v\n%s", err, s.out.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatalf("serve did not stop after SIGTERM:\n%s", s.out.String())
+	}
+}
+
 var pageLine = regexp.MustCompile(`sign-up page on (http://\S+/)`)
 
 // startServe starts the binary serving db over HTTP on a free port,
@@ -165,17 +181,7 @@ func TestServeSignupEndToEnd(t *testing.T) {
 		}
 	}
 
-	s.cmd.Process.Signal(syscall.SIGTERM)
-	exited := make(chan error, 1)
-	go func() { exited <- s.cmd.Wait() }()
-	select {
-	case err := <-exited:
-		if err != nil {
-			t.Errorf("serve after SIGTERM: %v\n%s", err, s.out.String())
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatalf("serve did not stop after SIGTERM:\n%s", s.out.String())
-	}
+	s.terminate(t)
 	if _, err := os.Stat(filepath.Join(db, "serve.sock")); !os.IsNotExist(err) {
 		t.Errorf("the socket outlived the server: %v", err)
 	}

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -168,17 +167,6 @@ func TestTwoServersOnOneDatabase(t *testing.T) {
 		t.Errorf("the relay took %+v; want one mail to each address", got)
 	}
 
-	for _, s := range []*server{a, b} {
-		s.cmd.Process.Signal(syscall.SIGTERM)
-		exited := make(chan error, 1)
-		go func() { exited <- s.cmd.Wait() }()
-		select {
-		case err := <-exited:
-			if err != nil {
-				t.Errorf("serve after SIGTERM: %v\n%s", err, s.out.String())
-			}
-		case <-time.After(30 * time.Second):
-			t.Fatalf("serve did not stop after SIGTERM:\n%s", s.out.String())
-		}
-	}
+	a.terminate(t)
+	b.terminate(t)
 }

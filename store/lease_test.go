@@ -194,6 +194,22 @@ func waitLeaseChange(t *testing.T, w *Watcher) {
 	}
 }
 
+// untilStalled starts a's takeover and returns the job as a's
+// AfterBatch handed it to stalled, and where the takeover's outcome
+// comes.
+func untilStalled(t *testing.T, a *Store, stalled <-chan model.Job) (model.Job, <-chan error) {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- takeOverContosoUK(a) }()
+	select {
+	case j := <-stalled:
+		return j, done
+	case err := <-done:
+		t.Fatalf("the takeover ended before it stalled: %v", err)
+		return model.Job{}, nil
+	}
+}
+
 // buildLeaseDB is the crash tests' world, small.
 func buildLeaseDB(t *testing.T, dir string) { buildContosoDB(t, dir, leaseUsers) }
 
@@ -256,14 +272,7 @@ func TestJobNotResumedWhileLeaseLive(t *testing.T) {
 		once.Do(func() { stalled <- j; <-tried })
 	}})
 	b := openTest(t, dir, Options{BatchSize: leaseBatch})
-	done := make(chan error, 1)
-	go func() { done <- takeOverContosoUK(a) }()
-	var j model.Job
-	select {
-	case j = <-stalled:
-	case err := <-done:
-		t.Fatalf("the takeover ended before its first batch: %v", err)
-	}
+	j, done := untilStalled(t, a, stalled)
 	if err := b.ResumeOrphanedJobs(); err != nil {
 		t.Fatal(err)
 	}
@@ -455,14 +464,7 @@ func TestOwnStoppedRunResumed(t *testing.T) {
 			<-resume
 		}
 	}})
-	done := make(chan error, 1)
-	go func() { done <- takeOverContosoUK(a) }()
-	var j model.Job
-	select {
-	case j = <-stalled:
-	case err := <-done:
-		t.Fatalf("the takeover ended before it stalled: %v", err)
-	}
+	j, done := untilStalled(t, a, stalled)
 	if err := a.ResumeOrphanedJobs(); err != nil {
 		t.Fatal(err)
 	}
